@@ -1,0 +1,33 @@
+// A span reduced to what dependency and anomaly analysis needs. Produced by ingest/otlp.ts.
+
+/** OTLP SpanKind numbers. */
+export const SpanKind = {
+  UNSPECIFIED: 0,
+  INTERNAL: 1,
+  SERVER: 2,
+  CLIENT: 3,
+  PRODUCER: 4,
+  CONSUMER: 5,
+} as const;
+export type SpanKindValue = (typeof SpanKind)[keyof typeof SpanKind];
+
+export interface SpanRecord {
+  traceId: string; // lowercase hex
+  spanId: string; // lowercase hex
+  parentSpanId: string; // lowercase hex, '' for a root span
+  service: string; // resource service.name
+  kind: SpanKindValue;
+  /** Span start, epoch milliseconds (may be fractional). */
+  startMs: number;
+  durationMs: number;
+  isError: boolean;
+  /**
+   * For CLIENT/PRODUCER spans: the peer named by `peer.service`, else `db.system`/`messaging.system`
+   * with `server.address` (e.g. "postgresql orders-db.prod.svc"), else '' when the peer is unnamed.
+   */
+  peer: string;
+  /** What kind of peer the attributes say it is. */
+  peerKind: PeerKind;
+}
+
+export type PeerKind = 'service' | 'database' | 'cache' | 'queue' | 'external';

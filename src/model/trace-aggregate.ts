@@ -1,0 +1,74 @@
+// Trace aggregates: what survives of spans once they are counted (like a collector's service-graph connector).
+
+/** Fixed latency histogram bucket upper bounds in milliseconds; the last bucket is +Inf. */
+export const LATENCY_BOUNDS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
+export const LATENCY_BUCKETS = LATENCY_BOUNDS_MS.length + 1;
+
+/** Width of a time bucket of the aggregates. */
+export const TRACE_BUCKET_MS = 60_000;
+
+export interface CallStats {
+  calls: number;
+  errors: number;
+  latencySumMs: number;
+  /** Counts per LATENCY_BOUNDS_MS bucket, length LATENCY_BUCKETS. */
+  latencyHist: number[];
+}
+
+/** Calls from one service to another within one time bucket (bucket = start ms, multiple of TRACE_BUCKET_MS). */
+export interface EdgeAggregate extends CallStats {
+  caller: string;
+  callee: string;
+  bucket: number;
+  /** True when the callee is known only as a client-span peer (no spans of its own). */
+  calleeUninstrumented: boolean;
+  calleeKind: import('./span.js').PeerKind;
+}
+
+/** A service's own server-side work within one time bucket. */
+export interface ServiceAggregate extends CallStats {
+  service: string;
+  bucket: number;
+  /** Spans of this service that failed while none of their children (as far as seen) failed. */
+  originErrors: number;
+}
+
+export interface TraceDelta {
+  edges: EdgeAggregate[];
+  services: ServiceAggregate[];
+}
+
+export function emptyCallStats(): CallStats {
+  return { calls: 0, errors: 0, latencySumMs: 0, latencyHist: new Array<number>(LATENCY_BUCKETS).fill(0) };
+}
+
+export function latencyBucketIndex(ms: number): number {
+  for (let i = 0; i < LATENCY_BOUNDS_MS.length; i++) if (ms <= LATENCY_BOUNDS_MS[i]!) return i;
+  return LATENCY_BOUNDS_MS.length;
+}
+
+export function addCall(stats: CallStats, durationMs: number, isError: boolean): void {
+  stats.calls++;
+  if (isError) stats.errors++;
+  stats.latencySumMs += durationMs;
+  stats.latencyHist[latencyBucketIndex(durationMs)]!++;
+}
+
+export function mergeCallStats(into: CallStats, from: CallStats): void {
+  into.calls += from.calls;
+  into.errors += from.errors;
+  into.latencySumMs += from.latencySumMs;
+  for (let i = 0; i < LATENCY_BUCKETS; i++) into.latencyHist[i]! += from.latencyHist[i] ?? 0;
+}
+
+/** Approximate quantile (0..1) from the histogram: the upper bound of the bucket holding it. */
+export function latencyQuantileMs(stats: CallStats, q: number): number {
+  if (stats.calls === 0) return 0;
+  const target = q * stats.calls;
+  let seen = 0;
+  for (let i = 0; i < LATENCY_BUCKETS; i++) {
+    seen += stats.latencyHist[i] ?? 0;
+    if (seen >= target) return i < LATENCY_BOUNDS_MS.length ? LATENCY_BOUNDS_MS[i]! : LATENCY_BOUNDS_MS[LATENCY_BOUNDS_MS.length - 1]! * 2;
+  }
+  return LATENCY_BOUNDS_MS[LATENCY_BOUNDS_MS.length - 1]! * 2;
+}
