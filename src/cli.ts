@@ -1,0 +1,126 @@
+// The `rcabot` command: `replay` (offline analysis, CONTRACT §2), `serve` (the server, §4), `history import` (§3).
+import { createReadStream, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Command, InvalidArgumentError } from 'commander';
+import { replayLines } from './replay/replay.js';
+import { renderIncidentsText } from './report/text-report.js';
+import { parseHistory, HistoryFileError } from './history/history-file.js';
+import type { HistoricalIncident } from './model/history.js';
+
+/** Errors the user can act on: printed as one line, exit code 1 (or 2 for usage). */
+class CliError extends Error {}
+
+function parseIsoTime(value: string): number {
+  const t = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(t)) throw new InvalidArgumentError(`expected an ISO time such as 2026-10-14T09:05:00Z, got "${value}"`);
+  return t;
+}
+
+function readHistoryFile(path: string): HistoricalIncident[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read history file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    const { incidents, issues } = parseHistory(text);
+    for (const issue of issues) process.stderr.write(`rcabot: ${path}: ${issue.path}: ${issue.message}, skipped\n`);
+    return incidents;
+  } catch (err) {
+    if (err instanceof HistoryFileError) throw new CliError(`${path}: ${err.message}`);
+    throw err;
+  }
+}
+
+async function openLines(path: string): Promise<AsyncIterable<string>> {
+  const stream = createReadStream(path, { encoding: 'utf8' });
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', (err: NodeJS.ErrnoException) => reject(new CliError(`cannot read ${path}: ${err.code ?? err.message}`)));
+  });
+  stream.on('error', (err) => {
+    throw new CliError(`error reading ${path}: ${err.message}`);
+  });
+  return createInterface({ input: stream, crlfDelay: Infinity });
+}
+
+export function buildCli(): Command {
+  const program = new Command('rcabot')
+    .description('ChatOps incident response and root-cause analysis')
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('replay')
+    .description('replay a recorded event stream and print the open incidents with ranked root causes')
+    .argument('<events>', 'events.ndjson (CONTRACT §1)')
+    .option('--history <file>', 'historical incidents (history.json, CONTRACT §3)')
+    .option('--runbooks <dir>', 'runbook directory for suggested remediations')
+    .option('--at <time>', 'analyse as of this ISO time instead of the end of the stream', parseIsoTime)
+    .option('--json', 'print exactly one JSON document on stdout')
+    .action(async (events: string, opts: { history?: string; runbooks?: string; at?: number; json?: boolean }) => {
+      const history = opts.history ? readHistoryFile(opts.history) : undefined;
+      const lines = await openLines(events);
+      const result = await replayLines(lines, {
+        history,
+        at: opts.at,
+        onWarning: (m) => process.stderr.write(`rcabot: ${m}\n`),
+      });
+      if (opts.json) process.stdout.write(JSON.stringify({ incidents: result.incidents }, null, 2) + '\n');
+      else process.stdout.write(renderIncidentsText(result.incidents, result.at));
+    });
+
+  program
+    .command('serve')
+    .description('start the HTTP server, queue workers and Slack app (configured by environment variables)')
+    .action(async () => {
+      const { loadConfig, ConfigError } = await import('./config.js');
+      const { startServer } = await import('./main.js');
+      let config;
+      try {
+        config = loadConfig();
+      } catch (err) {
+        if (err instanceof ConfigError) throw new CliError(`configuration: ${err.message}`);
+        throw err;
+      }
+      await startServer(config);
+    });
+
+  const history = program.command('history').description('historical incidents');
+  history
+    .command('import')
+    .description('import a history.json file into the server state (Redis)')
+    .argument('<file>', 'history.json (CONTRACT §3)')
+    .action(async (file: string) => {
+      const incidents = readHistoryFile(file);
+      const { loadConfig } = await import('./config.js');
+      const { Redis } = await import('ioredis');
+      const { HistoryStore } = await import('./store/history-store.js');
+      const config = loadConfig();
+      const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3000 });
+      redis.on('error', () => {});
+      try {
+        const n = await new HistoryStore(redis, config.redisPrefix).import(incidents);
+        process.stdout.write(`imported ${n} historical incident${n === 1 ? '' : 's'}\n`);
+      } catch (err) {
+        throw new CliError(`cannot import into Redis at ${config.redisUrl}: ${(err as Error).message}`);
+      } finally {
+        redis.disconnect();
+      }
+    });
+
+  return program;
+}
+
+export async function runCli(argv: readonly string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync([...argv]);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`rcabot: ${message}\n`);
+    process.exitCode = err instanceof CliError ? 1 : 2;
+  }
+}
+
+await runCli(process.argv);

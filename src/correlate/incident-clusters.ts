@@ -1,0 +1,113 @@
+// Clusters active alerts into groups of related alerts with Louvain communities over a weighted alert-group graph.
+// Nodes are alert groups (one service's alerts with nearby onsets), so cost scales with alerting services, not alerts.
+import { UndirectedGraph } from 'graphology';
+import louvainModule from 'graphology-communities-louvain';
+import type { Alert } from '../model/alert.js';
+import { neighbourhoodOf, type DependencyGraph } from '../topology/dependency-graph.js';
+import { DEFAULT_RELATION_OPTIONS, sharesLabels, timeAffinity, topologicalRelation, type RelationOptions } from './alert-relations.js';
+
+// The package is CommonJS with typings that declare an ES default export; at runtime the import is the function.
+const louvain = louvainModule as unknown as (typeof louvainModule)['default'];
+
+export interface ClusterOptions extends RelationOptions {
+  /** A service's alerts whose onsets are further apart than this form separate groups. */
+  groupGapMs: number;
+  /** Edges lighter than this are not drawn. */
+  minWeight: number;
+  /** Louvain resolution: below 1 favours larger communities (a cascade stays one incident). */
+  resolution: number;
+  /** Seed for Louvain's tie-breaking, so that the same input always gives the same clusters. */
+  seed: number;
+}
+
+export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
+  ...DEFAULT_RELATION_OPTIONS,
+  groupGapMs: 30 * 60_000,
+  minWeight: 0.08,
+  resolution: 0.6,
+  seed: 42,
+};
+
+export interface AlertGroup {
+  key: string;
+  service: string;
+  onset: number;
+  alerts: Alert[];
+}
+
+/** Groups alerts per service (or per alert when it names no service) and onset proximity. O(n log n). */
+export function groupAlerts(alerts: readonly Alert[], gapMs: number): AlertGroup[] {
+  const byService = new Map<string, Alert[]>();
+  for (const a of alerts) {
+    const key = a.service || `alert:${a.fingerprint}`;
+    let list = byService.get(key);
+    if (!list) byService.set(key, (list = []));
+    list.push(a);
+  }
+  const groups: AlertGroup[] = [];
+  for (const [key, list] of byService) {
+    list.sort((x, y) => x.startsAt - y.startsAt || x.fingerprint.localeCompare(y.fingerprint));
+    let current: AlertGroup | undefined;
+    let last = Number.NEGATIVE_INFINITY;
+    for (const a of list) {
+      if (!current || a.startsAt - last > gapMs) {
+        current = { key: `${key}@${a.startsAt}`, service: a.service, onset: a.startsAt, alerts: [] };
+        groups.push(current);
+      }
+      current.alerts.push(a);
+      last = a.startsAt;
+    }
+  }
+  return groups.sort((a, b) => a.onset - b.onset || a.key.localeCompare(b.key));
+}
+
+/** Returns clusters of alerts (each a list of alerts), deterministic for the same input and seed. */
+export function clusterAlerts(alerts: readonly Alert[], graph: DependencyGraph, options: ClusterOptions = DEFAULT_CLUSTER_OPTIONS): Alert[][] {
+  const groups = groupAlerts(alerts, options.groupGapMs);
+  const g = new UndirectedGraph<{ group: AlertGroup }, { weight: number }>();
+  for (const group of groups) g.addNode(group.key, { group });
+
+  // Candidate pairs: groups on the same service or on services within 3 hops; never all pairs.
+  const groupsByService = new Map<string, AlertGroup[]>();
+  for (const group of groups) {
+    if (!group.service) continue;
+    let list = groupsByService.get(group.service);
+    if (!list) groupsByService.set(group.service, (list = []));
+    list.push(group);
+  }
+  for (const group of groups) {
+    if (!group.service) continue;
+    const near = neighbourhoodOf(graph, group.service, 3);
+    for (const service of near.keys()) {
+      for (const other of groupsByService.get(service) ?? []) {
+        if (other.key <= group.key || g.hasEdge(group.key, other.key)) continue;
+        const topo = topologicalRelation(graph, group.service, other.service);
+        if (topo === 0) continue;
+        const labelBonus = sharesLabels(group.alerts[0]!.labels, other.alerts[0]!.labels, options) ? 0.1 : 0;
+        const weight = (topo + labelBonus) * timeAffinity(group.onset, other.onset, options);
+        if (weight >= options.minWeight) g.addEdge(group.key, other.key, { weight });
+      }
+    }
+  }
+
+  const community = g.size > 0 ? louvain(g, { getEdgeWeight: 'weight', resolution: options.resolution, rng: seededRandom(options.seed) }) : {};
+  const clusters = new Map<string, Alert[]>();
+  for (const group of groups) {
+    const id = community[group.key] !== undefined ? `c${community[group.key]}` : group.key;
+    let list = clusters.get(id);
+    if (!list) clusters.set(id, (list = []));
+    list.push(...group.alerts);
+  }
+  return [...clusters.values()];
+}
+
+/** mulberry32: a small, good-enough PRNG so Louvain's random choices repeat exactly. */
+export function seededRandom(seed: number): () => number {
+  let t = seed >>> 0;
+  return () => {
+    t = (t + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(t ^ (t >>> 15), 1 | t);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,196 @@
+// The analysis engine: a deterministic fold over normalised events (alerts, changes, trace aggregates) that
+// answers "which incidents are open, and what caused them?". Pure: no I/O and no clock — `now` is a parameter.
+import type { Alert } from '../model/alert.js';
+import type { Change } from '../model/change.js';
+import type { IncidentReport, RemediationSuggestion, RootCause } from '../model/incident.js';
+import type { TraceDelta } from '../model/trace-aggregate.js';
+import type { HistoricalIncident } from '../model/history.js';
+import { TraceAggregates } from '../traces/trace-store.js';
+import { HistoryIndex } from '../history/similarity-index.js';
+import { buildDependencyGraph, downstreamOf, type DeclaredDependency, type DependencyGraph } from '../topology/dependency-graph.js';
+import { clusterAlerts, DEFAULT_CLUSTER_OPTIONS, type ClusterOptions } from '../correlate/incident-clusters.js';
+import { DEFAULT_RANKING_OPTIONS, rankRootCauses, type RankingOptions } from '../rank/root-cause-ranking.js';
+import { callAnomaly, computeTraceSignals } from '../rank/trace-signals.js';
+import { IncidentTracker, instanceKey, type TrackedIncident } from './incident-tracker.js';
+
+const MINUTE = 60_000;
+
+export interface EngineOptions {
+  cluster: ClusterOptions;
+  ranking: RankingOptions;
+  /** A resolved alert still takes part in clustering this long after it resolved. */
+  resolvedActiveMs: number;
+  /** Resolved alerts, changes and trace buckets older than this are forgotten. */
+  retentionMs: number;
+  /** Resolved incidents are still reported this long after they resolved. */
+  reportResolvedMs: number;
+  /** Call-graph edges unseen for this long leave the dependency graph. */
+  edgeMaxAgeMs: number;
+  /** Trace baseline: this long before the incident window. */
+  traceBaselineMs: number;
+  /** The incident window starts this long before the first alert (anomalies precede alerts). */
+  traceLeadMs: number;
+  declaredTopology: readonly DeclaredDependency[];
+  /** Suggests runbooks for an incident (the runbook matcher); none when absent. */
+  suggestRemediations?: (incident: { services: string[]; alertNames: string[]; rootCauses: RootCause[] }) => RemediationSuggestion[];
+}
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
+  cluster: DEFAULT_CLUSTER_OPTIONS,
+  ranking: DEFAULT_RANKING_OPTIONS,
+  resolvedActiveMs: 15 * MINUTE,
+  retentionMs: 6 * 60 * MINUTE,
+  reportResolvedMs: 60 * MINUTE,
+  edgeMaxAgeMs: 6 * 60 * MINUTE,
+  traceBaselineMs: 30 * MINUTE,
+  traceLeadMs: 2 * MINUTE,
+  declaredTopology: [],
+};
+
+export class Engine {
+  /** Latest known instance of each alert, by fingerprint. */
+  readonly alerts = new Map<string, Alert>();
+  /** Every instance seen, by instance key, so an incident can still list alerts that re-fired since. */
+  private readonly instances = new Map<string, Alert>();
+  readonly changes = new Map<string, Change>();
+  readonly traces = new TraceAggregates();
+  history = new HistoryIndex();
+  readonly tracker = new IncidentTracker();
+  private readonly options: EngineOptions;
+
+  constructor(options: Partial<EngineOptions> = {}) {
+    this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
+  }
+
+  /** Folds alerts in. The same alert repeated collapses; an older or stale update never overwrites a newer one. */
+  applyAlerts(alerts: readonly Alert[]): void {
+    for (const a of alerts) {
+      const known = this.alerts.get(a.fingerprint);
+      if (known) {
+        if (a.startsAt < known.startsAt) continue; // an older episode arriving late
+        if (a.startsAt === known.startsAt && known.status === 'resolved' && a.status === 'firing') continue; // HA resend after resolve
+      }
+      this.alerts.set(a.fingerprint, a);
+      this.instances.set(instanceKey(a), a);
+    }
+  }
+
+  applyChanges(changes: readonly Change[]): void {
+    for (const c of changes) this.changes.set(c.id, c);
+  }
+
+  applyTraceDelta(delta: TraceDelta): void {
+    this.traces.apply(delta);
+  }
+
+  setHistory(incidents: readonly HistoricalIncident[]): void {
+    this.history = new HistoryIndex([...incidents]);
+  }
+
+  /** Drops what aged out: resolved alerts, changes, trace buckets, long-resolved incidents. */
+  prune(now: number): void {
+    const before = now - this.options.retentionMs;
+    for (const [fp, a] of this.alerts) if (a.status === 'resolved' && (a.endsAt ?? a.startsAt) < before) this.alerts.delete(fp);
+    for (const [key, a] of this.instances) if (this.alerts.get(a.fingerprint) !== a && a.startsAt < before) this.instances.delete(key);
+    for (const [id, c] of this.changes) if (c.at < before) this.changes.delete(id);
+    this.traces.prune(before);
+    this.tracker.prune(now - this.options.reportResolvedMs);
+  }
+
+  /** Clusters active alerts into incidents (keeping identities), ranks each, and reports them. */
+  analyze(now: number): IncidentReport[] {
+    const o = this.options;
+    const graph = this.dependencyGraph(now);
+    const active = [...this.alerts.values()].filter(
+      (a) => a.startsAt <= now && (a.status === 'firing' || (a.endsAt ?? a.startsAt) >= now - o.resolvedActiveMs),
+    );
+    this.tracker.assign(clusterAlerts(active, graph, o.cluster));
+    this.tracker.refreshStatus(
+      (key) => {
+        const inst = this.instances.get(key);
+        return inst !== undefined && inst.status === 'firing' && this.alerts.get(inst.fingerprint) === inst;
+      },
+      (inc) => Math.max(...inc.members.map((m) => this.instances.get(m)?.endsAt ?? this.instances.get(m)?.startsAt ?? inc.openedAt)),
+    );
+
+    const reports: IncidentReport[] = [];
+    for (const inc of this.tracker.incidents.values()) {
+      if (inc.status === 'resolved' && (inc.resolvedAt ?? 0) < now - o.reportResolvedMs) continue;
+      reports.push(this.report(inc, graph, now));
+    }
+    return reports.sort((a, b) => (a.openedAt < b.openedAt ? 1 : a.openedAt > b.openedAt ? -1 : a.id.localeCompare(b.id)));
+  }
+
+  private report(inc: TrackedIncident, graph: DependencyGraph, now: number): IncidentReport {
+    const o = this.options;
+    const alerts = inc.members.map((m) => this.instances.get(m)).filter((a): a is Alert => a !== undefined);
+    const onset = alerts.length > 0 ? Math.min(...alerts.map((a) => a.startsAt)) : inc.openedAt;
+    const windowStart = onset - o.traceLeadMs;
+    const signals = computeTraceSignals(
+      {
+        current: this.traces.edges(windowStart, now + 1),
+        baseline: this.traces.edges(windowStart - o.traceBaselineMs, windowStart),
+        currentServices: this.traces.services(windowStart, now + 1),
+        baselineServices: this.traces.services(windowStart - o.traceBaselineMs, windowStart),
+      },
+      graph.nodes(),
+    );
+    const services = [...new Set(alerts.map((a) => a.service).filter((s) => s !== ''))].sort();
+
+    // Dependencies that look anomalous in traces belong to the incident's signature (a silent database).
+    const dependencies = new Set<string>();
+    for (const s of services) {
+      for (const d of downstreamOf(graph, s, 2).keys()) {
+        if (d !== s && callAnomaly(signals.get(d)?.incoming ?? null) >= 0.3) dependencies.add(d);
+      }
+    }
+    const matches = this.history.search(
+      { services, alerts: alerts.map((a) => ({ service: a.service, alertname: a.name })), dependencies: [...dependencies].sort() },
+      5,
+    );
+    const similarIncidents = matches.map((m) => ({ id: m.incident.id, similarity: round3(m.similarity), rootCause: m.incident.rootCause.service }));
+
+    const rootCauses = rankRootCauses(
+      {
+        alerts,
+        graph,
+        traceSignals: signals,
+        changes: [...this.changes.values()],
+        history: similarIncidents,
+        onset,
+      },
+      o.ranking,
+    );
+    const alertNames = [...new Set(alerts.map((a) => a.name))];
+    return {
+      id: inc.id,
+      title: incidentTitle(alerts, services),
+      status: inc.status,
+      openedAt: new Date(inc.openedAt).toISOString(),
+      alerts: [...inc.fingerprints],
+      services,
+      rootCauses,
+      similarIncidents,
+      remediations: o.suggestRemediations ? o.suggestRemediations({ services, alertNames, rootCauses }) : [],
+    };
+  }
+
+  private dependencyGraph(now: number): DependencyGraph {
+    return buildDependencyGraph(this.traces.edges(now - this.options.edgeMaxAgeMs, now + 1), {
+      declared: this.options.declaredTopology,
+    });
+  }
+}
+
+/** "HighErrorRate on checkout (+11 alerts, 5 services)": the first alert names it, so the title stays stable. */
+export function incidentTitle(alerts: readonly Alert[], services: readonly string[]): string {
+  const first = [...alerts].sort((a, b) => a.startsAt - b.startsAt || a.fingerprint.localeCompare(b.fingerprint))[0];
+  if (!first) return 'Incident';
+  const head = first.service ? `${first.name} on ${first.service}` : first.name;
+  if (alerts.length === 1) return head;
+  return `${head} (+${alerts.length - 1} alert${alerts.length === 2 ? '' : 's'}, ${services.length} service${services.length === 1 ? '' : 's'})`;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

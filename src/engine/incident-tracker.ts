@@ -1,0 +1,111 @@
+// Gives clusters a stable identity over time: an incident keeps its id and its alerts; new alerts join the
+// incident they cluster with; it resolves when all of its alerts have resolved. Re-clustering never renames,
+// merges or reshuffles existing incidents.
+import type { Alert } from '../model/alert.js';
+import { stableHash } from '../model/stable-hash.js';
+
+/** One firing episode of an alert: the same fingerprint firing again later is a new instance. */
+export function instanceKey(a: Pick<Alert, 'fingerprint' | 'startsAt'>): string {
+  return `${a.fingerprint}|${a.startsAt}`;
+}
+
+export interface TrackedIncident {
+  id: string;
+  openedAt: number;
+  /** Alert instances grouped into the incident, in joining order. */
+  members: string[];
+  fingerprints: Set<string>;
+  status: 'open' | 'resolved';
+  resolvedAt: number | null;
+}
+
+export interface TrackerSnapshot {
+  incidents: Array<Omit<TrackedIncident, 'fingerprints'>>;
+}
+
+export class IncidentTracker {
+  readonly incidents = new Map<string, TrackedIncident>();
+  private readonly incidentOf = new Map<string, string>();
+
+  /** Assigns the unassigned alerts of each cluster. Deterministic for the same clusters in the same order. */
+  assign(clusters: readonly (readonly Alert[])[]): void {
+    for (const cluster of clusters) {
+      const tally = new Map<string, number>();
+      const unassigned: Alert[] = [];
+      for (const a of cluster) {
+        const id = this.incidentOf.get(instanceKey(a));
+        if (id === undefined) unassigned.push(a);
+        else if (this.incidents.get(id)?.status === 'open') tally.set(id, (tally.get(id) ?? 0) + 1);
+      }
+      if (unassigned.length === 0) continue;
+      const target = this.strongest(tally) ?? this.open(unassigned);
+      for (const a of unassigned.sort(byOnset)) {
+        const key = instanceKey(a);
+        target.members.push(key);
+        target.fingerprints.add(a.fingerprint);
+        this.incidentOf.set(key, target.id);
+      }
+    }
+  }
+
+  /** Resolves incidents none of whose alert instances still fires; `isFiring` asks the current alert state. */
+  refreshStatus(isFiring: (instance: string) => boolean, latestEnd: (incident: TrackedIncident) => number): void {
+    for (const inc of this.incidents.values()) {
+      if (inc.status !== 'open') continue;
+      if (!inc.members.some(isFiring)) {
+        inc.status = 'resolved';
+        inc.resolvedAt = latestEnd(inc);
+      }
+    }
+  }
+
+  /** Forgets incidents resolved before `before`. */
+  prune(before: number): void {
+    for (const [id, inc] of this.incidents) {
+      if (inc.status === 'resolved' && (inc.resolvedAt ?? 0) < before) {
+        for (const m of inc.members) this.incidentOf.delete(m);
+        this.incidents.delete(id);
+      }
+    }
+  }
+
+  snapshot(): TrackerSnapshot {
+    return { incidents: [...this.incidents.values()].map(({ fingerprints: _f, ...rest }) => ({ ...rest, members: [...rest.members] })) };
+  }
+
+  restore(snapshot: TrackerSnapshot): void {
+    this.incidents.clear();
+    this.incidentOf.clear();
+    for (const inc of snapshot.incidents) {
+      const tracked: TrackedIncident = { ...inc, members: [...inc.members], fingerprints: new Set(inc.members.map((m) => m.slice(0, m.lastIndexOf('|')))) };
+      this.incidents.set(inc.id, tracked);
+      for (const m of inc.members) this.incidentOf.set(m, inc.id);
+    }
+  }
+
+  private strongest(tally: Map<string, number>): TrackedIncident | undefined {
+    let best: TrackedIncident | undefined;
+    let bestCount = 0;
+    for (const [id, count] of tally) {
+      const inc = this.incidents.get(id)!;
+      if (count > bestCount || (count === bestCount && best && (inc.openedAt < best.openedAt || (inc.openedAt === best.openedAt && inc.id < best.id)))) {
+        best = inc;
+        bestCount = count;
+      }
+    }
+    return best;
+  }
+
+  private open(alerts: readonly Alert[]): TrackedIncident {
+    const first = [...alerts].sort(byOnset)[0]!;
+    let id = `inc-${stableHash(instanceKey(first)).slice(0, 12)}`;
+    for (let n = 2; this.incidents.has(id); n++) id = `inc-${stableHash(`${instanceKey(first)}#${n}`).slice(0, 12)}`;
+    const inc: TrackedIncident = { id, openedAt: first.startsAt, members: [], fingerprints: new Set(), status: 'open', resolvedAt: null };
+    this.incidents.set(id, inc);
+    return inc;
+  }
+}
+
+function byOnset(a: Alert, b: Alert): number {
+  return a.startsAt - b.startsAt || a.fingerprint.localeCompare(b.fingerprint);
+}

@@ -1,0 +1,69 @@
+// Evidence sentences: the facts behind a score, phrased for an on-call engineer reading at a glance.
+import type { Alert } from '../model/alert.js';
+import type { Change } from '../model/change.js';
+import type { CallChange, ServiceTraceSignal } from './trace-signals.js';
+
+const MINUTE = 60_000;
+
+export function pct(x: number): string {
+  return `${Math.round(x * 100)}%`;
+}
+
+export function hhmm(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 16);
+}
+
+function minutes(ms: number): string {
+  const m = Math.round(Math.abs(ms) / MINUTE);
+  return m === 0 ? 'under a minute' : `${m} min`;
+}
+
+function listNames(names: readonly string[], max = 3): string {
+  if (names.length <= max) return names.join(', ');
+  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+export function describeAlerts(service: string, alerts: readonly Alert[], onset: number): string {
+  const names = [...new Set(alerts.map((a) => a.name))];
+  const first = Math.min(...alerts.map((a) => a.startsAt));
+  const when = first <= onset ? 'first to fire' : `fired ${minutes(first - onset)} after the first alert`;
+  return `${service}: ${alerts.length} alert${alerts.length === 1 ? '' : 's'} (${listNames(names)}), ${when}`;
+}
+
+export function describeIncoming(service: string, c: CallChange, callers: readonly string[], silent: boolean): string {
+  const from = callers.length > 0 ? ` from ${listNames(callers)}` : '';
+  const parts: string[] = [];
+  if (c.errorAnomaly >= 0.2) {
+    const base = c.errorRateBase !== null ? ` (was ${pct(c.errorRateBase)})` : '';
+    parts.push(`${pct(c.errorRateNow)} of ${c.callsNow} client calls${from} fail${base}`);
+  }
+  if (c.latencyAnomaly >= 0.2 && c.meanLatencyBase !== null) {
+    parts.push(`calls${parts.length ? '' : from} take ${Math.round(c.meanLatencyNow)} ms on average (was ${Math.round(c.meanLatencyBase)} ms)`);
+  }
+  return `${service}: ${parts.join('; ')}${silent ? '; no alert of its own' : ''}`;
+}
+
+export function describeOrigin(service: string, t: ServiceTraceSignal): string {
+  const base = t.originErrorRateBase !== null ? ` (was ${pct(t.originErrorRateBase)})` : '';
+  return `${service}: ${pct(t.originErrorRateNow)} of its own spans fail while its callees succeed${base}`;
+}
+
+export function describePosition(service: string, upstreamAnomalous: number, totalAnomalous: number, worstCallee: string, worstCalleeAnomaly: number): string {
+  const parts: string[] = [];
+  if (upstreamAnomalous > 0) parts.push(`${upstreamAnomalous} of ${totalAnomalous} anomalous services depend on it`);
+  if (worstCalleeAnomaly > 0.3) parts.push(`but its dependency ${worstCallee} is anomalous too`);
+  else if (upstreamAnomalous > 0) parts.push('its own dependencies look healthy');
+  return `${service}: ${parts.join('; ')}`;
+}
+
+export function describeChange(change: Change, onset: number): string {
+  const from = change.previousVersion ? ` (from ${change.previousVersion})` : '';
+  const rel = change.at <= onset ? `${minutes(onset - change.at)} before the first alert` : `${minutes(change.at - onset)} after the first alert`;
+  return `${change.service} deployed ${change.version}${from} ${rel}`;
+}
+
+export function describeHistory(service: string, votes: ReadonlyArray<{ id: string; similarity: number }>): string {
+  const best = [...votes].sort((a, b) => b.similarity - a.similarity).slice(0, 2);
+  const list = best.map((v) => `${v.id} (${v.similarity.toFixed(2)})`).join(', ');
+  return `matches ${list}; root cause was ${service}`;
+}

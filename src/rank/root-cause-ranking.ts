@@ -1,0 +1,208 @@
+// Ranks the likely root causes of one incident from sound, explainable signals. Pure: data in, ranking out.
+//
+// Score = weighted sum of signals, each in 0..1, weights summing to 1 (so scores compare across incidents):
+//   position  — the candidate explains the anomalies above it (they reach it through the call graph, with onsets
+//               close in time) and its own callees are healthy (else it is more likely a victim);
+//   anomaly   — the candidate itself is anomalous: its alerts, or its callers see its calls fail or slow;
+//   origin    — its own spans fail while its callees are fine (errors start here), or it slows by itself;
+//   change    — it was deployed shortly before the onset;
+//   history   — similar past incidents were caused by it;
+//   onset     — its own alert came first (weak: a root often alerts late or never).
+import type { Alert } from '../model/alert.js';
+import type { Change } from '../model/change.js';
+import type { Evidence, RootCause } from '../model/incident.js';
+import { downstreamOf, upstreamOf, type DependencyGraph } from '../topology/dependency-graph.js';
+import { callAnomaly, clamp01, type ServiceTraceSignal } from './trace-signals.js';
+import { describeAlerts, describeChange, describeHistory, describeIncoming, describeOrigin, describePosition } from './evidence-text.js';
+
+export interface HistoryMatch {
+  id: string;
+  similarity: number;
+  rootCause: string;
+}
+
+export interface RankingInput {
+  /** The incident's alerts (firing and recently resolved). */
+  alerts: readonly Alert[];
+  graph: DependencyGraph;
+  /** Trace signals for (at least) the candidate services; see computeTraceSignals. */
+  traceSignals: ReadonlyMap<string, ServiceTraceSignal>;
+  /** Changes from the lookback window, any service. */
+  changes: readonly Change[];
+  history: readonly HistoryMatch[];
+  /** First alert onset of the incident (epoch ms). */
+  onset: number;
+}
+
+export interface RankingOptions {
+  /** How far below the alerting services candidates are searched (hops). */
+  candidateDepth: number;
+  /** How far anomalies are followed to explain a candidate (hops). */
+  explainDepth: number;
+  /** A deploy this long before the onset still counts (ms). */
+  changeLookbackMs: number;
+  maxResults: number;
+  weights: { position: number; anomaly: number; origin: number; change: number; history: number; onset: number };
+}
+
+export const DEFAULT_RANKING_OPTIONS: RankingOptions = {
+  candidateDepth: 3,
+  explainDepth: 6,
+  changeLookbackMs: 60 * 60_000,
+  maxResults: 10,
+  weights: { position: 0.35, anomaly: 0.2, origin: 0.15, change: 0.15, history: 0.1, onset: 0.05 },
+};
+
+const MINUTE = 60_000;
+/** Onsets this far apart are barely related (time constant of the exponential). */
+const CO_ONSET_SCALE_MS = 10 * MINUTE;
+/** A trace anomaly at least this strong makes a service part of the anomalous set. */
+const TRACE_ANOMALOUS = 0.3;
+
+interface ServiceFacts {
+  service: string;
+  alerts: Alert[];
+  alertScore: number;
+  firstAlertAt: number | null;
+  trace: ServiceTraceSignal | undefined;
+  /** max(alertScore, incoming trace anomaly): how anomalous the service looks from outside. */
+  anomaly: number;
+}
+
+export function rankRootCauses(input: RankingInput, options: RankingOptions = DEFAULT_RANKING_OPTIONS): RootCause[] {
+  const facts = gatherFacts(input, options);
+  const anomalous = [...facts.values()].filter((f) => f.anomaly >= TRACE_ANOMALOUS || f.alerts.length > 0);
+  const anomalousMass = anomalous.reduce((sum, f) => sum + f.anomaly, 0) || 1;
+  const historyTotal = input.history.reduce((s, h) => s + h.similarity, 0);
+  const w = options.weights;
+
+  const ranked: RootCause[] = [];
+  for (const f of facts.values()) {
+    const evidence: Evidence[] = [];
+
+    // Position: the anomalous mass upstream of (or at) the candidate, discounted by distance in onset time.
+    const upstream = upstreamOf(input.graph, f.service, options.explainDepth);
+    let explained = 0;
+    let explainedCount = 0;
+    for (const a of anomalous) {
+      if (a.service !== f.service && !upstream.has(a.service)) continue;
+      const coOnset =
+        a.firstAlertAt !== null && f.firstAlertAt !== null ? Math.exp(-Math.abs(a.firstAlertAt - f.firstAlertAt) / CO_ONSET_SCALE_MS) : 1;
+      explained += a.anomaly * coOnset;
+      explainedCount++;
+    }
+    const explains = clamp01(explained / anomalousMass);
+    let worstCallee = 0;
+    let worstCalleeName = '';
+    input.graph.hasNode(f.service) &&
+      input.graph.forEachOutNeighbor(f.service, (callee) => {
+        const c = facts.get(callee);
+        if (c && c.anomaly > worstCallee) {
+          worstCallee = c.anomaly;
+          worstCalleeName = callee;
+        }
+      });
+    const calleesHealthy = 1 - 0.8 * worstCallee;
+    const position = explains * calleesHealthy * (0.3 + 0.7 * f.anomaly);
+    if (explainedCount > 1 || worstCallee > 0.3) {
+      evidence.push({ kind: 'topology', detail: describePosition(f.service, explainedCount - (f.anomaly > 0 ? 1 : 0), anomalous.length, worstCalleeName, worstCallee) });
+    }
+
+    if (f.alerts.length > 0) evidence.push({ kind: 'alerts', detail: describeAlerts(f.service, f.alerts, input.onset) });
+    const incoming = f.trace?.incoming ?? null;
+    if (callAnomaly(incoming) >= 0.2 && incoming) {
+      evidence.push({ kind: 'traces', detail: describeIncoming(f.service, incoming, f.trace!.callers, f.alerts.length === 0) });
+    }
+
+    // Origin: its own spans fail (errors not propagated from callees), or it slows while its callees do not.
+    let calleeLatency = 0;
+    input.graph.hasNode(f.service) &&
+      input.graph.forEachOutNeighbor(f.service, (callee) => {
+        calleeLatency = Math.max(calleeLatency, input.traceSignals.get(callee)?.incoming?.latencyAnomaly ?? 0);
+      });
+    const selfSlow = clamp01((incoming?.latencyAnomaly ?? 0) - calleeLatency);
+    const node = input.graph.hasNode(f.service) ? input.graph.getNodeAttributes(f.service) : undefined;
+    // An uninstrumented dependency has no callees we can see: what its callers see is its own behaviour.
+    const origin = node?.uninstrumented ? callAnomaly(incoming) * calleesHealthy : Math.max(f.trace?.originAnomaly ?? 0, selfSlow);
+    if ((f.trace?.originAnomaly ?? 0) >= 0.2) evidence.push({ kind: 'error-origin', detail: describeOrigin(f.service, f.trace!) });
+
+    // Change: the latest deploy of the candidate before (or just after) the onset.
+    const change = latestChangeNear(input.changes, f.service, input.onset, options.changeLookbackMs);
+    let changeScore = 0;
+    if (change) {
+      const before = input.onset - change.at;
+      changeScore = before >= 0 ? Math.exp(-before / (20 * MINUTE)) : 0.5;
+      evidence.push({ kind: 'deploy', detail: describeChange(change, input.onset) });
+    }
+
+    // History: similar past incidents whose root cause was this service.
+    const votes = input.history.filter((h) => h.rootCause === f.service);
+    const historyScore = historyTotal > 0 ? votes.reduce((s, h) => s + h.similarity, 0) / Math.max(historyTotal, 1) : 0;
+    if (votes.length > 0) evidence.push({ kind: 'history', detail: describeHistory(f.service, votes) });
+
+    const onsetScore = f.firstAlertAt !== null ? Math.exp(-(f.firstAlertAt - input.onset) / (5 * MINUTE)) : 0;
+
+    const score =
+      w.position * position +
+      w.anomaly * f.anomaly +
+      w.origin * origin +
+      w.change * changeScore +
+      w.history * historyScore +
+      w.onset * clamp01(onsetScore);
+    if (score <= 0.01 && evidence.length === 0) continue;
+    ranked.push({ service: f.service, score: round3(score), evidence });
+  }
+  ranked.sort((a, b) => b.score - a.score || a.service.localeCompare(b.service));
+  return ranked.slice(0, options.maxResults);
+}
+
+/** The incident's services plus their dependencies a few hops down, with what we know of each. */
+function gatherFacts(input: RankingInput, options: RankingOptions): Map<string, ServiceFacts> {
+  const byService = new Map<string, Alert[]>();
+  for (const a of input.alerts) {
+    if (!a.service) continue;
+    let list = byService.get(a.service);
+    if (!list) byService.set(a.service, (list = []));
+    list.push(a);
+  }
+  const candidates = new Set<string>(byService.keys());
+  for (const s of byService.keys()) for (const d of downstreamOf(input.graph, s, options.candidateDepth).keys()) candidates.add(d);
+  for (const h of input.history) candidates.add(h.rootCause);
+
+  const facts = new Map<string, ServiceFacts>();
+  for (const service of candidates) {
+    const alerts = byService.get(service) ?? [];
+    const alertScore = alerts.length === 0 ? 0 : Math.max(...alerts.map(severityWeight));
+    const trace = input.traceSignals.get(service);
+    const firstAlertAt = alerts.length === 0 ? null : Math.min(...alerts.map((a) => a.startsAt));
+    facts.set(service, { service, alerts, alertScore, firstAlertAt, trace, anomaly: Math.max(alertScore, callAnomaly(trace?.incoming ?? null)) });
+  }
+  return facts;
+}
+
+function severityWeight(a: Alert): number {
+  switch (a.severity) {
+    case 'critical':
+    case 'error':
+      return 1;
+    case 'warning':
+      return 0.8;
+    case 'info':
+      return 0.4;
+    default:
+      return 0.7;
+  }
+}
+
+function latestChangeNear(changes: readonly Change[], service: string, onset: number, lookbackMs: number): Change | undefined {
+  let best: Change | undefined;
+  for (const c of changes) {
+    if (c.service !== service || c.at < onset - lookbackMs || c.at > onset + 5 * MINUTE) continue;
+    if (!best || c.at > best.at) best = c;
+  }
+  return best;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

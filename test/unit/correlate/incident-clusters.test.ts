@@ -1,0 +1,57 @@
+import { describe, it, expect } from 'vitest';
+import { buildDependencyGraph } from '../../../src/topology/dependency-graph.js';
+import { clusterAlerts, groupAlerts } from '../../../src/correlate/incident-clusters.js';
+import { topologicalRelation } from '../../../src/correlate/alert-relations.js';
+import { alert, edge, MIN } from '../../support/alerts.js';
+import type { Alert } from '../../../src/model/alert.js';
+
+const graph = buildDependencyGraph([
+  edge('frontend', 'checkout'),
+  edge('frontend', 'search'),
+  edge('checkout', 'payments'),
+  edge('checkout', 'orders-db', 100, true),
+  edge('cart', 'orders-db', 100, true),
+  edge('search', 'search-index'),
+  edge('batch', 'warehouse'),
+]);
+
+function clusterNames(clusters: Alert[][]): string[][] {
+  return clusters.map((c) => [...new Set(c.map((a) => a.service))].sort()).sort((a, b) => a[0]!.localeCompare(b[0]!));
+}
+
+describe('topological relation', () => {
+  it('ranks direct calls and shared dependencies above siblings, and unknown as unrelated', () => {
+    expect(topologicalRelation(graph, 'checkout', 'payments')).toBe(1);
+    expect(topologicalRelation(graph, 'checkout', 'cart')).toBe(0.7);
+    expect(topologicalRelation(graph, 'frontend', 'payments')).toBe(0.6);
+    expect(topologicalRelation(graph, 'checkout', 'search')).toBe(0.1);
+    expect(topologicalRelation(graph, 'checkout', 'nowhere')).toBe(0);
+  });
+});
+
+describe('clustering alerts into incidents', () => {
+  it('groups a cascade and two callers of one failing database into one incident', () => {
+    const alerts = [alert('checkout', 'HighErrorRate', 0), alert('cart', 'HighErrorRate', 1), alert('frontend', 'HighErrorRate', 2), alert('checkout', 'HighLatency', 2)];
+    expect(clusterNames(clusterAlerts(alerts, graph))).toEqual([['cart', 'checkout', 'frontend']]);
+  });
+
+  it('keeps an unrelated alert alone even when it fires at the same moment', () => {
+    const alerts = [alert('checkout', 'HighErrorRate', 0), alert('cart', 'HighErrorRate', 1), alert('warehouse', 'DiskSpaceLow', 1), alert('certs', 'CertificateExpiry', 0)];
+    expect(clusterNames(clusterAlerts(alerts, graph))).toEqual([['cart', 'checkout'], ['certs'], ['warehouse']]);
+  });
+
+  it('separates alerts of related services whose onsets are hours apart', () => {
+    const alerts = [alert('checkout', 'HighErrorRate', 0), alert('payments', 'HighErrorRate', 300)];
+    expect(clusterAlerts(alerts, graph)).toHaveLength(2);
+  });
+
+  it('is deterministic for the same input', () => {
+    const alerts = [alert('checkout', 'E', 0), alert('payments', 'E', 1), alert('cart', 'E', 1), alert('search', 'E', 2), alert('search-index', 'E', 2)];
+    expect(clusterNames(clusterAlerts(alerts, graph))).toEqual(clusterNames(clusterAlerts([...alerts].reverse(), graph)));
+  });
+
+  it('groups one service\'s alerts by onset gaps', () => {
+    const groups = groupAlerts([alert('a', 'X', 0), alert('a', 'Y', 10), alert('a', 'Z', 100)], 30 * MIN);
+    expect(groups.map((g) => g.alerts.length)).toEqual([2, 1]);
+  });
+});

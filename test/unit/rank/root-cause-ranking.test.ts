@@ -1,0 +1,77 @@
+import { describe, it, expect } from 'vitest';
+import { buildDependencyGraph } from '../../../src/topology/dependency-graph.js';
+import { rankRootCauses, type RankingInput } from '../../../src/rank/root-cause-ranking.js';
+import { computeTraceSignals, compareCalls, type WindowEdge } from '../../../src/rank/trace-signals.js';
+import { alert, deploy, edge, stats, T0 } from '../../support/alerts.js';
+
+const topology = [edge('frontend', 'checkout'), edge('frontend', 'cart'), edge('checkout', 'payments'), edge('checkout', 'orders-db', 100, true), edge('cart', 'orders-db', 100, true)];
+const graph = buildDependencyGraph(topology);
+
+function windows(current: WindowEdge[], baseline: WindowEdge[] = []) {
+  return computeTraceSignals({ current, baseline, currentServices: new Map(), baselineServices: new Map() }, graph.nodes());
+}
+
+function input(partial: Partial<RankingInput>): RankingInput {
+  return { alerts: [], graph, traceSignals: new Map(), changes: [], history: [], onset: T0, ...partial };
+}
+
+describe('comparing calls to a baseline', () => {
+  it('flags a clear error-rate rise and a latency rise, not noise', () => {
+    const c = compareCalls(stats(100, 40, 20), stats(100, 1, 20));
+    expect(c.errorAnomaly).toBe(1);
+    expect(c.latencyAnomaly).toBe(0);
+    expect(compareCalls(stats(100, 2, 400), stats(100, 1, 50)).latencyAnomaly).toBe(1);
+    expect(compareCalls(stats(100, 3, 22), stats(100, 2, 20)).errorAnomaly + compareCalls(stats(100, 3, 22), stats(100, 2, 20)).latencyAnomaly).toBe(0);
+    expect(compareCalls(stats(3, 3, 20), undefined).errorAnomaly).toBe(0); // too few calls to judge
+  });
+});
+
+describe('ranking root causes', () => {
+  it('puts the deepest failing service of an error cascade first, its callers after', () => {
+    const ranked = rankRootCauses(input({ alerts: [alert('frontend', 'E', 2), alert('checkout', 'E', 1), alert('payments', 'E', 0)] }));
+    expect(ranked.map((r) => r.service).slice(0, 3)).toEqual(['payments', 'checkout', 'frontend']);
+    expect(ranked[0]!.score).toBeGreaterThan(ranked[1]!.score + 0.1);
+    expect(ranked[0]!.evidence.map((e) => e.kind)).toContain('alerts');
+  });
+
+  it('finds a silent database from its callers\' failing client calls, with evidence in words', () => {
+    const signals = windows(
+      [{ caller: 'checkout', callee: 'orders-db', stats: stats(100, 41, 30) }, { caller: 'cart', callee: 'orders-db', stats: stats(100, 41, 30) }, { caller: 'frontend', callee: 'checkout', stats: stats(100, 40, 50) }],
+      [{ caller: 'checkout', callee: 'orders-db', stats: stats(100, 0, 30) }, { caller: 'cart', callee: 'orders-db', stats: stats(100, 0, 30) }],
+    );
+    const ranked = rankRootCauses(input({ alerts: [alert('checkout', 'E', 0), alert('cart', 'E', 1), alert('frontend', 'E', 1)], traceSignals: signals }));
+    expect(ranked[0]!.service).toBe('orders-db');
+    const traceEvidence = ranked[0]!.evidence.find((e) => e.kind === 'traces')!.detail;
+    expect(traceEvidence).toBe('orders-db: 41% of 200 client calls from cart, checkout fail (was 0%); no alert of its own');
+  });
+
+  it('credits a deploy shortly before onset and ignores a deploy elsewhere', () => {
+    const alerts = [alert('checkout', 'E', 0), alert('payments', 'E', 0)];
+    const without = rankRootCauses(input({ alerts }));
+    const withDeploy = rankRootCauses(input({ alerts, changes: [deploy('checkout', -3), deploy('search', -2)] }));
+    const score = (r: typeof without, s: string) => r.find((x) => x.service === s)?.score ?? 0;
+    expect(score(withDeploy, 'checkout')).toBeGreaterThan(score(without, 'checkout') + 0.1);
+    expect(withDeploy.find((r) => r.service === 'search')).toBeUndefined();
+    expect(withDeploy.find((r) => r.service === 'checkout')!.evidence.find((e) => e.kind === 'deploy')!.detail).toBe('checkout deployed v2 (from v1) 3 min before the first alert');
+  });
+
+  it('lets history decide between dependencies that topology cannot tell apart', () => {
+    const g = buildDependencyGraph([edge('api', 'db-a', 100, true), edge('api', 'db-b', 100, true)]);
+    const alerts = [alert('api', 'E', 0)];
+    const ranked = rankRootCauses({ ...input({ alerts }), graph: g, history: [{ id: 'INC-7', similarity: 0.9, rootCause: 'db-b' }] });
+    const names = ranked.map((r) => r.service);
+    expect(names.indexOf('db-b')).toBeLessThan(names.indexOf('db-a'));
+    expect(ranked.find((r) => r.service === 'db-b')!.evidence.find((e) => e.kind === 'history')!.detail).toBe('matches INC-7 (0.90); root cause was db-b');
+  });
+
+  it('keeps scores in 0..1, best first, at most 10', () => {
+    const many = Array.from({ length: 30 }, (_, i) => alert(`svc-${i}`, 'E', i));
+    const ranked = rankRootCauses(input({ alerts: many }));
+    expect(ranked.length).toBe(10);
+    for (let i = 0; i < ranked.length; i++) {
+      expect(ranked[i]!.score).toBeGreaterThanOrEqual(0);
+      expect(ranked[i]!.score).toBeLessThanOrEqual(1);
+      if (i > 0) expect(ranked[i]!.score).toBeLessThanOrEqual(ranked[i - 1]!.score);
+    }
+  });
+});
