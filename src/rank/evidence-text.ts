@@ -26,7 +26,7 @@ function listNames(names: readonly string[], max = 3): string {
 export function describeAlerts(service: string, alerts: readonly Alert[], onset: number): string {
   const names = [...new Set(alerts.map((a) => a.name))];
   const first = Math.min(...alerts.map((a) => a.startsAt));
-  const when = first <= onset ? 'first to fire' : `fired ${minutes(first - onset)} after the first alert`;
+  const when = first <= onset ? `firing since ${hhmm(first)}, with the first alerts` : `firing since ${hhmm(first)}, ${minutes(first - onset)} after the first alert`;
   return `${service}: ${alerts.length} alert${alerts.length === 1 ? '' : 's'} (${listNames(names)}), ${when}`;
 }
 
@@ -49,11 +49,12 @@ export function describeOrigin(service: string, t: ServiceTraceSignal): string {
 }
 
 export function describePosition(service: string, upstreamAnomalous: number, totalAnomalous: number, worstCallee: string, worstCalleeAnomaly: number): string {
-  const parts: string[] = [];
-  if (upstreamAnomalous > 0) parts.push(`${upstreamAnomalous} of ${totalAnomalous} anomalous services depend on it`);
-  if (worstCalleeAnomaly > 0.3) parts.push(`but its dependency ${worstCallee} is anomalous too`);
-  else if (upstreamAnomalous > 0) parts.push('its own dependencies look healthy');
-  return `${service}: ${parts.join('; ')}`;
+  const depends = upstreamAnomalous > 0 ? `${upstreamAnomalous} of ${totalAnomalous} anomalous services depend on it` : '';
+  if (worstCalleeAnomaly > 0.3) {
+    const victim = `its dependency ${worstCallee} is anomalous too, so it may be a victim`;
+    return `${service}: ${depends ? `${depends}, but ${victim}` : victim}`;
+  }
+  return `${service}: ${depends}; its own dependencies look healthy`;
 }
 
 export function describeChange(change: Change, onset: number): string {

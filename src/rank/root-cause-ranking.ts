@@ -104,8 +104,9 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
       });
     const calleesHealthy = 1 - 0.8 * worstCallee;
     const position = explains * calleesHealthy * (0.3 + 0.7 * f.anomaly);
-    if (explainedCount > 1 || worstCallee > 0.3) {
-      evidence.push({ kind: 'topology', detail: describePosition(f.service, explainedCount - (f.anomaly > 0 ? 1 : 0), anomalous.length, worstCalleeName, worstCallee) });
+    const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0);
+    if (upstreamAnomalous > 0 || worstCallee > 0.3) {
+      evidence.push({ kind: 'topology', detail: describePosition(f.service, upstreamAnomalous, anomalous.length, worstCalleeName, worstCallee) });
     }
 
     if (f.alerts.length > 0) evidence.push({ kind: 'alerts', detail: describeAlerts(f.service, f.alerts, input.onset) });

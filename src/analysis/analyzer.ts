@@ -1,0 +1,136 @@
+// The server's analyzer: keeps the engine warm in memory, fed by the ingest workers' deltas, rebuilt from
+// Redis at start; re-analyses when something changed and writes the incidents for /api and Slack.
+// One per deployment (LeaderLock); any number of HTTP replicas and ingest workers around it.
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Alert } from '../model/alert.js';
+import type { Change } from '../model/change.js';
+import type { IncidentReport } from '../model/incident.js';
+import type { TraceDelta } from '../model/trace-aggregate.js';
+import type { HistoricalIncident } from '../model/history.js';
+import { Engine, type EngineOptions } from '../engine/engine.js';
+import type { TrackerSnapshot } from '../engine/incident-tracker.js';
+import { AlertStore } from '../store/alert-store.js';
+import { ChangeStore } from '../store/change-store.js';
+import { TraceAggregateStore } from '../store/trace-aggregate-store.js';
+import { IncidentStore } from '../store/incident-store.js';
+import { HistoryStore } from '../store/history-store.js';
+import { normalizePrefix } from '../store/keys.js';
+
+export interface AnalyzerOptions {
+  redis: Redis;
+  prefix: string;
+  logger: Logger;
+  engine?: Partial<EngineOptions>;
+  /** The wall clock, injected so tests control time. */
+  now?: () => number;
+  /** Shortest time between two analyses while changes keep arriving. */
+  minIntervalMs?: number;
+  /** How much past state is loaded at start. */
+  lookbackMs?: number;
+  /** Called after each analysis with the reports written (the Slack notifier listens here). */
+  onAnalysis?: (reports: IncidentReport[]) => void;
+}
+
+export interface StateDelta {
+  alerts: readonly Alert[];
+  changes: readonly Change[];
+  traces: TraceDelta | null;
+}
+
+export function analyzerKeys(prefix: string): { tracker: string; lock: string } {
+  const p = normalizePrefix(prefix);
+  return { tracker: `${p}{analyzer}:tracker`, lock: `${p}{analyzer}:lock` };
+}
+
+export class Analyzer {
+  private engine: Engine;
+  private readonly incidents: IncidentStore;
+  private readonly now: () => number;
+  private dirty = false;
+  private running: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private lastRun = 0;
+
+  constructor(private readonly o: AnalyzerOptions) {
+    this.engine = new Engine(o.engine);
+    this.incidents = new IncidentStore(o.redis, o.prefix);
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Rebuilds the engine from Redis: alerts, changes, trace aggregates, history and incident identities. */
+  async rebuild(): Promise<void> {
+    const { redis, prefix } = this.o;
+    const since = this.now() - (this.o.lookbackMs ?? 6 * 60 * 60_000);
+    const [alerts, changes, traces, history, snapshot] = await Promise.all([
+      new AlertStore(redis, prefix).openAndRecent(since),
+      new ChangeStore(redis, prefix).since(since),
+      new TraceAggregateStore(redis, prefix).load(since),
+      new HistoryStore(redis, prefix).all(),
+      redis.get(analyzerKeys(prefix).tracker),
+    ]);
+    const engine = new Engine(this.o.engine);
+    engine.applyAlerts(alerts.sort((a, b) => a.startsAt - b.startsAt));
+    engine.applyChanges(changes);
+    engine.applyTraceDelta(traces);
+    engine.setHistory(history);
+    if (snapshot) engine.tracker.restore(JSON.parse(snapshot) as TrackerSnapshot);
+    this.engine = engine;
+    this.o.logger.info({ alerts: alerts.length, changes: changes.length, history: history.length }, 'analyzer state rebuilt from Redis');
+    this.markDirty();
+  }
+
+  /** Folds a delta from the ingest workers in and schedules an analysis. */
+  apply(delta: StateDelta): void {
+    if (delta.alerts.length > 0) this.engine.applyAlerts(delta.alerts);
+    if (delta.changes.length > 0) this.engine.applyChanges(delta.changes);
+    if (delta.traces) this.engine.applyTraceDelta(delta.traces);
+    this.markDirty();
+  }
+
+  /** Adds one historical incident (a confirmed, resolved incident) to the similarity index. */
+  addHistory(incident: HistoricalIncident): void {
+    this.engine.history.add(incident);
+    this.markDirty();
+  }
+
+  /** Analyses now and writes the incidents (and the identity snapshot) to Redis. */
+  async analyzeNow(): Promise<IncidentReport[]> {
+    const now = this.now();
+    this.dirty = false;
+    this.lastRun = now;
+    this.engine.prune(now);
+    const reports = this.engine.analyze(now);
+    await this.incidents.save(reports);
+    await this.o.redis.set(analyzerKeys(this.o.prefix).tracker, JSON.stringify(this.engine.tracker.snapshot()));
+    this.o.onAnalysis?.(reports);
+    return reports;
+  }
+
+  /** Read access for queries that need more than the stored reports (service overviews in Slack). */
+  get state(): Engine {
+    return this.engine;
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private markDirty(): void {
+    this.dirty = true;
+    if (this.timer || this.running) return;
+    const wait = Math.max(0, this.lastRun + (this.o.minIntervalMs ?? 500) - this.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.analyzeNow()
+        .then(() => undefined)
+        .catch((err: unknown) => this.o.logger.error({ err }, 'analysis failed'))
+        .finally(() => {
+          this.running = null;
+          if (this.dirty) this.markDirty();
+        });
+    }, wait);
+  }
+}

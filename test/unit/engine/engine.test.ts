@@ -1,0 +1,72 @@
+import { describe, it, expect } from 'vitest';
+import { Engine } from '../../../src/engine/engine.js';
+import { alert, deploy, MIN, T0 } from '../../support/alerts.js';
+import type { TraceDelta } from '../../../src/model/trace-aggregate.js';
+import { emptyCallStats, addCall } from '../../../src/model/trace-aggregate.js';
+
+function calls(caller: string, callee: string, bucketMinute: number, n: number, errors: number, uninstrumented = false): TraceDelta['edges'][number] {
+  const s = emptyCallStats();
+  for (let i = 0; i < n; i++) addCall(s, 20, i < errors);
+  return { caller, callee, bucket: T0 + bucketMinute * MIN, calleeUninstrumented: uninstrumented, calleeKind: uninstrumented ? 'database' : 'service', ...s };
+}
+
+function topology(errorsToDb: number, minute: number): TraceDelta {
+  return {
+    edges: [calls('frontend', 'checkout', minute, 100, errorsToDb), calls('checkout', 'orders-db', minute, 100, errorsToDb, true), calls('cart', 'orders-db', minute, 50, errorsToDb / 2, true)],
+    services: [],
+  };
+}
+
+describe('engine', () => {
+  it('reports one incident for a cascade with the silent database ranked first', () => {
+    const e = new Engine();
+    for (let m = -20; m < -2; m++) e.applyTraceDelta(topology(0, m));
+    for (let m = -2; m < 5; m++) e.applyTraceDelta(topology(40, m));
+    e.applyAlerts([alert('checkout', 'HighErrorRate', 0), alert('frontend', 'HighErrorRate', 1), alert('cart', 'HighErrorRate', 2)]);
+    const [inc, ...rest] = e.analyze(T0 + 5 * MIN);
+    expect(rest).toHaveLength(0);
+    expect(inc!.status).toBe('open');
+    expect(inc!.services).toEqual(['cart', 'checkout', 'frontend']);
+    expect(inc!.rootCauses[0]!.service).toBe('orders-db');
+    expect(inc!.openedAt).toBe(new Date(T0).toISOString());
+    expect(inc!.title).toBe('HighErrorRate on checkout (+2 alerts, 3 services)');
+  });
+
+  it('keeps the incident id across analyses and resolves it when every alert resolved', () => {
+    const e = new Engine();
+    e.applyAlerts([alert('a', 'E', 0)]);
+    const first = e.analyze(T0 + MIN)[0]!;
+    e.applyAlerts([alert('a', 'E', 0, { status: 'resolved', endsAt: T0 + 3 * MIN })]);
+    const later = e.analyze(T0 + 4 * MIN)[0]!;
+    expect(later.id).toBe(first.id);
+    expect(later.status).toBe('resolved');
+    // An HA peer resending the old firing state must not reopen it.
+    e.applyAlerts([alert('a', 'E', 0)]);
+    expect(e.analyze(T0 + 5 * MIN)[0]!.status).toBe('resolved');
+    // Long after resolution the incident is no longer reported.
+    expect(e.analyze(T0 + 3 * 60 * MIN)).toHaveLength(0);
+  });
+
+  it('ignores alerts that start after the analysis time and reports recent deploys as evidence', () => {
+    const e = new Engine();
+    e.applyChanges([deploy('a', -4, 'v7')]);
+    e.applyAlerts([alert('a', 'E', 0), alert('b', 'E', 30)]);
+    const reports = e.analyze(T0 + 10 * MIN);
+    expect(reports).toHaveLength(1);
+    const evidence = reports[0]!.rootCauses[0]!.evidence.map((x) => x.detail);
+    expect(evidence).toContain('a deployed v7 (from v1) 4 min before the first alert');
+  });
+
+  it('lists similar past incidents from history', () => {
+    const e = new Engine();
+    e.setHistory([
+      { id: 'INC-1', title: 'db down', openedAt: '2026-01-01T00:00:00Z', resolvedAt: '2026-01-01T01:00:00Z', rootCause: { service: 'orders-db', category: 'dependency' }, alerts: [{ service: 'checkout', alertname: 'HighErrorRate' }, { service: 'cart', alertname: 'HighErrorRate' }] },
+      { id: 'INC-2', title: 'other', openedAt: '2026-01-02T00:00:00Z', resolvedAt: '2026-01-02T01:00:00Z', rootCause: { service: 'search', category: 'deploy' }, alerts: [{ service: 'search', alertname: 'HighLatency' }] },
+    ]);
+    e.applyAlerts([alert('checkout', 'HighErrorRate', 0), alert('cart', 'HighErrorRate', 0)]);
+    const inc = e.analyze(T0 + MIN)[0]!;
+    expect(inc.similarIncidents.map((s) => s.id)).toEqual(['INC-1']);
+    expect(inc.similarIncidents[0]!.rootCause).toBe('orders-db');
+    expect(inc.rootCauses.map((r) => r.service)).toContain('orders-db');
+  });
+});
