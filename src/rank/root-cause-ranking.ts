@@ -125,7 +125,8 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     const node = input.graph.hasNode(f.service) ? input.graph.getNodeAttributes(f.service) : undefined;
     // An uninstrumented dependency has no callees we can see: what its callers see is its own behaviour.
     const origin = node?.uninstrumented ? callAnomaly(incoming) * calleesHealthy : Math.max(f.trace?.originAnomaly ?? 0, selfSlow);
-    if ((f.trace?.originAnomaly ?? 0) >= 0.2) evidence.push({ kind: 'error-origin', detail: describeOrigin(f.service, f.trace!) });
+    // For an uninstrumented dependency the callers' view above already says it; it has no spans of its own.
+    if (!node?.uninstrumented && (f.trace?.originAnomaly ?? 0) >= 0.2) evidence.push({ kind: 'error-origin', detail: describeOrigin(f.service, f.trace!) });
 
     // Change: the latest deploy of the candidate before (or just after) the onset.
     const change = latestChangeNear(input.changes, f.service, input.onset, options.changeLookbackMs);
