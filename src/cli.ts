@@ -6,6 +6,8 @@ import { replayLines } from './replay/replay.js';
 import { renderIncidentsText } from './report/text-report.js';
 import { parseHistory, HistoryFileError } from './history/history-file.js';
 import type { HistoricalIncident } from './model/history.js';
+import { loadRunbooks, RunbookLoadError } from './runbooks/runbook-loader.js';
+import type { Runbook } from './runbooks/runbook-schema.js';
 
 /** Errors the user can act on: printed as one line, exit code 1 (or 2 for usage). */
 class CliError extends Error {}
@@ -30,6 +32,18 @@ function readHistoryFile(path: string): HistoricalIncident[] {
   } catch (err) {
     if (err instanceof HistoryFileError) throw new CliError(`${path}: ${err.message}`);
     throw err;
+  }
+}
+
+function readRunbooks(dir: string): Runbook[] {
+  try {
+    return loadRunbooks(dir);
+  } catch (err) {
+    if (err instanceof RunbookLoadError) {
+      const first = err.issues[0];
+      throw new CliError(first ? `runbooks: ${[first.file, first.path, first.message].filter(Boolean).join(': ')}` : `runbooks: ${err.message}`);
+    }
+    throw new CliError(`cannot read runbooks from ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
 
@@ -61,9 +75,11 @@ export function buildCli(): Command {
     .option('--json', 'print exactly one JSON document on stdout')
     .action(async (events: string, opts: { history?: string; runbooks?: string; at?: number; json?: boolean }) => {
       const history = opts.history ? readHistoryFile(opts.history) : undefined;
+      const runbooks = opts.runbooks ? readRunbooks(opts.runbooks) : undefined;
       const lines = await openLines(events);
       const result = await replayLines(lines, {
         history,
+        runbooks,
         at: opts.at,
         onWarning: (m) => process.stderr.write(`rcabot: ${m}\n`),
       });

@@ -32,7 +32,17 @@ export interface EngineOptions {
   traceLeadMs: number;
   declaredTopology: readonly DeclaredDependency[];
   /** Suggests runbooks for an incident (the runbook matcher); none when absent. */
-  suggestRemediations?: (incident: { services: string[]; alertNames: string[]; rootCauses: RootCause[] }) => RemediationSuggestion[];
+  suggestRemediations?: (incident: RemediationContext) => RemediationSuggestion[];
+}
+
+/** What a runbook matcher gets to decide on an incident. */
+export interface RemediationContext {
+  id: string;
+  services: string[];
+  alertNames: string[];
+  rootCauses: RootCause[];
+  /** Changes from the ranking's lookback before the onset up to now. */
+  recentDeploys: Change[];
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -171,7 +181,15 @@ export class Engine {
       services,
       rootCauses,
       similarIncidents,
-      remediations: o.suggestRemediations ? o.suggestRemediations({ services, alertNames, rootCauses }) : [],
+      remediations: o.suggestRemediations
+        ? o.suggestRemediations({
+            id: inc.id,
+            services,
+            alertNames,
+            rootCauses,
+            recentDeploys: [...this.changes.values()].filter((c) => c.at >= onset - o.ranking.changeLookbackMs && c.at <= now),
+          })
+        : [],
     };
   }
 

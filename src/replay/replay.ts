@@ -6,12 +6,16 @@ import { DEFAULT_SERVICE_LABELS } from '../ingest/source.js';
 import { SpanPairer } from '../traces/span-pairer.js';
 import { Engine, type EngineOptions } from '../engine/engine.js';
 import { parseEventLine } from './event-line.js';
+import type { Runbook } from '../runbooks/runbook-schema.js';
+import { suggestRemediations } from '../runbooks/runbook-matcher.js';
 
 export interface ReplayOptions {
   history?: readonly HistoricalIncident[];
   /** Analyse as of this time (epoch ms); later events are not applied. Default: the last event's receivedAt. */
   at?: number;
   serviceLabels?: readonly string[];
+  /** Runbooks whose matches become the incidents' suggested remediations. */
+  runbooks?: readonly Runbook[];
   engine?: Partial<EngineOptions>;
   /** Called for every skipped line or item, with the line number. */
   onWarning?: (message: string) => void;
@@ -31,7 +35,11 @@ export interface ReplayResult {
 const PAIRING_FLUSH_MS = 5_000;
 
 export async function replayLines(lines: Iterable<string> | AsyncIterable<string>, options: ReplayOptions = {}): Promise<ReplayResult> {
-  const engine = new Engine(options.engine);
+  const runbooks = options.runbooks;
+  const engine = new Engine({
+    ...options.engine,
+    ...(runbooks && runbooks.length > 0 ? { suggestRemediations: (incident) => suggestRemediations(incident, runbooks) } : {}),
+  });
   if (options.history) engine.setHistory(options.history);
   const pairer = new SpanPairer();
   const serviceLabels = options.serviceLabels ?? DEFAULT_SERVICE_LABELS;
