@@ -22,8 +22,8 @@ export interface SpanRecord {
   durationMs: number;
   isError: boolean;
   /**
-   * For CLIENT/PRODUCER spans: the peer named by `peer.service`, else `db.system`/`messaging.system`
-   * with `server.address` (e.g. "postgresql orders-db.prod.svc"), else '' when the peer is unnamed.
+   * For CLIENT/PRODUCER spans: the callee's name as callers see it — `peer.service`, else a name derived from
+   * `db.system`/`messaging.system` and `server.address` (rules in ingest/otlp-peer.ts), else '' when unnamed.
    */
   peer: string;
   /** What kind of peer the attributes say it is. */

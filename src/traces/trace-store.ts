@@ -1,0 +1,210 @@
+// Trace aggregates over time for analysis: TraceDeltas folded into per-bucket series, queried over a time range.
+import { z } from 'zod';
+import type { PeerKind } from '../model/span.js';
+import {
+  emptyCallStats,
+  LATENCY_BUCKETS,
+  mergeCallStats,
+  type CallStats,
+  type TraceDelta,
+} from '../model/trace-aggregate.js';
+import { strongerCalleeKind } from './callee-kind.js';
+
+export interface EdgeSummary {
+  caller: string;
+  callee: string;
+  stats: CallStats;
+  calleeUninstrumented: boolean;
+  calleeKind: PeerKind;
+  /** Start (ms) of the latest bucket in the queried range that holds calls of this edge. */
+  lastSeen: number;
+}
+
+export type ServiceStats = CallStats & { originErrors: number };
+
+interface EdgeBucket extends CallStats {
+  uninstrumented: boolean;
+  kind: PeerKind;
+}
+
+interface EdgeSeries {
+  caller: string;
+  callee: string;
+  buckets: Map<number, EdgeBucket>;
+}
+
+// Names never hold NUL, so it separates caller and callee in a key without ambiguity.
+const SEP = '\u0000';
+
+const PEER_KINDS = ['service', 'database', 'cache', 'queue', 'external'] as const satisfies readonly PeerKind[];
+
+const Count = z.number().int().nonnegative();
+const Histogram = z.array(Count).max(LATENCY_BUCKETS);
+/** Persisted form: one row per bucket, histograms with trailing zeros trimmed. Version 1. */
+const TraceAggregatesJsonSchema = z.object({
+  v: z.literal(1),
+  edges: z.array(
+    z.object({
+      caller: z.string(),
+      callee: z.string(),
+      // [bucket, calls, errors, latencySumMs, uninstrumented 0|1, kind, histogram]
+      buckets: z.array(z.tuple([z.number(), Count, Count, z.number().nonnegative(), z.union([z.literal(0), z.literal(1)]), z.enum(PEER_KINDS), Histogram])),
+    }),
+  ),
+  services: z.array(
+    z.object({
+      service: z.string(),
+      // [bucket, calls, errors, latencySumMs, originErrors, histogram]
+      buckets: z.array(z.tuple([z.number(), Count, Count, z.number().nonnegative(), Count, Histogram])),
+    }),
+  ),
+});
+export type TraceAggregatesJson = z.infer<typeof TraceAggregatesJsonSchema>;
+
+function trimHistogram(hist: readonly number[]): number[] {
+  let end = hist.length;
+  while (end > 0 && hist[end - 1] === 0) end--;
+  return hist.slice(0, end);
+}
+
+function padHistogram(hist: readonly number[]): number[] {
+  const out = new Array<number>(LATENCY_BUCKETS).fill(0);
+  for (let i = 0; i < hist.length; i++) out[i] = hist[i]!;
+  return out;
+}
+
+export class TraceAggregates {
+  private readonly edgeSeries = new Map<string, EdgeSeries>();
+  private readonly serviceSeries = new Map<string, Map<number, ServiceStats>>();
+
+  apply(delta: TraceDelta): void {
+    for (const e of delta.edges) {
+      const key = e.caller + SEP + e.callee;
+      let series = this.edgeSeries.get(key);
+      if (series === undefined) this.edgeSeries.set(key, (series = { caller: e.caller, callee: e.callee, buckets: new Map() }));
+      let bucket = series.buckets.get(e.bucket);
+      if (bucket === undefined) {
+        series.buckets.set(e.bucket, (bucket = { ...emptyCallStats(), uninstrumented: e.calleeUninstrumented, kind: e.calleeKind }));
+      } else {
+        bucket.uninstrumented = bucket.uninstrumented && e.calleeUninstrumented;
+        bucket.kind = strongerCalleeKind(bucket.kind, e.calleeKind);
+      }
+      mergeCallStats(bucket, e);
+    }
+    for (const s of delta.services) {
+      let series = this.serviceSeries.get(s.service);
+      if (series === undefined) this.serviceSeries.set(s.service, (series = new Map()));
+      let bucket = series.get(s.bucket);
+      if (bucket === undefined) series.set(s.bucket, (bucket = { ...emptyCallStats(), originErrors: 0 }));
+      mergeCallStats(bucket, s);
+      bucket.originErrors += s.originErrors;
+    }
+  }
+
+  /** Drops every bucket that starts before `olderThan` (ms), and series left empty. */
+  prune(olderThan: number): void {
+    for (const [key, series] of this.edgeSeries) {
+      for (const b of series.buckets.keys()) if (b < olderThan) series.buckets.delete(b);
+      if (series.buckets.size === 0) this.edgeSeries.delete(key);
+    }
+    for (const [service, series] of this.serviceSeries) {
+      for (const b of series.keys()) if (b < olderThan) series.delete(b);
+      if (series.size === 0) this.serviceSeries.delete(service);
+    }
+  }
+
+  /** Edges with buckets in [from, to), their buckets merged; ordered by caller, then callee. */
+  edges(from: number, to: number): EdgeSummary[] {
+    const out: EdgeSummary[] = [];
+    for (const series of this.edgeSeries.values()) {
+      let summary: EdgeSummary | undefined;
+      for (const [b, stats] of series.buckets) {
+        if (b < from || b >= to) continue;
+        if (summary === undefined) {
+          summary = { caller: series.caller, callee: series.callee, stats: emptyCallStats(), calleeUninstrumented: stats.uninstrumented, calleeKind: stats.kind, lastSeen: b };
+        } else {
+          summary.calleeUninstrumented = summary.calleeUninstrumented && stats.uninstrumented;
+          summary.calleeKind = strongerCalleeKind(summary.calleeKind, stats.kind);
+          if (b > summary.lastSeen) summary.lastSeen = b;
+        }
+        mergeCallStats(summary.stats, stats);
+      }
+      if (summary !== undefined) out.push(summary);
+    }
+    return out.sort((a, b) => (a.caller < b.caller ? -1 : a.caller > b.caller ? 1 : a.callee < b.callee ? -1 : a.callee > b.callee ? 1 : 0));
+  }
+
+  /** Per-service stats with buckets in [from, to), merged. */
+  services(from: number, to: number): Map<string, ServiceStats> {
+    const out = new Map<string, ServiceStats>();
+    for (const service of [...this.serviceSeries.keys()].sort()) {
+      let merged: ServiceStats | undefined;
+      for (const [b, stats] of this.serviceSeries.get(service)!) {
+        if (b < from || b >= to) continue;
+        merged ??= { ...emptyCallStats(), originErrors: 0 };
+        mergeCallStats(merged, stats);
+        merged.originErrors += stats.originErrors;
+      }
+      if (merged !== undefined) out.set(service, merged);
+    }
+    return out;
+  }
+
+  /** Every service named by any retained aggregate (callers, callees, services), sorted. */
+  allServices(): string[] {
+    const names = new Set<string>(this.serviceSeries.keys());
+    for (const series of this.edgeSeries.values()) {
+      names.add(series.caller);
+      names.add(series.callee);
+    }
+    return [...names].sort();
+  }
+
+  toJSON(): TraceAggregatesJson {
+    return {
+      v: 1,
+      edges: [...this.edgeSeries.values()].map((s) => ({
+        caller: s.caller,
+        callee: s.callee,
+        buckets: [...s.buckets].map(([b, st]) => [b, st.calls, st.errors, st.latencySumMs, st.uninstrumented ? 1 : 0, st.kind, trimHistogram(st.latencyHist)] as const),
+      })),
+      services: [...this.serviceSeries].map(([service, series]) => ({
+        service,
+        buckets: [...series].map(([b, st]) => [b, st.calls, st.errors, st.latencySumMs, st.originErrors, trimHistogram(st.latencyHist)] as const),
+      })),
+    } as TraceAggregatesJson;
+  }
+
+  /** Restores persisted aggregates; throws a ZodError naming the bad field when `json` is not what toJSON wrote. */
+  static fromJSON(json: unknown): TraceAggregates {
+    const data = TraceAggregatesJsonSchema.parse(json);
+    const store = new TraceAggregates();
+    store.apply({
+      edges: data.edges.flatMap((e) =>
+        e.buckets.map(([bucket, calls, errors, latencySumMs, uninstrumented, kind, hist]) => ({
+          caller: e.caller,
+          callee: e.callee,
+          bucket,
+          calls,
+          errors,
+          latencySumMs,
+          latencyHist: padHistogram(hist),
+          calleeUninstrumented: uninstrumented === 1,
+          calleeKind: kind,
+        })),
+      ),
+      services: data.services.flatMap((s) =>
+        s.buckets.map(([bucket, calls, errors, latencySumMs, originErrors, hist]) => ({
+          service: s.service,
+          bucket,
+          calls,
+          errors,
+          latencySumMs,
+          originErrors,
+          latencyHist: padHistogram(hist),
+        })),
+      ),
+    });
+    return store;
+  }
+}

@@ -1,0 +1,110 @@
+import { describe, it, expect } from 'vitest';
+import { TraceAggregates } from '../../../src/traces/trace-store.js';
+import {
+  addCall,
+  emptyCallStats,
+  TRACE_BUCKET_MS,
+  type EdgeAggregate,
+  type ServiceAggregate,
+} from '../../../src/model/trace-aggregate.js';
+import type { PeerKind } from '../../../src/model/span.js';
+
+const B0 = 1_800_000_000_000;
+const B1 = B0 + TRACE_BUCKET_MS;
+const B2 = B0 + 2 * TRACE_BUCKET_MS;
+
+function edgeAgg(caller: string, callee: string, bucket: number, calls: Array<[number, boolean]>, uninstrumented = false, kind: PeerKind = 'service'): EdgeAggregate {
+  const agg: EdgeAggregate = { caller, callee, bucket, calleeUninstrumented: uninstrumented, calleeKind: kind, ...emptyCallStats() };
+  for (const [ms, err] of calls) addCall(agg, ms, err);
+  return agg;
+}
+function serviceAgg(service: string, bucket: number, calls: Array<[number, boolean]>, originErrors = 0): ServiceAggregate {
+  const agg: ServiceAggregate = { service, bucket, originErrors, ...emptyCallStats() };
+  for (const [ms, err] of calls) addCall(agg, ms, err);
+  return agg;
+}
+
+function sample(): TraceAggregates {
+  const store = new TraceAggregates();
+  store.apply({
+    edges: [
+      edgeAgg('frontend', 'checkout', B0, [[20, false], [30, true]]),
+      edgeAgg('checkout', 'orders-db', B0, [[700, true]], true, 'database'),
+    ],
+    services: [serviceAgg('checkout', B0, [[25, true]], 0), serviceAgg('orders-db', B0, [[700, true]], 1)],
+  });
+  store.apply({
+    edges: [edgeAgg('frontend', 'checkout', B1, [[40, false]]), edgeAgg('checkout', 'orders-db', B2, [[3, false]], true, 'database')],
+    services: [serviceAgg('checkout', B1, [[12, false]]), serviceAgg('checkout', B0, [], 1)], // a late origin-error verdict
+  });
+  return store;
+}
+
+describe('TraceAggregates', () => {
+  it('merges edges over the buckets of a half-open range', () => {
+    const store = sample();
+    const all = store.edges(B0, B2 + TRACE_BUCKET_MS);
+    expect(all.map((e) => [e.caller, e.callee, e.stats.calls, e.stats.errors, e.stats.latencySumMs, e.lastSeen])).toEqual([
+      ['checkout', 'orders-db', 2, 1, 703, B2],
+      ['frontend', 'checkout', 3, 1, 90, B1],
+    ]);
+    expect(all[0]).toMatchObject({ calleeUninstrumented: true, calleeKind: 'database' });
+    expect(all[1]).toMatchObject({ calleeUninstrumented: false, calleeKind: 'service' });
+    // [B1, B2): only frontend→checkout's second bucket.
+    expect(store.edges(B1, B2).map((e) => [e.caller, e.callee, e.stats.calls])).toEqual([['frontend', 'checkout', 1]]);
+    expect(store.edges(B2 + TRACE_BUCKET_MS, B2 + 2 * TRACE_BUCKET_MS)).toEqual([]);
+  });
+
+  it('treats a callee as instrumented once any call to it was paired, and keeps the most specific kind', () => {
+    const store = new TraceAggregates();
+    store.apply({ edges: [edgeAgg('api', 'pg', B0, [[1, false]], true, 'database')], services: [] });
+    store.apply({ edges: [edgeAgg('api', 'pg', B0, [[1, false]], false, 'service'), edgeAgg('api', 'pg', B1, [[1, false]], true, 'external')], services: [] });
+    const [e] = store.edges(B0, B2);
+    expect(e).toMatchObject({ calleeUninstrumented: false, calleeKind: 'database' });
+    expect(e!.stats.calls).toBe(3);
+    // Within B1 alone, pg was only ever seen from the caller side.
+    expect(store.edges(B1, B2)[0]).toMatchObject({ calleeUninstrumented: true, calleeKind: 'external' });
+  });
+
+  it('merges service stats and origin errors that arrive in later deltas', () => {
+    const services = sample().services(B0, B2);
+    expect([...services.keys()]).toEqual(['checkout', 'orders-db']);
+    expect(services.get('checkout')).toMatchObject({ calls: 2, errors: 1, latencySumMs: 37, originErrors: 1 });
+    expect(services.get('orders-db')).toMatchObject({ calls: 1, errors: 1, originErrors: 1 });
+    expect(sample().services(B1, B2).get('checkout')).toMatchObject({ calls: 1, originErrors: 0 });
+  });
+
+  it('lists every service named by an edge or an aggregate', () => {
+    expect(sample().allServices()).toEqual(['checkout', 'frontend', 'orders-db']);
+  });
+
+  it('prunes buckets before a time and forgets series left empty', () => {
+    const store = sample();
+    store.prune(B1);
+    expect(store.edges(0, Number.MAX_SAFE_INTEGER).map((e) => [e.caller, e.callee, e.stats.calls])).toEqual([
+      ['checkout', 'orders-db', 1],
+      ['frontend', 'checkout', 1],
+    ]);
+    expect([...store.services(0, Number.MAX_SAFE_INTEGER).keys()]).toEqual(['checkout']);
+    store.prune(B2 + TRACE_BUCKET_MS);
+    expect(store.allServices()).toEqual([]);
+  });
+
+  it('round-trips through its compact JSON form', () => {
+    const store = sample();
+    const json = JSON.parse(JSON.stringify(store.toJSON())) as unknown;
+    const restored = TraceAggregates.fromJSON(json);
+    expect(restored.edges(0, Number.MAX_SAFE_INTEGER)).toEqual(store.edges(0, Number.MAX_SAFE_INTEGER));
+    expect(restored.services(0, Number.MAX_SAFE_INTEGER)).toEqual(store.services(0, Number.MAX_SAFE_INTEGER));
+    // Compact: histograms lose their trailing zeros.
+    const text = JSON.stringify(store.toJSON());
+    // frontend→checkout in B0: 2 calls, 1 error, 50 ms in all, instrumented; 20 ms (≤25) and 30 ms (≤50).
+    expect(text).toContain(`[${B0},2,1,50,0,"service",[0,0,1,1]]`);
+  });
+
+  it('rejects persisted data of the wrong shape, naming the field', () => {
+    expect(() => TraceAggregates.fromJSON({ v: 1, edges: [{ caller: 'a', callee: 'b', buckets: [[B0, -1, 0, 0, 0, 'service', []]] }], services: [] }))
+      .toThrow(/edges.*0.*buckets/s);
+    expect(() => TraceAggregates.fromJSON({ v: 2, edges: [], services: [] })).toThrow();
+  });
+});
