@@ -1,0 +1,100 @@
+// The incident message posted once to the incident channel and then updated in place: severity, affected
+// services, the top suspect and its strongest evidence first; feedback buttons; summarised for huge incidents.
+import type { IncidentReport } from '../../model/incident.js';
+import type { RootCauseConfirmation } from '../../store/feedback-store.js';
+import type { IncidentContext } from '../incident-context.js';
+import { ACTION_IDS, type ActionRefs } from '../action-refs.js';
+import { actions, button, context, escapeMrkdwn, header, message, section, type Block, type SlackMessage } from './block-kit.js';
+import { suspectBlock } from './suspects.js';
+import { formatAge, formatScore, formatTime, listNames, plural, severityLabel } from './text-format.js';
+
+export interface ChannelMessageInput {
+  report: IncidentReport;
+  context: IncidentContext | null;
+  confirmation: RootCauseConfirmation | null;
+  rejected: readonly string[];
+  now: number;
+  refs: ActionRefs;
+}
+
+const OTHER_SUSPECTS = 2;
+
+export function renderChannelMessage(input: ChannelMessageInput): SlackMessage {
+  const { report, context: ctx, confirmation, rejected, now, refs } = input;
+  const severity = ctx?.severity ?? 'unknown';
+  const resolved = report.status === 'resolved';
+  const openedAt = Date.parse(report.openedAt);
+  const blocks: Block[] = [];
+
+  blocks.push(header(`${resolved ? ':white_check_mark: RESOLVED' : severityLabel(severity)} · ${report.title}`));
+
+  const status = resolved
+    ? `*Resolved*${ctx?.resolvedAt ? ` at ${formatTime(ctx.resolvedAt, now)}` : ''} after ${formatAge((ctx?.resolvedAt ?? now) - openedAt)}`
+    : `*Open* for ${formatAge(now - openedAt)} (since ${formatTime(openedAt, now)})`;
+  const alertCount = ctx ? `${ctx.firingAlerts} firing, ${ctx.resolvedAlerts} resolved` : plural(report.alerts.length, 'alert');
+  blocks.push(
+    section(
+      [
+        `${status} · *Alerts:* ${alertCount} · \`${escapeMrkdwn(report.id)}\``,
+        `*Affected services (${report.services.length}):* ${report.services.length > 0 ? listNames(report.services, 8) : '_none named_'}`,
+      ].join('\n'),
+    ),
+  );
+
+  if (confirmation) {
+    blocks.push(
+      section(
+        `:white_check_mark: *Root cause confirmed:* \`${escapeMrkdwn(confirmation.service)}\` by <@${escapeMrkdwn(confirmation.userId)}> at ${formatTime(confirmation.at, now)}`,
+      ),
+    );
+  }
+
+  const top = report.rootCauses[0];
+  if (top) {
+    blocks.push(section(`*Top suspect*`));
+    blocks.push(
+      suspectBlock(top, {
+        incidentId: report.id,
+        rank: 1,
+        evidence: 2,
+        refs,
+        confirmed: confirmation?.service === top.service,
+        rejected: rejected.includes(top.service),
+      }),
+    );
+    for (const [i, rc] of report.rootCauses.slice(1, 1 + OTHER_SUSPECTS).entries()) {
+      blocks.push(
+        suspectBlock(rc, {
+          incidentId: report.id,
+          rank: i + 2,
+          evidence: 1,
+          refs,
+          confirmed: confirmation?.service === rc.service,
+          rejected: rejected.includes(rc.service),
+        }),
+      );
+    }
+    const rest = report.rootCauses.slice(1 + OTHER_SUSPECTS);
+    if (rest.length > 0) blocks.push(context([`Also suspected: ${rest.map((r) => `${escapeMrkdwn(r.service)} (${formatScore(r.score)})`).join(', ')}`]));
+  } else {
+    blocks.push(section('_No suspect yet: waiting for more signals (traces, deploys, alerts)._'));
+  }
+
+  if (ctx && ctx.alertNames.length > 0) {
+    const names = ctx.alertNames.slice(0, 5).map((a) => `${escapeMrkdwn(a.name)} ×${a.count}`);
+    const more = ctx.alertNames.length > 5 ? ` and ${ctx.alertNames.length - 5} more names` : '';
+    blocks.push(context([`*Alerts:* ${names.join(', ')}${more}`]));
+  }
+  if (report.similarIncidents.length > 0) {
+    const s = report.similarIncidents.slice(0, 3).map((x) => `${escapeMrkdwn(x.id)} (${formatScore(x.similarity)}, cause ${escapeMrkdwn(x.rootCause)})`);
+    blocks.push(context([`*Similar past incidents:* ${s.join(', ')}`]));
+  }
+
+  const buttons = [button('Not it…', ACTION_IDS.notIt, refs.add({ kind: 'incident', incidentId: report.id }))];
+  blocks.push(actions(buttons, `incident_actions`));
+  blocks.push(context([`Details, timeline and runbooks: \`/rca ${escapeMrkdwn(report.id)}\``]));
+
+  const topText = top ? ` — top suspect ${top.service} (${formatScore(top.score)})` : '';
+  const text = `${resolved ? 'Resolved' : severity.toUpperCase()}: ${report.title}${topText}`;
+  return message(text, blocks);
+}
