@@ -194,7 +194,7 @@ export class Engine {
   }
 
   private dependencyGraph(now: number): DependencyGraph {
-    return buildDependencyGraph(this.traces.edges(now - this.options.edgeMaxAgeMs, now + 1), {
+    return buildDependencyGraph(this.traces.topology(now - this.options.edgeMaxAgeMs), {
       declared: this.options.declaredTopology,
     });
   }

@@ -7,6 +7,7 @@ import {
   mergeCallStats,
   type CallStats,
   type TraceDelta,
+  TRACE_BUCKET_MS,
 } from '../model/trace-aggregate.js';
 import { strongerCalleeKind } from './callee-kind.js';
 
@@ -73,6 +74,23 @@ function padHistogram(hist: readonly number[]): number[] {
   return out;
 }
 
+/**
+ * Visits the buckets of a series that start in [from, to). Buckets start on multiples of TRACE_BUCKET_MS, so a
+ * short range looks up its few bucket starts instead of scanning hours of stored buckets.
+ */
+function forEachBucketIn<T>(buckets: Map<number, T>, from: number, to: number, visit: (bucket: number, stats: T) => void): void {
+  const first = Math.ceil(from / TRACE_BUCKET_MS) * TRACE_BUCKET_MS;
+  const steps = (to - first) / TRACE_BUCKET_MS;
+  if (steps < buckets.size) {
+    for (let b = first; b < to; b += TRACE_BUCKET_MS) {
+      const stats = buckets.get(b);
+      if (stats !== undefined) visit(b, stats);
+    }
+  } else {
+    for (const [b, stats] of buckets) if (b >= from && b < to) visit(b, stats);
+  }
+}
+
 export class TraceAggregates {
   private readonly edgeSeries = new Map<string, EdgeSeries>();
   private readonly serviceSeries = new Map<string, Map<number, ServiceStats>>();
@@ -118,8 +136,7 @@ export class TraceAggregates {
     const out: EdgeSummary[] = [];
     for (const series of this.edgeSeries.values()) {
       let summary: EdgeSummary | undefined;
-      for (const [b, stats] of series.buckets) {
-        if (b < from || b >= to) continue;
+      forEachBucketIn(series.buckets, from, to, (b, stats) => {
         if (summary === undefined) {
           summary = { caller: series.caller, callee: series.callee, stats: emptyCallStats(), calleeUninstrumented: stats.uninstrumented, calleeKind: stats.kind, lastSeen: b };
         } else {
@@ -128,10 +145,33 @@ export class TraceAggregates {
           if (b > summary.lastSeen) summary.lastSeen = b;
         }
         mergeCallStats(summary.stats, stats);
-      }
+      });
       if (summary !== undefined) out.push(summary);
     }
     return out.sort((a, b) => (a.caller < b.caller ? -1 : a.caller > b.caller ? 1 : a.callee < b.callee ? -1 : a.callee > b.callee ? 1 : 0));
+  }
+
+  /**
+   * Every edge seen at or after `since`, with its total calls and latest bucket: what the dependency graph needs,
+   * without merging latency statistics. O(edges × buckets kept) but allocation-light.
+   */
+  topology(since: number): Array<{ caller: string; callee: string; stats: { calls: number }; calleeUninstrumented: boolean; calleeKind: PeerKind; lastSeen: number }> {
+    const out = [];
+    for (const series of this.edgeSeries.values()) {
+      let calls = 0;
+      let lastSeen = Number.NEGATIVE_INFINITY;
+      let uninstrumented = true;
+      let kind: PeerKind | undefined;
+      for (const [b, stats] of series.buckets) {
+        if (b < since) continue;
+        calls += stats.calls;
+        if (b > lastSeen) lastSeen = b;
+        uninstrumented &&= stats.uninstrumented;
+        kind = kind === undefined ? stats.kind : strongerCalleeKind(kind, stats.kind);
+      }
+      if (kind !== undefined) out.push({ caller: series.caller, callee: series.callee, stats: { calls }, calleeUninstrumented: uninstrumented, calleeKind: kind, lastSeen });
+    }
+    return out;
   }
 
   /** Per-service stats with buckets in [from, to), merged. */
@@ -139,12 +179,11 @@ export class TraceAggregates {
     const out = new Map<string, ServiceStats>();
     for (const service of [...this.serviceSeries.keys()].sort()) {
       let merged: ServiceStats | undefined;
-      for (const [b, stats] of this.serviceSeries.get(service)!) {
-        if (b < from || b >= to) continue;
+      forEachBucketIn(this.serviceSeries.get(service)!, from, to, (_b, stats) => {
         merged ??= { ...emptyCallStats(), originErrors: 0 };
         mergeCallStats(merged, stats);
         merged.originErrors += stats.originErrors;
-      }
+      });
       if (merged !== undefined) out.set(service, merged);
     }
     return out;

@@ -1,0 +1,201 @@
+// Composition root of the server: wires config, telemetry, Redis, queues, workers and HTTP; owns shutdown.
+import { Redis, type RedisOptions } from 'ioredis';
+import type { AddressInfo } from 'node:net';
+import type { AppConfig } from './config.js';
+import { buildServer } from './http/server.js';
+import { createIngestQueue } from './queue/ingest-queue.js';
+import { startWorkers, type IngestWorkers } from './queue/workers.js';
+import { IncidentStore } from './store/incident-store.js';
+import { createLogger, type Logger } from './telemetry/logger.js';
+import { createMetrics } from './telemetry/metrics.js';
+import { shutdownTracing, startTracing } from './telemetry/tracing.js';
+
+export interface RunningServer {
+  /** The port actually listened on (useful with PORT 0 in tests). */
+  port: number;
+  /** Stops accepting, drains in-flight requests and jobs, closes queues and Redis. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Install SIGTERM/SIGINT handlers that close and exit (default true; tests turn it off). */
+  handleSignals?: boolean;
+  /** How long to wait for Redis before listening anyway (default 3000 ms). */
+  redisConnectGraceMs?: number;
+}
+
+/** How long a readiness PING may take before Redis counts as unreachable. */
+const PING_TIMEOUT_MS = 1000;
+/** Upper bound on a graceful shutdown before a signal handler exits anyway. */
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+/** How long a start waits for Redis (and the workers) before listening anyway. */
+const REDIS_CONNECT_GRACE_MS = 3000;
+/** How long a shutdown waits for workers that are still starting. */
+const WORKERS_START_GRACE_MS = 3000;
+
+/** Waits for `p`, at most `ms`; the timer is cleared either way so it never holds the process open. */
+async function waitAtMost(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+async function pingWithin(redis: Redis, ms: number): Promise<boolean> {
+  if (redis.status !== 'ready') return false;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const answer = await Promise.race([
+      redis.ping(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('ping timeout')), ms);
+      }),
+    ]);
+    return answer === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Logs Redis going down and coming back once per transition, not once per reconnect attempt. */
+function watchRedis(redis: Redis, name: string, logger: Logger): void {
+  let down = false;
+  redis.on('error', (err: Error) => {
+    if (down) return;
+    down = true;
+    logger.warn({ connection: name, err: err.message }, 'Redis unreachable; retrying');
+  });
+  redis.on('ready', () => {
+    if (down) logger.info({ connection: name }, 'Redis reachable again');
+    down = false;
+  });
+}
+
+function logSlackState(config: AppConfig, logger: Logger): void {
+  const { botToken, signingSecret, appToken } = config.slack;
+  if (botToken && appToken) logger.info({ slack: 'socket' }, 'Slack configured: Socket Mode (SLACK_APP_TOKEN set)');
+  else if (botToken && signingSecret) logger.info({ slack: 'http' }, 'Slack configured: HTTP mode (POST /slack/events)');
+  else logger.info({ slack: 'off' }, 'Slack off: SLACK_BOT_TOKEN/SLACK_SIGNING_SECRET not set');
+}
+
+/**
+ * Starts the HTTP listener and the queue workers. The listener comes up even while Redis is down
+ * (ingest answers 503 and /readyz says why) so that an outage of Redis never takes the endpoint away.
+ */
+export async function startServer(config: AppConfig, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config);
+  const tracing = startTracing(config);
+  const metrics = createMetrics();
+
+  // HTTP side: fail fast while Redis is down (no offline queue, one retry) so senders get 503 at once.
+  const clientOptions: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 };
+  const clientRedis = new Redis(config.redisUrl, clientOptions);
+  watchRedis(clientRedis, 'http', logger);
+
+  const ingestQueue = createIngestQueue({ connection: clientRedis, prefix: config.redisPrefix });
+  const incidentStore = new IncidentStore(clientRedis, config.redisPrefix);
+  metrics.setQueueWaitingSource(() => ingestQueue.waitingCounts());
+
+  let workers: IngestWorkers | undefined;
+  let stopping = false;
+  let cancelWait: () => void = () => {};
+  // Workers start once Redis first answers: startWorkers waits for its connections without limit, and
+  // neither the listener nor a shutdown during a Redis outage may wait with it.
+  const workersStarted = new Promise<boolean>((resolve) => {
+    cancelWait = () => resolve(false);
+    if (clientRedis.status === 'ready') resolve(true);
+    else clientRedis.once('ready', () => resolve(true));
+  })
+    .then((ready) =>
+      ready && !stopping
+        ? startWorkers({
+            // The workers open their own duplicates of the connection (with the options BullMQ workers need).
+            connection: clientRedis,
+            prefix: config.redisPrefix,
+            serviceLabels: config.serviceLabels,
+            logger,
+            metrics,
+          })
+        : undefined,
+    )
+    .then(
+      async (w) => {
+        if (w && stopping) return w.close();
+        workers = w;
+        if (w) logger.info('queue workers running');
+      },
+      (err: unknown) => logger.fatal({ err }, 'queue workers failed to start; /readyz will report it'),
+    );
+
+  const app = buildServer({
+    config,
+    logger,
+    metrics,
+    ingestQueue,
+    incidentStore,
+    readiness: async () => ({
+      redis: await pingWithin(clientRedis, PING_TIMEOUT_MS),
+      workers: workers?.running() ?? false,
+    }),
+  });
+
+  // Give Redis a moment so the first requests after a start do not get 503; listen regardless.
+  await waitAtMost(workersStarted, options.redisConnectGraceMs ?? REDIS_CONNECT_GRACE_MS);
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    stopping = true;
+    cancelWait();
+    await waitAtMost(workersStarted, WORKERS_START_GRACE_MS);
+    await Promise.allSettled([workers?.close(), ingestQueue.close()]);
+    clientRedis.disconnect();
+    throw err;
+  }
+  const port = (app.server.address() as AddressInfo).port;
+  logger.info({ port, host: config.host, redisPrefix: config.redisPrefix, tracing }, 'rcabot listening');
+  logSlackState(config, logger);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      logger.info('shutting down');
+      stopping = true;
+      cancelWait();
+      await app.close(); // stop accepting, let in-flight requests finish
+      // Workers caught mid-start by a Redis outage cannot be waited for; the process exits anyway.
+      await waitAtMost(workersStarted, WORKERS_START_GRACE_MS);
+      await workers?.close(); // finish the jobs in hand
+      await ingestQueue.close();
+      await shutdownTracing();
+      await clientRedis.quit().catch(() => clientRedis.disconnect());
+      logger.info('stopped');
+    })();
+    return closing;
+  };
+
+  function onSignal(signal: NodeJS.Signals): void {
+    logger.info({ signal }, 'signal received');
+    const force = setTimeout(() => {
+      logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  }
+  if (options.handleSignals ?? true) {
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+
+  return { port, close };
+}

@@ -1,0 +1,147 @@
+// Trace aggregates in Redis: one hash per time bucket, counters HINCRBY'd per flush, buckets expire after retention.
+//
+// A flush is one MULTI (one round trip, all or nothing), so a crashed worker never leaves half a delta behind.
+// Field names: "e␟caller␟callee␟stat" for edges, "s␟service␟stat" for services, where stat is c (calls),
+// x (errors), l (latency sum, float), o (origin errors), h<i> (histogram bucket i), and "m" on an edge holds
+// its metadata "calleeKind␟0|1" (overwritten: the latest view of whether the callee is instrumented wins).
+import type { Redis } from 'ioredis';
+import {
+  LATENCY_BUCKETS,
+  emptyCallStats,
+  type CallStats,
+  type EdgeAggregate,
+  type ServiceAggregate,
+  type TraceDelta,
+} from '../model/trace-aggregate.js';
+import type { PeerKind } from '../model/span.js';
+import { redisKeys, type TraceKeys } from './keys.js';
+import { execTransaction, type Transaction } from './transaction.js';
+
+const SEP = '\u001f';
+const PEER_KINDS: ReadonlySet<string> = new Set<PeerKind>(['service', 'database', 'cache', 'queue', 'external']);
+
+/** Default bucket retention: what the analyzer can rebuild at start. */
+export const DEFAULT_TRACE_RETENTION_MS = 6 * 60 * 60 * 1000;
+/** A bucket written late still lives at least this long, so a clock skew does not drop fresh data at once. */
+const MIN_TTL_MS = 60_000;
+
+export interface TraceAggregateStoreOptions {
+  retentionMs?: number;
+}
+
+export class TraceAggregateStore {
+  private readonly keys: TraceKeys;
+  private readonly retentionMs: number;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    opts: TraceAggregateStoreOptions = {},
+  ) {
+    this.keys = redisKeys(prefix).traces;
+    this.retentionMs = opts.retentionMs ?? DEFAULT_TRACE_RETENTION_MS;
+  }
+
+  /** Adds a delta's counts to the stored buckets (one MULTI). Buckets already past retention are skipped. */
+  async persist(delta: TraceDelta, now: number): Promise<void> {
+    if (delta.edges.length === 0 && delta.services.length === 0) return;
+    const horizon = now - this.retentionMs;
+    const tx = this.redis.multi();
+    const touched = new Set<number>();
+    for (const e of delta.edges) {
+      if (e.bucket < horizon) continue;
+      const key = this.keys.bucket(e.bucket);
+      const base = `e${SEP}${e.caller}${SEP}${e.callee}${SEP}`;
+      incrementStats(tx, key, base, e);
+      tx.hset(key, `${base}m`, `${e.calleeKind}${SEP}${e.calleeUninstrumented ? 1 : 0}`);
+      touched.add(e.bucket);
+    }
+    for (const s of delta.services) {
+      if (s.bucket < horizon) continue;
+      const key = this.keys.bucket(s.bucket);
+      const base = `s${SEP}${s.service}${SEP}`;
+      incrementStats(tx, key, base, s);
+      if (s.originErrors !== 0) tx.hincrby(key, `${base}o`, s.originErrors);
+      touched.add(s.bucket);
+    }
+    if (touched.size === 0) return;
+    const zargs: Array<number> = [];
+    for (const b of touched) {
+      tx.pexpire(this.keys.bucket(b), Math.max(b + this.retentionMs - now, MIN_TTL_MS));
+      zargs.push(b, b);
+    }
+    tx.zadd(this.keys.buckets, ...zargs);
+    tx.zremrangebyscore(this.keys.buckets, '-inf', `(${horizon}`);
+    await execTransaction(tx);
+  }
+
+  /** Every stored aggregate with bucket ≥ `since`: what the analyzer folds in when it starts. */
+  async load(since: number): Promise<TraceDelta> {
+    const buckets = (await this.redis.zrangebyscore(this.keys.buckets, since, '+inf')).map(Number);
+    if (buckets.length === 0) return { edges: [], services: [] };
+    const pipe = this.redis.pipeline();
+    for (const b of buckets) pipe.hgetall(this.keys.bucket(b));
+    const results = (await pipe.exec()) ?? [];
+    const delta: TraceDelta = { edges: [], services: [] };
+    buckets.forEach((bucket, i) => {
+      const [err, hash] = results[i] ?? [null, {}];
+      if (err) throw err;
+      decodeBucket(bucket, (hash ?? {}) as Record<string, string>, delta);
+    });
+    return delta;
+  }
+}
+
+function incrementStats(tx: Transaction, key: string, base: string, s: CallStats): void {
+  if (s.calls !== 0) tx.hincrby(key, `${base}c`, s.calls);
+  if (s.errors !== 0) tx.hincrby(key, `${base}x`, s.errors);
+  if (s.latencySumMs !== 0) tx.hincrbyfloat(key, `${base}l`, s.latencySumMs);
+  for (let i = 0; i < LATENCY_BUCKETS; i++) {
+    const n = s.latencyHist[i] ?? 0;
+    if (n !== 0) tx.hincrby(key, `${base}h${i}`, n);
+  }
+}
+
+function decodeBucket(bucket: number, hash: Record<string, string>, into: TraceDelta): void {
+  const edges = new Map<string, EdgeAggregate>();
+  const services = new Map<string, ServiceAggregate>();
+  for (const [field, raw] of Object.entries(hash)) {
+    const parts = field.split(SEP);
+    if (parts[0] === 'e' && parts.length === 4) {
+      const [, caller, callee, stat] = parts as [string, string, string, string];
+      const id = `${caller}${SEP}${callee}`;
+      let e = edges.get(id);
+      if (!e) {
+        e = { caller, callee, bucket, calleeUninstrumented: false, calleeKind: 'service', ...emptyCallStats() };
+        edges.set(id, e);
+      }
+      if (stat === 'm') {
+        const [kind, uninstrumented] = raw.split(SEP);
+        if (kind && PEER_KINDS.has(kind)) e.calleeKind = kind as PeerKind;
+        e.calleeUninstrumented = uninstrumented === '1';
+      } else applyStat(e, stat, raw);
+    } else if (parts[0] === 's' && parts.length === 3) {
+      const [, service, stat] = parts as [string, string, string];
+      let s = services.get(service);
+      if (!s) {
+        s = { service, bucket, originErrors: 0, ...emptyCallStats() };
+        services.set(service, s);
+      }
+      if (stat === 'o') s.originErrors = Number(raw);
+      else applyStat(s, stat, raw);
+    }
+  }
+  into.edges.push(...edges.values());
+  into.services.push(...services.values());
+}
+
+function applyStat(s: CallStats, stat: string, raw: string): void {
+  const n = Number(raw);
+  if (stat === 'c') s.calls = n;
+  else if (stat === 'x') s.errors = n;
+  else if (stat === 'l') s.latencySumMs = n;
+  else if (stat.startsWith('h')) {
+    const i = Number(stat.slice(1));
+    if (Number.isInteger(i) && i >= 0 && i < LATENCY_BUCKETS) s.latencyHist[i] = n;
+  }
+}

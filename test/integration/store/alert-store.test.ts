@@ -1,0 +1,115 @@
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { AlertStore } from '../../../src/store/alert-store.js';
+import { redisKeys } from '../../../src/store/keys.js';
+import { deleteKeys, newTestRedis, uniquePrefix } from '../../support/redis.js';
+import { T0, alert, resolved } from './alert-fixtures.js';
+
+const redis = newTestRedis();
+const other = newTestRedis();
+let prefix = uniquePrefix('alert-store');
+let store = new AlertStore(redis, prefix);
+
+beforeEach(async () => {
+  await deleteKeys(redis, prefix);
+  prefix = uniquePrefix('alert-store');
+  store = new AlertStore(redis, prefix);
+});
+
+afterAll(async () => {
+  await deleteKeys(redis, prefix);
+  await Promise.all([redis.quit(), other.quit()]);
+});
+
+const byFp = (xs: { fingerprint: string }[]) => [...xs].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
+
+describe('AlertStore.applyAlerts', () => {
+  it('stores a new alert as fresh and the same alert again as a duplicate', async () => {
+    const a = alert({ fingerprint: 'fp1' });
+    expect(await store.applyAlerts([a])).toEqual({ fresh: [a], duplicates: 0 });
+    expect(await store.applyAlerts([{ ...a, summary: 'resent by repeat_interval' }])).toEqual({ fresh: [], duplicates: 1 });
+    expect(await store.openAndRecent(T0)).toEqual([a]);
+  });
+
+  it('collapses duplicates inside one batch (an HA pair in the same commit)', async () => {
+    const a = alert({ fingerprint: 'fp1' });
+    const b = alert({ fingerprint: 'fp2' });
+    const r = await store.applyAlerts([a, b, a, b, a]);
+    expect(r.fresh).toEqual([a, b]);
+    expect(r.duplicates).toBe(3);
+  });
+
+  it('stores an alert once when two clients apply it at the same moment', async () => {
+    const otherStore = new AlertStore(other, prefix);
+    const batch = Array.from({ length: 300 }, (_, i) => alert({ fingerprint: `fp${i}` }));
+    const [x, y] = await Promise.all([store.applyAlerts(batch), otherStore.applyAlerts([...batch].reverse())]);
+    expect(x.fresh.length + y.fresh.length).toBe(300);
+    expect(x.duplicates + y.duplicates).toBe(300);
+    expect(await store.openAndRecent(T0)).toHaveLength(300);
+  });
+
+  it('marks a resolved alert resolved (kept, not dropped) and ignores a late firing copy', async () => {
+    const a = alert({ fingerprint: 'fp1' });
+    const r = resolved(a, T0 + 60_000);
+    await store.applyAlerts([a]);
+    expect((await store.applyAlerts([r])).fresh).toEqual([r]);
+    // The slower HA peer's firing notification arrives after the resolve: stale, not a reopen.
+    expect(await store.applyAlerts([a])).toEqual({ fresh: [], duplicates: 1 });
+    expect(await store.openAndRecent(T0)).toEqual([r]);
+    expect(await redis.zscore(redisKeys(prefix).alerts.resolved, 'fp1')).toBe(String(T0 + 60_000));
+    expect(await redis.zscore(redisKeys(prefix).alerts.open, 'fp1')).toBeNull();
+  });
+
+  it('treats a later startsAt as a new episode and an earlier one as stale', async () => {
+    const first = alert({ fingerprint: 'fp1' });
+    await store.applyAlerts([first, resolved(first, T0 + 1000)]);
+    const second = alert({ fingerprint: 'fp1', startsAt: T0 + 5000 });
+    expect((await store.applyAlerts([second])).fresh).toEqual([second]);
+    expect((await store.applyAlerts([alert({ fingerprint: 'fp1', startsAt: T0 - 5000 })])).duplicates).toBe(1);
+    expect(await store.openAndRecent(0)).toEqual([second]);
+  });
+
+  it('keeps the final state when one batch holds firing then resolved of the same alert', async () => {
+    const a = alert({ fingerprint: 'fp1' });
+    const r = resolved(a, T0 + 10);
+    const res = await store.applyAlerts([a, r]);
+    expect(res.fresh).toEqual([a, r]);
+    expect(await store.openAndRecent(0)).toEqual([r]);
+  });
+
+  it('handles batches larger than the Lua chunk size', async () => {
+    const batch = Array.from({ length: 2600 }, (_, i) =>
+      i % 2 === 0 ? alert({ fingerprint: `fp${i}` }) : resolved(alert({ fingerprint: `fp${i}` }), T0 + i),
+    );
+    const r = await store.applyAlerts(batch);
+    expect(r.fresh).toHaveLength(2600);
+    expect(byFp(await store.openAndRecent(0))).toEqual(byFp(batch));
+    expect((await store.applyAlerts(batch)).duplicates).toBe(2600);
+  });
+});
+
+describe('AlertStore.openAndRecent and prune', () => {
+  it('returns firing alerts whatever their age and resolved ones only since the given time', async () => {
+    const old = alert({ fingerprint: 'old-firing', startsAt: T0 - 86_400_000 });
+    const r1 = resolved(alert({ fingerprint: 'r-early' }), T0 + 1000);
+    const r2 = resolved(alert({ fingerprint: 'r-late' }), T0 + 9000);
+    await store.applyAlerts([old, r1, r2]);
+    expect(byFp(await store.openAndRecent(T0 + 5000))).toEqual(byFp([old, r2]));
+  });
+
+  it('prunes resolved alerts that aged out, keeps firing ones unless asked, and forgets their identity', async () => {
+    const firing = alert({ fingerprint: 'firing', startsAt: T0 - 10_000_000 });
+    const oldR = resolved(alert({ fingerprint: 'old' }), T0 + 1000);
+    const newR = resolved(alert({ fingerprint: 'new' }), T0 + 9000);
+    await store.applyAlerts([firing, oldR, newR]);
+    expect(await store.prune(T0 + 5000)).toBe(1);
+    expect(byFp(await store.openAndRecent(0))).toEqual(byFp([firing, newR]));
+    const k = redisKeys(prefix).alerts;
+    expect(await redis.hexists(k.state, 'old')).toBe(0);
+    expect(await redis.zscore(k.resolved, 'old')).toBeNull();
+    // Stale firing alerts (their resolve was lost) go only with an explicit bound.
+    expect(await store.prune(T0 + 5000, T0 - 1_000_000)).toBe(1);
+    expect(await store.openAndRecent(0)).toEqual([newR]);
+    expect(await redis.hlen(k.state)).toBe(1);
+    expect(await redis.zcard(k.open)).toBe(0);
+  });
+});
