@@ -1,0 +1,242 @@
+// `npm run eval`: accuracy of root-cause ranking and incident clustering on generated incident families
+// (bench/scenarios) and on the real PetShop cases, replayed through the same code as `rcabot replay`.
+//   --seeds N         scenarios per family (default 20)
+//   --family NAME     only this family (repeatable or comma-separated)
+//   --petshop [DIR]   the PetShop cases (default ../shared/datasets/petshop from the repo root)
+//   --no-petshop      skip PetShop in the default run
+//   --json            one JSON document on stdout
+//   --dump DIR        also write each generated scenario (events.ndjson, history.json, truth.json)
+// For machine output through npm, silence its banner: `npm run --silent eval -- --json`.
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { replayLines } from '../src/replay/replay.js';
+import { HistoryFileSchema } from '../src/model/history.js';
+import { FAMILY_NAMES, generateScenario, type FamilyName } from './scenarios/scenario-generator.js';
+import { scoreScenario, summarize, type ScenarioScore, type Summary } from './eval-metrics.js';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DEFAULT_PETSHOP = resolve(REPO_ROOT, '../shared/datasets/petshop');
+
+/** The dataset authors' own top-1 figures (Hardt et al. 2023), for comparison. */
+const PETSHOP_BASELINE = { latency: 'top-1 0.57', availability: 'top-1 0.67–0.83' } as const;
+
+interface Args {
+  seeds: number;
+  families: FamilyName[];
+  petshop: string | null;
+  json: boolean;
+  dump: string | null;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { seeds: 20, families: [], petshop: null, json: false, dump: null };
+  let petshopAsked = false;
+  let noPetshop = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--seeds') {
+      args.seeds = Number(value());
+      if (!Number.isInteger(args.seeds) || args.seeds < 1) throw new Error('--seeds must be a positive integer');
+    } else if (a === '--family') {
+      for (const f of value().split(',')) {
+        if (!(FAMILY_NAMES as readonly string[]).includes(f)) throw new Error(`--family: unknown family "${f}" (known: ${FAMILY_NAMES.join(', ')})`);
+        args.families.push(f as FamilyName);
+      }
+    } else if (a === '--petshop') {
+      petshopAsked = true;
+      const next = argv[i + 1];
+      args.petshop = next !== undefined && !next.startsWith('--') ? resolve(argv[++i]!) : DEFAULT_PETSHOP;
+    } else if (a === '--no-petshop') noPetshop = true;
+    else if (a === '--json') args.json = true;
+    else if (a === '--dump') args.dump = resolve(value());
+    else throw new Error(`unknown option ${a}`);
+  }
+  const familiesAsked = args.families.length > 0;
+  // Default run: every family, plus PetShop when the dataset is there. `--petshop` alone: PetShop only.
+  if (!familiesAsked && !petshopAsked) args.families = [...FAMILY_NAMES];
+  if (!familiesAsked && !petshopAsked && !noPetshop && existsSync(DEFAULT_PETSHOP)) args.petshop = DEFAULT_PETSHOP;
+  return args;
+}
+
+interface FamilyResult {
+  family: FamilyName;
+  summary: Summary;
+  meanReplayMs: number;
+  meanEventsMB: number;
+}
+
+async function evaluateFamily(family: FamilyName, seeds: number, dump: string | null, log: (line: string) => void): Promise<FamilyResult> {
+  const scores: ScenarioScore[] = [];
+  let replayMs = 0;
+  let bytes = 0;
+  for (let seed = 1; seed <= seeds; seed++) {
+    const scenario = generateScenario(family, seed);
+    bytes += scenario.events.reduce((n, l) => n + l.length + 1, 0);
+    if (dump) {
+      const dir = join(dump, `${family}-${seed}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'events.ndjson'), scenario.events.join('\n') + '\n');
+      writeFileSync(join(dir, 'history.json'), JSON.stringify(scenario.history, null, 1) + '\n');
+      writeFileSync(join(dir, 'truth.json'), JSON.stringify(scenario.truth, null, 1) + '\n');
+    }
+    const t = performance.now();
+    const result = await replayLines(scenario.events, { history: scenario.history });
+    replayMs += performance.now() - t;
+    scores.push(scoreScenario(scenario.truth, result.incidents));
+  }
+  log(`  ${family}: ${seeds} scenarios done`);
+  return { family, summary: summarize(scores), meanReplayMs: replayMs / seeds, meanEventsMB: bytes / seeds / 1e6 };
+}
+
+interface PetshopCase {
+  name: string;
+  metric: string;
+  traffic: string;
+  ac1: number;
+  ac3: number;
+  rank: number | null;
+  rootCause: string;
+  predictedTop: string[];
+}
+
+interface PetshopGroup {
+  group: string;
+  cases: number;
+  ac1: number;
+  ac3: number;
+  baseline: string;
+}
+
+async function evaluatePetshop(dir: string): Promise<{ cases: PetshopCase[]; groups: PetshopGroup[]; summary: Summary }> {
+  const cases: PetshopCase[] = [];
+  const scores: ScenarioScore[] = [];
+  const names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'truth.json'))).map((d) => d.name).sort();
+  if (names.length === 0) throw new Error(`--petshop: no cases with truth.json under ${dir}`);
+  for (const name of names) {
+    const truth = JSON.parse(readFileSync(join(dir, name, 'truth.json'), 'utf8')) as {
+      incidents: { rootCause: string; alerts: string[] }[];
+      noise?: string[];
+      case?: string;
+      sloViolation?: { metric?: string };
+    };
+    const historyPath = join(dir, name, 'history.json');
+    const history = existsSync(historyPath) ? HistoryFileSchema.parse(JSON.parse(readFileSync(historyPath, 'utf8'))) : undefined;
+    const lines = readFileSync(join(dir, name, 'events.ndjson'), 'utf8').split('\n');
+    const result = await replayLines(lines, history ? { history } : {});
+    const score = scoreScenario({ incidents: truth.incidents, noise: truth.noise ?? [] }, result.incidents);
+    scores.push(score);
+    const first = score.incidents[0];
+    const matched = first?.matchedIndex != null ? result.incidents[first.matchedIndex] : undefined;
+    const rank = first?.rank ?? null;
+    cases.push({
+      name,
+      metric: truth.sloViolation?.metric ?? 'other',
+      traffic: (truth.case ?? name).startsWith('high') ? 'high' : (truth.case ?? name).startsWith('low') ? 'low' : 'other',
+      ac1: rank !== null && rank <= 1 ? 1 : 0,
+      ac3: rank !== null && rank <= 3 ? 1 : 0,
+      rank,
+      rootCause: truth.incidents[0]?.rootCause ?? '',
+      predictedTop: matched ? matched.rootCauses.slice(0, 3).map((c) => c.service) : [],
+    });
+  }
+  const group = (label: string, pick: (c: PetshopCase) => boolean, baseline: string): PetshopGroup => {
+    const sel = cases.filter(pick);
+    const mean = (f: (c: PetshopCase) => number): number => (sel.length === 0 ? 0 : sel.reduce((n, c) => n + f(c), 0) / sel.length);
+    return { group: label, cases: sel.length, ac1: mean((c) => c.ac1), ac3: mean((c) => c.ac3), baseline };
+  };
+  const groups = [
+    group('all', () => true, ''),
+    group('latency', (c) => c.metric === 'latency', PETSHOP_BASELINE.latency),
+    group('availability/other', (c) => c.metric !== 'latency', PETSHOP_BASELINE.availability),
+    group('high traffic', (c) => c.traffic === 'high', ''),
+    group('low traffic', (c) => c.traffic === 'low', ''),
+  ];
+  return { cases, groups, summary: summarize(scores) };
+}
+
+const f2 = (x: number): string => x.toFixed(2);
+
+function familyTable(results: FamilyResult[], overall: Summary): string {
+  const header = ['family', 'scen', 'inc', 'AC@1', 'AC@3', 'Avg@5', 'F1', 'absorbed', 'MB/scen', 'replay ms'];
+  const rows = results.map((r) => [
+    r.family,
+    String(r.summary.scenarios),
+    String(r.summary.incidents),
+    f2(r.summary.ac1),
+    f2(r.summary.ac3),
+    f2(r.summary.avg5),
+    f2(r.summary.clusteringF1),
+    `${f2(r.summary.absorbedShare)} (${r.summary.absorbedAlerts}/${r.summary.noiseAlerts})`,
+    r.meanEventsMB.toFixed(1),
+    String(Math.round(r.meanReplayMs)),
+  ]);
+  rows.push(['overall', String(overall.scenarios), String(overall.incidents), f2(overall.ac1), f2(overall.ac3), f2(overall.avg5), f2(overall.clusteringF1), `${f2(overall.absorbedShare)} (${overall.absorbedAlerts}/${overall.noiseAlerts})`, '', '']);
+  return renderTable(header, rows);
+}
+
+function renderTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const log = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  const started = performance.now();
+  const families: FamilyResult[] = [];
+  for (const family of args.families) families.push(await evaluateFamily(family, args.seeds, args.dump, log));
+  const pooled = families.length > 0 ? poolSummaries(families.map((f) => f.summary)) : null;
+  const petshop = args.petshop ? await evaluatePetshop(args.petshop) : null;
+  const seconds = (performance.now() - started) / 1000;
+
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ seeds: args.seeds, families, overall: pooled, petshop: petshop && { dir: args.petshop, ...petshop }, seconds }, null, 1)}\n`);
+    return;
+  }
+  if (pooled) {
+    console.log(`Generated families (${args.seeds} seeds each; AC@k over incidents, F1 = mean pairwise clustering F1 per scenario, absorbed = noise alerts grouped with an incident)\n`);
+    console.log(familyTable(families, pooled));
+    console.log('');
+  }
+  if (petshop) {
+    console.log(`PetShop (${petshop.cases.length} real cases from ${args.petshop})\n`);
+    console.log(renderTable(['cases', 'n', 'AC@1', 'AC@3', 'authors\' baseline'], petshop.groups.map((g) => [g.group, String(g.cases), f2(g.ac1), f2(g.ac3), g.baseline])));
+    console.log(`\nclustering F1 ${f2(petshop.summary.clusteringF1)}, Avg@5 ${f2(petshop.summary.avg5)}`);
+    console.log('');
+  }
+  console.log(`(${seconds.toFixed(1)} s)`);
+}
+
+/** Overall figures: AC@k pooled over all incidents (weighted by incident count), F1 over all scenarios. */
+function poolSummaries(list: Summary[]): Summary {
+  const incidents = list.reduce((n, s) => n + s.incidents, 0);
+  const scenarios = list.reduce((n, s) => n + s.scenarios, 0);
+  const weighted = (f: (s: Summary) => number, by: (s: Summary) => number, total: number): number => (total === 0 ? 0 : list.reduce((n, s) => n + f(s) * by(s), 0) / total);
+  const noiseAlerts = list.reduce((n, s) => n + s.noiseAlerts, 0);
+  const absorbedAlerts = list.reduce((n, s) => n + s.absorbedAlerts, 0);
+  return {
+    scenarios,
+    incidents,
+    ac1: weighted((s) => s.ac1, (s) => s.incidents, incidents),
+    ac3: weighted((s) => s.ac3, (s) => s.incidents, incidents),
+    avg5: weighted((s) => s.avg5, (s) => s.incidents, incidents),
+    clusteringF1: weighted((s) => s.clusteringF1, (s) => s.scenarios, scenarios),
+    noiseAlerts,
+    absorbedAlerts,
+    absorbedShare: noiseAlerts === 0 ? 0 : absorbedAlerts / noiseAlerts,
+  };
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`eval: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+});

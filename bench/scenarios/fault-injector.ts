@@ -1,0 +1,81 @@
+// Faults: what goes wrong, where and when, and how it changes a call to the faulty node at a given time.
+import type { Rng } from './rng.js';
+import type { Topology } from './topology-generator.js';
+
+export type FaultKind = 'errors' | 'latency' | 'down';
+
+/** How the root's own alerting behaves: fires as configured, fires minutes late, or not at all. */
+export type RootAlerting = 'normal' | 'late' | 'none';
+
+export interface Fault {
+  /** Incident id in the truth ("A", "B", ...). */
+  id: string;
+  root: string;
+  /** Other nodes that suffer the same effect at the same time (the indistinguishable twin). */
+  alsoAffects: string[];
+  kind: FaultKind;
+  startMs: number;
+  /** Time from onset to full effect (a slow leak ramps, a crash does not). */
+  rampMs: number;
+  /** Share of calls that fail at full effect (errors/down). */
+  errorRate: number;
+  /** Added latency at full effect (latency). */
+  extraLatencyMs: number;
+  errorMessage: string;
+  rootAlerting: RootAlerting;
+  category: 'deploy' | 'resource' | 'dependency' | 'config' | 'other';
+  /** A minor, unrelated degradation (a slow node, a trickle of errors): not an incident of the truth;
+   *  alerts it causes count as noise. */
+  background?: boolean;
+}
+
+export interface FaultEffect {
+  faultIndex: number;
+  errorRate: number;
+  extraLatencyMs: number;
+  kind: FaultKind;
+  message: string;
+}
+
+const SERVICE_ERRORS = ['NullPointerException in OrderMapper', 'upstream returned 500', 'panic: runtime error: index out of range', 'TypeError: Cannot read properties of undefined', 'invalid configuration: missing key', 'OOMKilled: container restarted'];
+const STORE_ERRORS: Record<string, string[]> = {
+  database: ['connection refused', 'too many connections', 'deadlock detected', 'could not obtain connection from pool within 3000ms'],
+  cache: ['READONLY You can\'t write against a read only replica', 'connection reset by peer', 'OOM command not allowed when used memory > maxmemory'],
+  queue: ['NOT_ENOUGH_REPLICAS', 'broker not available', 'connection refused'],
+};
+
+export function pickErrorMessage(rng: Rng, topology: Topology, node: string): string {
+  const kind = topology.byName.get(node)?.kind ?? 'service';
+  const pool = STORE_ERRORS[kind] ?? SERVICE_ERRORS;
+  return rng.pick(pool);
+}
+
+/** Index from node to the faults that hit it, so the traffic simulation asks cheaply. */
+export class FaultPlan {
+  private readonly byNode = new Map<string, number[]>();
+
+  constructor(readonly faults: readonly Fault[]) {
+    faults.forEach((f, i) => {
+      for (const n of [f.root, ...f.alsoAffects]) this.byNode.set(n, [...(this.byNode.get(n) ?? []), i]);
+    });
+  }
+
+  /** The strongest active fault on `node` at `t`, scaled by its ramp; null when healthy. */
+  effectAt(node: string, t: number): FaultEffect | null {
+    const idx = this.byNode.get(node);
+    if (!idx) return null;
+    let best: FaultEffect | null = null;
+    for (const i of idx) {
+      const f = this.faults[i]!;
+      if (t < f.startMs) continue;
+      const scale = f.rampMs > 0 ? Math.min(1, (t - f.startMs) / f.rampMs) : 1;
+      const eff: FaultEffect = { faultIndex: i, errorRate: f.errorRate * scale, extraLatencyMs: f.extraLatencyMs * scale, kind: f.kind, message: f.errorMessage };
+      if (!best || eff.errorRate + eff.extraLatencyMs / 1000 > best.errorRate + best.extraLatencyMs / 1000) best = eff;
+    }
+    return best;
+  }
+
+  isFaulty(node: string): boolean {
+    return this.byNode.has(node);
+  }
+}

@@ -1,0 +1,253 @@
+// Simulated request traffic: traces through the topology with latency noise, background errors,
+// timeouts and fault effects, plus the per-minute statistics a metrics system would see.
+import type { Rng } from './rng.js';
+import type { Topology, TopologyNode, CallEdge } from './topology-generator.js';
+import type { FaultPlan } from './fault-injector.js';
+
+export interface SimSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  /** The node whose SDK exported the span (resource service.name). */
+  service: string;
+  pod: string;
+  kind: 2 | 3 | 4; // SERVER, CLIENT, PRODUCER
+  startMs: number;
+  durationMs: number;
+  error: boolean;
+  message: string;
+  /** CLIENT/PRODUCER: the callee node. */
+  peer: string;
+  /** SERVER: the route handled. */
+  route: string;
+  statusCode: number;
+}
+
+/** Log-spaced latency histogram buckets (like a Prometheus histogram with many buckets): bucket i
+ *  holds latencies up to LATENCY_BUCKET_BOUNDS[i] ms. */
+export const LATENCY_BUCKET_BOUNDS: readonly number[] = Array.from({ length: 64 }, (_, i) => 0.1 * Math.pow(10, i / 10));
+
+export function latencyBucket(ms: number): number {
+  if (ms <= 0.1) return 0;
+  return Math.min(LATENCY_BUCKET_BOUNDS.length - 1, Math.ceil(10 * Math.log10(ms / 0.1)));
+}
+
+/** What monitoring sees of one node in one minute. */
+export interface MinuteStats {
+  calls: number;
+  errors: number;
+  /** Counts per LATENCY_BUCKET_BOUNDS bucket. */
+  latencyHist: number[];
+  /** Calls touched by each fault (by fault index). */
+  affected: Map<number, number>;
+}
+
+export interface TrafficOptions {
+  startMs: number;
+  endMs: number;
+  /** Entry requests per minute, all of which the metrics (and so the alert rules) see. */
+  requestsPerMinute: number;
+  /** Share of requests whose traces are kept and exported (head sampling, parent-based). */
+  sampleRatio: number;
+  /** Spans per trace above which the simulation stops descending (very wide traces are truncated). */
+  maxSpansPerTrace?: number;
+}
+
+export interface TrafficResult {
+  spans: SimSpan[];
+  /** Per node, per minute since startMs. */
+  stats: Map<string, MinuteStats[]>;
+  minutes: number;
+}
+
+interface CallOutcome {
+  durationMs: number;
+  error: boolean;
+  message: string;
+  cause: number;
+}
+
+const ROUTE_VERBS = ['GET', 'GET', 'GET', 'POST', 'PUT'] as const;
+
+/** A few routes per service, so span names look like real HTTP handlers. */
+function routesOf(node: TopologyNode): string[] {
+  const stem = node.name.replace(/-(api|service|svc|worker|v2)$/, '');
+  return [`/api/${stem}`, `/api/${stem}/{id}`, `/api/${stem}/search`];
+}
+
+class TrafficSimulator {
+  readonly spans: SimSpan[] = [];
+  readonly stats = new Map<string, MinuteStats[]>();
+  private readonly routes = new Map<string, string[]>();
+  private budget = 0;
+  private sampled = false;
+
+  constructor(
+    private readonly rng: Rng,
+    private readonly topology: Topology,
+    private readonly faults: FaultPlan,
+    private readonly options: Required<TrafficOptions>,
+  ) {
+    for (const n of topology.nodes) this.routes.set(n.name, routesOf(n));
+  }
+
+  private record(node: string, startMs: number, durationMs: number, error: boolean, cause: number): void {
+    const minute = Math.floor((startMs - this.options.startMs) / 60_000);
+    let series = this.stats.get(node);
+    if (!series) this.stats.set(node, (series = []));
+    let m = series[minute];
+    if (!m) series[minute] = m = { calls: 0, errors: 0, latencyHist: new Array<number>(LATENCY_BUCKET_BOUNDS.length).fill(0), affected: new Map() };
+    m.calls++;
+    if (error) m.errors++;
+    m.latencyHist[latencyBucket(durationMs)]!++;
+    if (cause >= 0) m.affected.set(cause, (m.affected.get(cause) ?? 0) + 1);
+  }
+
+  /** A call as the callee handles it; `parentSpanId` is the caller's client span (or '' at the entry). */
+  private serve(node: TopologyNode, traceId: string, parentSpanId: string, startMs: number, timeoutMs: number): CallOutcome {
+    const rng = this.rng;
+    const effect = this.faults.effectAt(node.name, startMs);
+    let cause = -1;
+    let error = false;
+    let message = '';
+    const self = rng.logNormal(node.selfLatencyMs, node.latencySigma) * (rng.chance(0.01) ? rng.between(3, 10) : 1);
+    const extra = effect && effect.extraLatencyMs > 0 ? effect.extraLatencyMs * rng.between(0.6, 1.4) : 0;
+    if (extra > 0) cause = effect!.faultIndex;
+
+    if (!node.instrumented) {
+      // A datastore: no spans of its own; its outcome is what the caller's client span records.
+      let durationMs = self + extra;
+      if (effect && rng.chance(effect.errorRate)) {
+        error = true;
+        message = effect.message;
+        cause = effect.faultIndex;
+        if (effect.kind === 'down' && rng.chance(0.35)) durationMs = timeoutMs;
+        else durationMs = Math.min(durationMs, rng.between(0.3, 3) + (effect.kind === 'down' ? 0 : self));
+      } else if (rng.chance(node.baseErrorRate * 0.3)) {
+        error = true;
+        message = 'connection reset by peer';
+      }
+      this.record(node.name, startMs, durationMs, error, cause);
+      return { durationMs, error, message, cause };
+    }
+
+    const spanId = this.sampled ? rng.hex(16) : '';
+    const pre = self * 0.6;
+    let cursor = startMs + pre;
+    const ownFailure = effect !== null && effect.errorRate > 0 && rng.chance(effect.errorRate);
+    // A crashing handler fails early and skips most downstream work; otherwise the callees are called.
+    const edges = this.topology.callees.get(node.name) ?? [];
+    if (!(ownFailure && rng.chance(0.8))) {
+      let parallelEnd = cursor;
+      for (const edge of edges) {
+        if (this.budget <= 0 || !rng.chance(edge.probability)) continue;
+        const child = this.call(node, edge, traceId, spanId, cursor);
+        if (node.parallelCalls) parallelEnd = Math.max(parallelEnd, cursor + child.durationMs);
+        else cursor += child.durationMs + rng.between(0.05, 0.5);
+        const childLate = child.cause >= 0 && this.faults.faults[child.cause]!.kind === 'latency';
+        if (child.error && rng.chance(edge.errorPropagation)) {
+          if (!error) {
+            error = true;
+            message = `${edge.callee}: ${child.message}`;
+          }
+          if (cause < 0) cause = child.cause;
+        } else if (childLate && cause < 0) cause = child.cause;
+      }
+      if (node.parallelCalls) cursor = parallelEnd;
+    }
+    if (ownFailure) {
+      error = true;
+      message = effect!.message;
+      cause = effect!.faultIndex;
+    } else if (!error && rng.chance(node.baseErrorRate)) {
+      error = true;
+      message = rng.pick(['internal error', 'upstream connect error', 'context deadline exceeded', 'validation failed']);
+    }
+    const durationMs = cursor - startMs + self * 0.4 + extra;
+    const routes = this.routes.get(node.name)!;
+    if (this.sampled) this.spans.push({
+      traceId,
+      spanId,
+      parentSpanId,
+      service: node.name,
+      pod: rng.pick(node.pods),
+      kind: 2,
+      startMs,
+      durationMs,
+      error,
+      message,
+      peer: '',
+      route: `${rng.pick(ROUTE_VERBS)} ${rng.pick(routes)}`,
+      statusCode: error ? rng.pick([500, 500, 502, 503, 504]) : 200,
+    });
+    this.budget--;
+    this.record(node.name, startMs, durationMs, error, cause);
+    return { durationMs, error, message, cause };
+  }
+
+  /** The caller's side of one call: a CLIENT (or PRODUCER) span around the callee's handling, cut at the timeout. */
+  private call(caller: TopologyNode, edge: CallEdge, traceId: string, parentSpanId: string, startMs: number): CallOutcome {
+    const rng = this.rng;
+    const callee = this.topology.byName.get(edge.callee)!;
+    const spanId = this.sampled ? rng.hex(16) : '';
+    this.budget--;
+    const inner = this.serve(callee, traceId, spanId, startMs + rng.between(0.05, 0.4), caller.timeoutMs);
+    let durationMs = inner.durationMs + rng.between(0.2, 1.2);
+    let { error, message } = inner;
+    if (durationMs > caller.timeoutMs) {
+      durationMs = caller.timeoutMs;
+      error = true;
+      message = `timeout after ${caller.timeoutMs}ms`;
+    }
+    if (this.sampled) this.spans.push({
+      traceId,
+      spanId,
+      parentSpanId,
+      service: caller.name,
+      pod: rng.pick(caller.pods),
+      kind: callee.kind === 'queue' ? 4 : 3,
+      startMs,
+      durationMs,
+      error,
+      message,
+      peer: callee.name,
+      route: '',
+      statusCode: callee.instrumented ? (error ? 503 : 200) : 0,
+    });
+    return { durationMs, error, message, cause: inner.cause };
+  }
+
+  run(): void {
+    const { startMs, endMs, requestsPerMinute, sampleRatio, maxSpansPerTrace } = this.options;
+    const frontends = this.topology.frontends.map((f) => this.topology.byName.get(f)!);
+    const shares = this.topology.frontends.map((f) => this.topology.frontendShare.get(f) ?? 0);
+    for (let minuteStart = startMs; minuteStart < endMs; minuteStart += 60_000) {
+      // Traffic wobbles minute to minute (Poisson-like noise plus a slow swell).
+      const swell = 1 + 0.15 * Math.sin((minuteStart - startMs) / 3_600_000 * Math.PI);
+      const mean = requestsPerMinute * swell;
+      const count = Math.max(1, Math.round(mean + this.rng.normal() * Math.sqrt(mean)));
+      for (let i = 0; i < count; i++) {
+        const at = minuteStart + this.rng.next() * 60_000;
+        if (at >= endMs) continue;
+        let u = this.rng.next();
+        let entry = frontends[0]!;
+        for (let k = 0; k < frontends.length; k++) {
+          u -= shares[k]!;
+          if (u <= 0) {
+            entry = frontends[k]!;
+            break;
+          }
+        }
+        this.budget = maxSpansPerTrace;
+        this.sampled = this.rng.chance(sampleRatio);
+        this.serve(entry, this.sampled ? this.rng.hex(32) : '', '', at, 30_000);
+      }
+    }
+  }
+}
+
+export function simulateTraffic(rng: Rng, topology: Topology, faults: FaultPlan, options: TrafficOptions): TrafficResult {
+  const sim = new TrafficSimulator(rng, topology, faults, { maxSpansPerTrace: 80, ...options });
+  sim.run();
+  return { spans: sim.spans, stats: sim.stats, minutes: Math.ceil((options.endMs - options.startMs) / 60_000) };
+}

@@ -1,0 +1,229 @@
+import { describe, it, expect } from 'vitest';
+import { generateScenario, FAMILY_NAMES, type FamilyName, type Scenario } from '../../../bench/scenarios/scenario-generator.js';
+import { planFamily } from '../../../bench/scenarios/families.js';
+import { createRng } from '../../../bench/scenarios/rng.js';
+import { EVENT_TYPES } from '../../../src/model/event.js';
+import { HistoryFileSchema } from '../../../src/model/history.js';
+import { ingestSources } from '../../../src/ingest/registry.js';
+import { DEFAULT_SERVICE_LABELS } from '../../../src/ingest/source.js';
+
+interface Line {
+  type: string;
+  receivedAt: string;
+  payload: Record<string, unknown>;
+}
+
+type Attr = { key: string; value: { stringValue?: string } };
+interface OtlpSpan {
+  kind: number;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes: Attr[];
+  status: { code: number };
+}
+interface AmAlert {
+  status: string;
+  labels: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  fingerprint: string;
+}
+
+// Small, lightly traced systems keep the suite fast; the storm needs room for several independent roots.
+const optionsFor = (f: FamilyName): { size: number; tracesPerMinute: number } => ({ size: f === 'storm' ? 50 : 16, tracesPerMinute: 5 });
+const cache = new Map<string, Scenario>();
+function scenario(family: FamilyName, seed: number): Scenario {
+  const key = `${family}/${seed}`;
+  if (!cache.has(key)) cache.set(key, generateScenario(family, seed, optionsFor(family)));
+  return cache.get(key)!;
+}
+
+const lines = (s: Scenario): Line[] => s.events.map((l) => JSON.parse(l) as Line);
+const alertsOf = (s: Scenario): AmAlert[] => lines(s).filter((l) => l.type === 'alertmanager').flatMap((l) => l.payload.alerts as AmAlert[]);
+function spansOf(s: Scenario): { service: string; span: OtlpSpan }[] {
+  const out: { service: string; span: OtlpSpan }[] = [];
+  for (const l of lines(s)) {
+    if (l.type !== 'otlp') continue;
+    for (const rs of l.payload.resourceSpans as { resource: { attributes: Attr[] }; scopeSpans: { spans: OtlpSpan[] }[] }[]) {
+      const service = rs.resource.attributes.find((a) => a.key === 'service.name')!.value.stringValue!;
+      for (const ss of rs.scopeSpans) for (const span of ss.spans) out.push({ service, span });
+    }
+  }
+  return out;
+}
+const attrOf = (span: OtlpSpan, key: string): string | undefined => span.attributes.find((a) => a.key === key)?.value.stringValue;
+const namesService = (a: AmAlert, service: string): boolean => Object.values(a.labels).includes(service);
+
+describe('generateScenario', () => {
+  it.each(FAMILY_NAMES)('is deterministic per seed and differs across seeds (%s)', (family) => {
+    const a = scenario(family, 3);
+    const b = generateScenario(family, 3, optionsFor(family));
+    expect(b.events).toEqual(a.events);
+    expect(b.history).toEqual(a.history);
+    expect(b.truth).toEqual(a.truth);
+    const c = scenario(family, 4);
+    expect(c.events).not.toEqual(a.events);
+  });
+
+  it.each(FAMILY_NAMES)('writes only contract-valid lines in arrival order (%s)', (family) => {
+    const s = scenario(family, 1);
+    let previous = 0;
+    for (const l of lines(s)) {
+      expect(EVENT_TYPES).toContain(l.type);
+      const at = Date.parse(l.receivedAt);
+      expect(new Date(at).toISOString()).toBe(l.receivedAt);
+      expect(at).toBeGreaterThanOrEqual(previous);
+      previous = at;
+      expect(typeof l.payload).toBe('object');
+      if (l.type === 'alertmanager') {
+        expect(l.payload.version).toBe('4');
+        expect(['firing', 'resolved']).toContain(l.payload.status);
+        for (const a of l.payload.alerts as AmAlert[]) {
+          expect(a.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+          expect(Number.isNaN(Date.parse(a.startsAt))).toBe(false);
+          if (a.status === 'firing') expect(a.endsAt).toBe('0001-01-01T00:00:00Z');
+          // Some label of the contract's list names the service, and they agree when several are present.
+          const naming = new Set(DEFAULT_SERVICE_LABELS.filter((k) => a.labels[k] !== undefined).map((k) => a.labels[k]));
+          expect(naming.size).toBe(1);
+        }
+      }
+      // The project's own parsers accept every line whole.
+      const parsed = ingestSources[l.type as (typeof EVENT_TYPES)[number]].parse(l.payload, { serviceLabels: DEFAULT_SERVICE_LABELS, receivedAt: at });
+      expect(parsed.ok).toBe(true);
+      if (parsed.ok) expect(parsed.rejected).toEqual([]);
+    }
+  });
+
+  it.each(FAMILY_NAMES)('encodes spans as OTLP/JSON: hex ids, nanosecond strings, one resource per request (%s)', (family) => {
+    const s = scenario(family, 1);
+    for (const l of lines(s).filter((x) => x.type === 'otlp')) expect((l.payload.resourceSpans as unknown[]).length).toBe(1);
+    for (const { span } of spansOf(s)) {
+      expect(span.traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(span.spanId).toMatch(/^[0-9a-f]{16}$/);
+      if (span.parentSpanId !== undefined) expect(span.parentSpanId).toMatch(/^[0-9a-f]{16}$/);
+      expect(span.startTimeUnixNano).toMatch(/^\d{19}$/);
+      expect(BigInt(span.endTimeUnixNano) >= BigInt(span.startTimeUnixNano)).toBe(true);
+      expect([2, 3, 4]).toContain(span.kind);
+    }
+  });
+
+  it.each(FAMILY_NAMES)('has truth whose fingerprints all occur in the events, each in one group (%s)', (family) => {
+    const s = scenario(family, 2);
+    const sent = new Set(alertsOf(s).map((a) => a.fingerprint));
+    const all = [...s.truth.incidents.flatMap((i) => i.alerts), ...s.truth.noise];
+    expect(all.length).toBeGreaterThan(0);
+    for (const fp of all) expect(sent.has(fp)).toBe(true);
+    expect(new Set(all).size).toBe(all.length);
+    // And every alert sent is accounted for.
+    for (const fp of sent) expect(all).toContain(fp);
+    expect(HistoryFileSchema.safeParse(s.history).success).toBe(true);
+  });
+});
+
+describe('family properties', () => {
+  it('error and latency cascades have one incident with several alerts', () => {
+    for (const family of ['error-cascade', 'latency-cascade'] as const) {
+      for (const seed of [1, 2]) {
+        const t = scenario(family, seed).truth;
+        expect(t.incidents).toHaveLength(1);
+        expect(t.incidents[0]!.alerts.length).toBeGreaterThanOrEqual(2);
+      }
+    }
+  });
+
+  it('latency cascade: the root alerts late or not at all', () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const incidents = planFamily('latency-cascade', createRng(seed)).faults.filter((f) => !f.background);
+      expect(incidents).toHaveLength(1);
+      expect(incidents[0]!.kind).toBe('latency');
+      expect(['late', 'none']).toContain(incidents[0]!.rootAlerting);
+    }
+  });
+
+  it('silent datastore: the root raises no alert and is seen only as the peer.service of client spans', () => {
+    for (const seed of [1, 2, 3]) {
+      const s = scenario('silent-datastore', seed);
+      const root = s.truth.incidents[0]!.rootCause;
+      expect(alertsOf(s).some((a) => namesService(a, root))).toBe(false);
+      const spans = spansOf(s);
+      expect(spans.some((x) => x.service === root)).toBe(false);
+      const asPeer = spans.filter((x) => attrOf(x.span, 'peer.service') === root);
+      expect(asPeer.length).toBeGreaterThan(0);
+      for (const x of asPeer) expect(x.span.kind).toBe(3);
+      // The client spans show the failure: errors, or (a slow-down fault) calls far slower than before.
+      const ms = (x: { span: OtlpSpan }): number => Number(BigInt(x.span.endTimeUnixNano) - BigInt(x.span.startTimeUnixNano)) / 1e6;
+      const byStart = [...asPeer].sort((a, b) => (BigInt(a.span.startTimeUnixNano) < BigInt(b.span.startTimeUnixNano) ? -1 : 1));
+      const early = byStart.slice(0, Math.ceil(byStart.length / 2)).map(ms).sort((a, b) => a - b);
+      const medianEarly = early[Math.floor(early.length / 2)]!;
+      const failed = asPeer.some((x) => x.span.status.code === 2);
+      const slowed = Math.max(...byStart.slice(-Math.ceil(byStart.length / 4)).map(ms)) > 3 * medianEarly;
+      expect(failed || slowed).toBe(true);
+    }
+  });
+
+  it('bad deploy: the root was deployed shortly before the incident, among other deploys', () => {
+    for (const seed of [1, 2, 3]) {
+      const s = scenario('bad-deploy', seed);
+      const root = s.truth.incidents[0]!.rootCause;
+      const deploys = lines(s).flatMap((l) => {
+        if (l.type === 'deploy') return [{ service: l.payload.service as string, at: Date.parse(l.payload.timestamp as string) }];
+        if (l.type === 'github.deployment_status') {
+          const d = l.payload.deployment as { payload: { service?: string }; created_at: string };
+          return [{ service: d.payload.service ?? (l.payload.repository as { name: string }).name, at: Date.parse(l.receivedAt) }];
+        }
+        return [];
+      });
+      const rootDeploy = deploys.find((d) => d.service === root);
+      expect(rootDeploy).toBeDefined();
+      expect(deploys.filter((d) => d.service !== root).length).toBeGreaterThanOrEqual(2);
+      const incidentAlerts = new Set(s.truth.incidents[0]!.alerts);
+      const firstAlert = Math.min(...alertsOf(s).filter((a) => incidentAlerts.has(a.fingerprint)).map((a) => Date.parse(a.startsAt)));
+      expect(rootDeploy!.at).toBeLessThan(firstAlert);
+      expect(firstAlert - rootDeploy!.at).toBeLessThan(30 * 60_000);
+    }
+  });
+
+  it('recurring dependency: two silent look-alikes with the same callers, and history names the right one', () => {
+    for (const seed of [1, 2, 3]) {
+      const s = scenario('recurring-dependency', seed);
+      const root = s.truth.incidents[0]!.rootCause;
+      const callersOf = new Map<string, Set<string>>();
+      for (const { service, span } of spansOf(s)) {
+        const peer = attrOf(span, 'peer.service');
+        if (peer) (callersOf.get(peer) ?? callersOf.set(peer, new Set()).get(peer)!).add(service);
+      }
+      const rootCallers = [...callersOf.get(root)!].sort().join(',');
+      const twins = [...callersOf].filter(([peer, callers]) => peer !== root && [...callers].sort().join(',') === rootCallers).map(([peer]) => peer);
+      expect(twins.length).toBeGreaterThanOrEqual(1);
+      for (const n of [root, ...twins]) expect(alertsOf(s).some((a) => namesService(a, n))).toBe(false);
+      const pastRoot = s.history.filter((h) => h.rootCause.service === root);
+      expect(pastRoot.length).toBeGreaterThanOrEqual(2);
+      expect(s.history.some((h) => twins.includes(h.rootCause.service))).toBe(true);
+      // The past incidents of the root raised the alerts the current incident raises.
+      const current = new Set(alertsOf(s).filter((a) => s.truth.incidents[0]!.alerts.includes(a.fingerprint)).map((a) => a.labels.alertname));
+      for (const h of pastRoot) expect(h.alerts.some((a) => current.has(a.alertname))).toBe(true);
+    }
+  });
+
+  it('storm: three to five concurrent incidents plus unrelated noise', () => {
+    for (const seed of [1, 2]) {
+      const s = scenario('storm', seed);
+      expect(s.truth.incidents.length).toBeGreaterThanOrEqual(3);
+      expect(s.truth.incidents.length).toBeLessThanOrEqual(5);
+      expect(new Set(s.truth.incidents.map((i) => i.rootCause)).size).toBe(s.truth.incidents.length);
+      expect(s.truth.noise.length).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('label variety: alerts name their service by service, app and job within one scenario', () => {
+    const used = new Set<string>();
+    for (const seed of [1, 2, 3]) for (const a of alertsOf(scenario('label-variety', seed))) for (const k of ['service', 'app', 'job']) if (a.labels[k] !== undefined) used.add(k);
+    expect([...used].sort()).toEqual(['app', 'job', 'service']);
+    const s = scenario('label-variety', 1);
+    const perScenario = new Set(alertsOf(s).flatMap((a) => ['service', 'app', 'job'].filter((k) => a.labels[k] !== undefined)));
+    expect(perScenario.size).toBeGreaterThanOrEqual(2);
+  });
+});
