@@ -4,7 +4,7 @@ import { UndirectedGraph } from 'graphology';
 import louvainModule from 'graphology-communities-louvain';
 import type { Alert } from '../model/alert.js';
 import { neighbourhoodOf, type DependencyGraph } from '../topology/dependency-graph.js';
-import { DEFAULT_RELATION_OPTIONS, sharesLabels, timeAffinity, topologicalRelation, type RelationOptions } from './alert-relations.js';
+import { DEFAULT_RELATION_OPTIONS, sharesLabels, timeAffinity, topologicalRelation, type EdgeCoupling, type RelationOptions } from './alert-relations.js';
 
 // The package is CommonJS with typings that declare an ES default export; at runtime the import is the function.
 const louvain = louvainModule as unknown as (typeof louvainModule)['default'];
@@ -12,7 +12,10 @@ const louvain = louvainModule as unknown as (typeof louvainModule)['default'];
 export interface ClusterOptions extends RelationOptions {
   /** A service's alerts whose onsets are further apart than this form separate groups. */
   groupGapMs: number;
-  /** Edges lighter than this are not drawn. */
+  /**
+   * Relations lighter than this are not drawn. Louvain always pulls a node hanging off a single edge into its
+   * neighbour's community, so a weak link would absorb an unrelated alert: weak links must not exist at all.
+   */
   minWeight: number;
   /** Louvain resolution: below 1 favours larger communities (a cascade stays one incident). */
   resolution: number;
@@ -23,7 +26,7 @@ export interface ClusterOptions extends RelationOptions {
 export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
   ...DEFAULT_RELATION_OPTIONS,
   groupGapMs: 30 * 60_000,
-  minWeight: 0.08,
+  minWeight: 0.3,
   resolution: 0.6,
   seed: 42,
 };
@@ -62,7 +65,19 @@ export function groupAlerts(alerts: readonly Alert[], gapMs: number): AlertGroup
 }
 
 /** Returns clusters of alerts (each a list of alerts), deterministic for the same input and seed. */
-export function clusterAlerts(alerts: readonly Alert[], graph: DependencyGraph, options: ClusterOptions = DEFAULT_CLUSTER_OPTIONS): Alert[][] {
+/** Gives the edge coupling for a time window [from, to): how traces saw calls behave around two onsets. */
+export type CouplingForWindow = (from: number, to: number) => EdgeCoupling;
+
+/** Window around a pair of onsets in which calls between their services are judged. */
+const WINDOW_LEAD_MS = 2 * 60_000;
+const WINDOW_TAIL_MS = 5 * 60_000;
+
+export function clusterAlerts(
+  alerts: readonly Alert[],
+  graph: DependencyGraph,
+  options: ClusterOptions = DEFAULT_CLUSTER_OPTIONS,
+  couplingFor?: CouplingForWindow,
+): Alert[][] {
   const groups = groupAlerts(alerts, options.groupGapMs);
   const g = new UndirectedGraph<{ group: AlertGroup }, { weight: number }>();
   for (const group of groups) g.addNode(group.key, { group });
@@ -81,7 +96,9 @@ export function clusterAlerts(alerts: readonly Alert[], graph: DependencyGraph, 
     for (const service of near.keys()) {
       for (const other of groupsByService.get(service) ?? []) {
         if (other.key <= group.key || g.hasEdge(group.key, other.key)) continue;
-        const topo = topologicalRelation(graph, group.service, other.service);
+        const from = Math.min(group.onset, other.onset) - WINDOW_LEAD_MS;
+        const coupling = couplingFor?.(from, Math.max(group.onset, other.onset) + WINDOW_TAIL_MS);
+        const topo = topologicalRelation(graph, group.service, other.service, coupling);
         if (topo === 0) continue;
         const labelBonus = sharesLabels(group.alerts[0]!.labels, other.alerts[0]!.labels, options) ? 0.1 : 0;
         const weight = (topo + labelBonus) * timeAffinity(group.onset, other.onset, options);

@@ -9,6 +9,7 @@ import { TraceAggregates } from '../traces/trace-store.js';
 import { HistoryIndex } from '../history/similarity-index.js';
 import { buildDependencyGraph, downstreamOf, type DeclaredDependency, type DependencyGraph } from '../topology/dependency-graph.js';
 import { clusterAlerts, DEFAULT_CLUSTER_OPTIONS, type ClusterOptions } from '../correlate/incident-clusters.js';
+import { traceCoupling } from '../correlate/trace-coupling.js';
 import { DEFAULT_RANKING_OPTIONS, rankRootCauses, type RankingOptions } from '../rank/root-cause-ranking.js';
 import { callAnomaly, computeTraceSignals } from '../rank/trace-signals.js';
 import { IncidentTracker, instanceKey, type TrackedIncident } from './incident-tracker.js';
@@ -114,7 +115,8 @@ export class Engine {
     const active = [...this.alerts.values()].filter(
       (a) => a.startsAt <= now && (a.status === 'firing' || (a.endsAt ?? a.startsAt) >= now - o.resolvedActiveMs),
     );
-    this.tracker.assign(clusterAlerts(active, graph, o.cluster));
+    const couplingFor = (from: number, to: number) => traceCoupling(this.traces, from, Math.min(to, now + 1), o.traceBaselineMs);
+    this.tracker.assign(clusterAlerts(active, graph, o.cluster, couplingFor));
     this.tracker.refreshStatus(
       (key) => {
         const inst = this.instances.get(key);

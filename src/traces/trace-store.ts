@@ -151,6 +151,18 @@ export class TraceAggregates {
     return out.sort((a, b) => (a.caller < b.caller ? -1 : a.caller > b.caller ? 1 : a.callee < b.callee ? -1 : a.callee > b.callee ? 1 : 0));
   }
 
+  /** One edge's calls merged over [from, to); null when the edge carried no call in that range. O(range buckets). */
+  edgeStats(caller: string, callee: string, from: number, to: number): CallStats | null {
+    const series = this.edgeSeries.get(caller + SEP + callee);
+    if (series === undefined) return null;
+    let merged: CallStats | null = null;
+    forEachBucketIn(series.buckets, from, to, (_b, stats) => {
+      merged ??= emptyCallStats();
+      mergeCallStats(merged, stats);
+    });
+    return merged;
+  }
+
   /**
    * Every edge seen at or after `since`, with its total calls and latest bucket: what the dependency graph needs,
    * without merging latency statistics. O(edges × buckets kept) but allocation-light.

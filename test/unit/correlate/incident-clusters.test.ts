@@ -22,10 +22,25 @@ function clusterNames(clusters: Alert[][]): string[][] {
 describe('topological relation', () => {
   it('ranks direct calls and shared dependencies above siblings, and unknown as unrelated', () => {
     expect(topologicalRelation(graph, 'checkout', 'payments')).toBe(1);
-    expect(topologicalRelation(graph, 'checkout', 'cart')).toBe(0.7);
-    expect(topologicalRelation(graph, 'frontend', 'payments')).toBe(0.6);
-    expect(topologicalRelation(graph, 'checkout', 'search')).toBe(0.1);
+    expect(topologicalRelation(graph, 'checkout', 'cart')).toBe(0.8);
+    expect(topologicalRelation(graph, 'frontend', 'payments')).toBe(0.7);
+    expect(topologicalRelation(graph, 'checkout', 'search')).toBe(0);
     expect(topologicalRelation(graph, 'checkout', 'nowhere')).toBe(0);
+  });
+});
+
+describe('relation weighted by trace coupling', () => {
+  it('needs calls along the path to go bad: healthy edges barely relate, failing ones fully', () => {
+    const failingDb = (caller: string, callee: string) => (callee === 'orders-db' ? 1 : 0.15);
+    expect(topologicalRelation(graph, 'checkout', 'cart', failingDb)).toBeCloseTo(0.8);
+    expect(topologicalRelation(graph, 'checkout', 'payments', failingDb)).toBeCloseTo(0.15);
+    expect(topologicalRelation(graph, 'frontend', 'payments', failingDb)).toBeCloseTo(0.7 * 0.15 * 0.15);
+  });
+
+  it('keeps a noise alert on a healthy neighbour out of the incident', () => {
+    const failingDb = (_caller: string, callee: string) => (callee === 'orders-db' ? 1 : 0.15);
+    const alerts = [alert('checkout', 'HighErrorRate', 0), alert('cart', 'HighErrorRate', 1), alert('payments', 'Http5xxRatioHigh', 1)];
+    expect(clusterNames(clusterAlerts(alerts, graph, undefined, () => failingDb))).toEqual([['cart', 'checkout'], ['payments']]);
   });
 });
 
