@@ -59,6 +59,32 @@ async function openLines(path: string): Promise<AsyncIterable<string>> {
   return createInterface({ input: stream, crlfDelay: Infinity });
 }
 
+async function configOrExit() {
+  const { loadConfig, ConfigError } = await import('./config.js');
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(`configuration: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Runs `work` with a Redis client from the configuration; a Redis failure is one line, exit 1. */
+async function withRedis(work: (redis: import('ioredis').Redis, prefix: string) => Promise<void>): Promise<void> {
+  const config = await configOrExit();
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3000 });
+  redis.on('error', () => {});
+  try {
+    await work(redis, config.redisPrefix);
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(`Redis at ${config.redisUrl}: ${(err as Error).message}`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export function buildCli(): Command {
   const program = new Command('rcabot')
     .description('ChatOps incident response and root-cause analysis')
@@ -91,16 +117,14 @@ export function buildCli(): Command {
     .command('serve')
     .description('start the HTTP server, queue workers and Slack app (configured by environment variables)')
     .action(async () => {
-      const { loadConfig, ConfigError } = await import('./config.js');
       const { startServer } = await import('./main.js');
-      let config;
+      const { RunbookConfigError } = await import('./runbooks/server-runbooks.js');
       try {
-        config = loadConfig();
+        await startServer(await configOrExit());
       } catch (err) {
-        if (err instanceof ConfigError) throw new CliError(`configuration: ${err.message}`);
+        if (err instanceof RunbookConfigError) throw new CliError(err.message);
         throw err;
       }
-      await startServer(config);
     });
 
   const history = program.command('history').description('historical incidents');
@@ -110,20 +134,34 @@ export function buildCli(): Command {
     .argument('<file>', 'history.json (CONTRACT §3)')
     .action(async (file: string) => {
       const incidents = readHistoryFile(file);
-      const { loadConfig } = await import('./config.js');
-      const { Redis } = await import('ioredis');
       const { HistoryStore } = await import('./store/history-store.js');
-      const config = loadConfig();
-      const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3000 });
-      redis.on('error', () => {});
-      try {
-        const n = await new HistoryStore(redis, config.redisPrefix).import(incidents);
+      await withRedis(async (redis, prefix) => {
+        const n = await new HistoryStore(redis, prefix).import(incidents);
         process.stdout.write(`imported ${n} historical incident${n === 1 ? '' : 's'}\n`);
-      } catch (err) {
-        throw new CliError(`cannot import into Redis at ${config.redisUrl}: ${(err as Error).message}`);
-      } finally {
-        redis.disconnect();
-      }
+      });
+    });
+
+  const audit = program.command('audit').description('the remediation audit log (hash-chained, append-only)');
+  audit
+    .command('export')
+    .description('print audit entries as JSON lines')
+    .option('--since <time>', 'only entries at or after this ISO time', parseIsoTime)
+    .action(async (opts: { since?: number }) => {
+      const { exportAudit } = await import('./remediation/audit-log.js');
+      await withRedis(async (redis, prefix) => {
+        for await (const line of exportAudit(redis, prefix, opts.since)) process.stdout.write(`${line}\n`);
+      });
+    });
+  audit
+    .command('verify')
+    .description('check the hash chain of the audit log; exit 1 if any entry was changed or removed')
+    .action(async () => {
+      const { verifyAudit } = await import('./remediation/audit-log.js');
+      await withRedis(async (redis, prefix) => {
+        const result = await verifyAudit(redis, prefix);
+        if (!result.ok) throw new CliError(`audit log tampered: entry ${result.badId ?? '?'}: ${result.reason ?? 'hash mismatch'} (${result.entries} entries checked)`);
+        process.stdout.write(`audit log intact: ${result.entries} entries\n`);
+      });
     });
 
   return program;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_SERVICE_LABELS } from './ingest/source.js';
 
-/** A bad configuration value; the message names the variable, e.g. "PORT: expected an integer 1–65535, got 'abc'". */
+/** A bad configuration value; the message names the variable, e.g. "PORT: expected an integer 0–65535, got 'abc'". */
 export class ConfigError extends Error {
   constructor(
     message: string,
@@ -45,6 +45,10 @@ export interface AppConfig {
     incidentChannel: string | undefined;
   };
   runbooksDir: string;
+  /** Slack user ids who may pause and resume automated remediation (`/rca automation`). */
+  automationAdmins: string[];
+  /** Secrets runbooks reference as `${secret:NAME}`, from RUNBOOK_SECRET_NAME (or RUNBOOK_SECRET_NAME_FILE). */
+  runbookSecrets: Record<string, string>;
   kubeconfig: string | undefined;
   /** PagerDuty V3 signing secrets; several during a rotation. Empty = signatures not checked. */
   pagerdutyWebhookSecrets: string[];
@@ -99,7 +103,7 @@ function commaList(v: string | undefined): string[] | undefined {
 }
 
 const envSchema = z.object({
-  PORT: integerIn(1, 65535, 3000),
+  PORT: integerIn(0, 65535, 3000), // 0: any free port (tests)
   HOST: optionalText.transform((v) => v ?? '0.0.0.0'),
   REDIS_URL: optionalText.pipe(urlWith(['redis:', 'rediss:']).optional()).transform((v) => v ?? 'redis://127.0.0.1:6379'),
   REDIS_PREFIX: optionalText.transform((v) => v ?? 'rcabot:'),
@@ -109,6 +113,7 @@ const envSchema = z.object({
   SLACK_APP_TOKEN: optionalText,
   SLACK_API_URL: optionalText.pipe(urlWith(['http:', 'https:']).optional()),
   SLACK_INCIDENT_CHANNEL: optionalText,
+  SLACK_ADMIN_USERS: optionalText.transform((v) => commaList(v) ?? []),
   RUNBOOKS_DIR: optionalText.transform((v) => v ?? './runbooks'),
   KUBECONFIG: optionalText,
   PAGERDUTY_WEBHOOK_SECRETS: optionalText.transform((v) => commaList(v) ?? []),
@@ -165,11 +170,36 @@ function resolveSecretFiles(env: Env): { env: Env; errors: Array<{ variable: str
   return { env: out, errors };
 }
 
+const RUNBOOK_SECRET = /^RUNBOOK_SECRET_([A-Z][A-Z0-9_]*?)(_FILE)?$/;
+
+/** Secrets for runbook HTTP actions: RUNBOOK_SECRET_<NAME>, or RUNBOOK_SECRET_<NAME>_FILE holding it. */
+function runbookSecretsFrom(env: Env): { values: Record<string, string>; errors: Array<{ variable: string; message: string }> } {
+  const values: Record<string, string> = {};
+  const errors: Array<{ variable: string; message: string }> = [];
+  for (const [variable, raw] of Object.entries(env)) {
+    const m = RUNBOOK_SECRET.exec(variable);
+    if (!m || raw === undefined || raw === '') continue;
+    const name = m[1]!;
+    if (!m[2]) {
+      if (env[`${variable}_FILE`]) errors.push({ variable, message: `${variable}: both ${variable} and ${variable}_FILE are set; set only one` });
+      else values[name] = raw;
+      continue;
+    }
+    try {
+      values[name] = readFileSync(raw, 'utf8').replace(/\r?\n$/, '');
+    } catch (e) {
+      errors.push({ variable, message: `${variable}: cannot read '${raw}' (${(e as NodeJS.ErrnoException).code ?? String(e)})` });
+    }
+  }
+  return { values, errors };
+}
+
 /** Reads and validates the configuration; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const resolved = resolveSecretFiles(env);
   const parsed = envSchema.safeParse(resolved.env);
-  const errors = [...resolved.errors];
+  const secrets = runbookSecretsFrom(env);
+  const errors = [...resolved.errors, ...secrets.errors];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const variable = String(issue.path[0] ?? '(env)');
@@ -199,6 +229,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       incidentChannel: e.SLACK_INCIDENT_CHANNEL,
     },
     runbooksDir: e.RUNBOOKS_DIR,
+    automationAdmins: e.SLACK_ADMIN_USERS,
+    runbookSecrets: secrets.values,
     kubeconfig: e.KUBECONFIG,
     pagerdutyWebhookSecrets: e.PAGERDUTY_WEBHOOK_SECRETS,
     githubWebhookSecret: e.GITHUB_WEBHOOK_SECRET,

@@ -9,6 +9,20 @@ import { IncidentStore } from './store/incident-store.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics } from './telemetry/metrics.js';
 import { shutdownTracing, startTracing } from './telemetry/tracing.js';
+import { AnalysisRunner } from './analysis/analysis-runner.js';
+import { loadServerRunbooks } from './runbooks/server-runbooks.js';
+import { suggestRemediations } from './runbooks/runbook-matcher.js';
+import { HistoryStore } from './store/history-store.js';
+import { FeedbackStore } from './store/feedback-store.js';
+import { ActionRefStore } from './slack/action-refs.js';
+import { slackRoutes } from './slack/fastify-receiver.js';
+import { createSlackApp, createSlackWebClient, slackMode, type SlackApp } from './slack/slack-app.js';
+import { IncidentNotifier } from './slack/notifier.js';
+import { RedisRcaQueries } from './slack/rca-queries.js';
+import { ServiceOverviewStore } from './slack/service-overview-store.js';
+import { createSlackAnalysisHook } from './slack/analysis-hook.js';
+import { registerRemediationFlow, type RemediationFlow } from './slack/remediation-flow.js';
+import { createRemediationService } from './remediation/server-remediation.js';
 
 export interface RunningServer {
   /** The port actually listened on (useful with PORT 0 in tests). */
@@ -23,6 +37,8 @@ export interface StartOptions {
   handleSignals?: boolean;
   /** How long to wait for Redis before listening anyway (default 3000 ms). */
   redisConnectGraceMs?: number;
+  /** The clock of the workers and the analyzer (default Date.now): lets a recorded outage be served as if live. */
+  now?: () => number;
 }
 
 /** How long a readiness PING may take before Redis counts as unreachable. */
@@ -94,6 +110,58 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
   const clientRedis = new Redis(config.redisUrl, clientOptions);
   watchRedis(clientRedis, 'http', logger);
 
+  // Runbooks are validated before anything starts: a bad file stops the process with file, field and reason.
+  const runbooks = loadServerRunbooks(config.runbooksDir, logger);
+
+  // Analyzer, Slack and their stores: commands wait for Redis instead of failing fast like ingest does.
+  const stateRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  watchRedis(stateRedis, 'state', logger);
+  const prefix = config.redisPrefix;
+  const feedback = new FeedbackStore(stateRedis, prefix);
+  const refs = new ActionRefStore(stateRedis, prefix);
+  const notifier =
+    slackMode(config.slack) && config.slack.incidentChannel
+      ? new IncidentNotifier({ redis: stateRedis, prefix, client: createSlackWebClient(config.slack, logger), channel: config.slack.incidentChannel, refs, feedback, logger })
+      : undefined;
+  // Remediation: proposals, approvals and executions; its Slack flow is registered once the app exists.
+  let flow: RemediationFlow | undefined;
+  const remediation = createRemediationService(config, stateRedis, runbooks, logger, (e) => flow?.onEvent(e));
+  const slack: SlackApp | null = createSlackApp({
+    config: config.slack,
+    logger,
+    queries: new RedisRcaQueries(stateRedis, prefix),
+    refs,
+    feedback,
+    onFeedback: notifier ? (id) => notifier.refresh(id) : undefined,
+    // Slack only delivers clicks after start(), by which time the flow is registered.
+    proposeRemediation: (...args) => flow!.propose(...args),
+    automationCommand: (...args) => flow!.automationCommand(...args),
+  });
+  if (slack) flow = registerRemediationFlow(slack.app, { service: remediation, runbooks, refs, redis: stateRedis, prefix, logger });
+  const history = new HistoryStore(stateRedis, prefix);
+  const slackHook = createSlackAnalysisHook({
+    engine: () => analysis.analyzer.state,
+    now: options.now ?? Date.now,
+    overviews: new ServiceOverviewStore(stateRedis, prefix),
+    notifier,
+    feedback,
+    saveHistory: (h) => history.add(h),
+    addToIndex: (h) => analysis.analyzer.addHistory(h),
+    logger,
+  });
+  const analysis = new AnalysisRunner({
+    ...(options.now ? { now: options.now } : {}),
+    redis: stateRedis,
+    prefix,
+    logger,
+    engine: runbooks.length > 0 ? { suggestRemediations: (incident) => suggestRemediations(incident, runbooks) } : {},
+    onAnalysis: slackHook,
+    // The notifier sends in order per incident from one process: the analyzing one.
+    onLeadership: (leader) => {
+      if (leader) notifier?.startWorker();
+    },
+  });
+
   const ingestQueue = createIngestQueue({ connection: clientRedis, prefix: config.redisPrefix });
   const incidentStore = new IncidentStore(clientRedis, config.redisPrefix);
   metrics.setQueueWaitingSource(() => ingestQueue.waitingCounts());
@@ -117,6 +185,8 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
             serviceLabels: config.serviceLabels,
             logger,
             metrics,
+            onStateChange: (delta) => analysis.apply(delta),
+            ...(options.now ? { now: options.now } : {}),
           })
         : undefined,
     )
@@ -125,6 +195,8 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
         if (w && stopping) return w.close();
         workers = w;
         if (w) logger.info('queue workers running');
+        if (w) await analysis.start();
+        if (w) remediation.startWorker();
       },
       (err: unknown) => logger.fatal({ err }, 'queue workers failed to start; /readyz will report it'),
     );
@@ -141,6 +213,12 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     }),
   });
 
+  if (slack?.receiver) await app.register(slackRoutes, { receiver: slack.receiver });
+  if (slack) {
+    // A Slack outage or a revoked token must not take ingest down: log it loudly and run without Slack.
+    await slack.start().catch((err: unknown) => logger.error({ err }, 'Slack failed to start (check SLACK_BOT_TOKEN); running with Slack off'));
+  }
+
   // Give Redis a moment so the first requests after a start do not get 503; listen regardless.
   await waitAtMost(workersStarted, options.redisConnectGraceMs ?? REDIS_CONNECT_GRACE_MS);
   try {
@@ -149,8 +227,9 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     stopping = true;
     cancelWait();
     await waitAtMost(workersStarted, WORKERS_START_GRACE_MS);
-    await Promise.allSettled([workers?.close(), ingestQueue.close()]);
+    await Promise.allSettled([workers?.close(), ingestQueue.close(), analysis.close(), remediation.close(), notifier?.close(), slack?.stop()]);
     clientRedis.disconnect();
+    stateRedis.disconnect();
     throw err;
   }
   const port = (app.server.address() as AddressInfo).port;
@@ -170,6 +249,12 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       await waitAtMost(workersStarted, WORKERS_START_GRACE_MS);
       await workers?.close(); // finish the jobs in hand
       await ingestQueue.close();
+      await analysis.close();
+      await remediation.close();
+      await slackHook.idle();
+      await notifier?.close();
+      await slack?.stop().catch(() => undefined);
+      await stateRedis.quit().catch(() => stateRedis.disconnect());
       await shutdownTracing();
       await clientRedis.quit().catch(() => clientRedis.disconnect());
       logger.info('stopped');

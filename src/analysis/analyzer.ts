@@ -70,6 +70,7 @@ export class Analyzer {
       redis.get(analyzerKeys(prefix).tracker),
     ]);
     const engine = new Engine(this.o.engine);
+    // Known before this start: they have settled already.
     engine.applyAlerts(alerts.sort((a, b) => a.startsAt - b.startsAt));
     engine.applyChanges(changes);
     engine.applyTraceDelta(traces);
@@ -80,9 +81,30 @@ export class Analyzer {
     this.markDirty();
   }
 
+  /**
+   * Folds in alerts and changes that ingest workers of other replicas wrote to Redis (this process's own
+   * workers hand theirs over through `apply`). Idempotent: the engine keeps the newest state per alert.
+   */
+  async refreshFromStore(sinceMs: number): Promise<void> {
+    const since = this.now() - sinceMs;
+    const [alerts, changes] = await Promise.all([
+      new AlertStore(this.o.redis, this.o.prefix).openAndRecent(since),
+      new ChangeStore(this.o.redis, this.o.prefix).since(since),
+    ]);
+    const before = this.engine.alerts.size + this.engine.changes.size;
+    const known = (a: Alert) => {
+      const k = this.engine.alerts.get(a.fingerprint);
+      return k !== undefined && k.startsAt === a.startsAt && k.status === a.status;
+    };
+    const fresh = alerts.filter((a) => !known(a));
+    this.engine.applyAlerts(fresh.sort((a, b) => a.startsAt - b.startsAt), this.now());
+    this.engine.applyChanges(changes);
+    if (fresh.length > 0 || this.engine.alerts.size + this.engine.changes.size !== before) this.markDirty();
+  }
+
   /** Folds a delta from the ingest workers in and schedules an analysis. */
   apply(delta: StateDelta): void {
-    if (delta.alerts.length > 0) this.engine.applyAlerts(delta.alerts);
+    if (delta.alerts.length > 0) this.engine.applyAlerts(delta.alerts, this.now());
     if (delta.changes.length > 0) this.engine.applyChanges(delta.changes);
     if (delta.traces) this.engine.applyTraceDelta(delta.traces);
     this.markDirty();
@@ -104,6 +126,11 @@ export class Analyzer {
     await this.incidents.save(reports);
     await this.o.redis.set(analyzerKeys(this.o.prefix).tracker, JSON.stringify(this.engine.tracker.snapshot()));
     this.o.onAnalysis?.(reports);
+    // Clusters waiting to settle open without any new event: look again shortly.
+    if (this.engine.held > 0 && !this.timer) this.timer = setTimeout(() => {
+      this.timer = null;
+      this.markDirty();
+    }, 1_000);
     return reports;
   }
 

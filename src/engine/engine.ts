@@ -32,6 +32,12 @@ export interface EngineOptions {
   /** The incident window starts this long before the first alert (anomalies precede alerts). */
   traceLeadMs: number;
   declaredTopology: readonly DeclaredDependency[];
+  /**
+   * A brand-new incident opens only once its first alert has been known this long, so that the traces and the
+   * rest of the alert group that explain it have arrived (spans pair over a window of seconds; Alertmanager's
+   * own group_wait is 30 s). Alerts that join an existing incident join at once. A final analysis holds nothing.
+   */
+  settleMs: number;
   /** Suggests runbooks for an incident (the runbook matcher); none when absent. */
   suggestRemediations?: (incident: RemediationContext) => RemediationSuggestion[];
 }
@@ -56,6 +62,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   traceBaselineMs: 30 * MINUTE,
   traceLeadMs: 2 * MINUTE,
   declaredTopology: [],
+  settleMs: 15_000,
 };
 
 export class Engine {
@@ -63,6 +70,10 @@ export class Engine {
   readonly alerts = new Map<string, Alert>();
   /** Every instance seen, by instance key, so an incident can still list alerts that re-fired since. */
   private readonly instances = new Map<string, Alert>();
+  /** When each alert instance was first applied (the caller's clock), for the settle time. */
+  private readonly firstSeen = new Map<string, number>();
+  /** Clusters held back by the last analysis because they had not settled yet. */
+  held = 0;
   readonly changes = new Map<string, Change>();
   readonly traces = new TraceAggregates();
   history = new HistoryIndex();
@@ -73,16 +84,21 @@ export class Engine {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
   }
 
-  /** Folds alerts in. The same alert repeated collapses; an older or stale update never overwrites a newer one. */
-  applyAlerts(alerts: readonly Alert[]): void {
+  /**
+   * Folds alerts in. The same alert repeated collapses; an older or stale update never overwrites a newer one.
+   * `seenAt` is when they arrived (the caller's clock); without it they count as seen at their start.
+   */
+  applyAlerts(alerts: readonly Alert[], seenAt?: number): void {
     for (const a of alerts) {
+      const key = instanceKey(a);
+      if (!this.firstSeen.has(key)) this.firstSeen.set(key, seenAt ?? a.startsAt);
       const known = this.alerts.get(a.fingerprint);
       if (known) {
         if (a.startsAt < known.startsAt) continue; // an older episode arriving late
         if (a.startsAt === known.startsAt && known.status === 'resolved' && a.status === 'firing') continue; // HA resend after resolve
       }
       this.alerts.set(a.fingerprint, a);
-      this.instances.set(instanceKey(a), a);
+      this.instances.set(key, a);
     }
   }
 
@@ -102,21 +118,31 @@ export class Engine {
   prune(now: number): void {
     const before = now - this.options.retentionMs;
     for (const [fp, a] of this.alerts) if (a.status === 'resolved' && (a.endsAt ?? a.startsAt) < before) this.alerts.delete(fp);
-    for (const [key, a] of this.instances) if (this.alerts.get(a.fingerprint) !== a && a.startsAt < before) this.instances.delete(key);
+    for (const [key, a] of this.instances) {
+      if (this.alerts.get(a.fingerprint) !== a && a.startsAt < before) {
+        this.instances.delete(key);
+        this.firstSeen.delete(key);
+      }
+    }
     for (const [id, c] of this.changes) if (c.at < before) this.changes.delete(id);
     this.traces.prune(before);
     this.tracker.prune(now - this.options.reportResolvedMs);
   }
 
-  /** Clusters active alerts into incidents (keeping identities), ranks each, and reports them. */
-  analyze(now: number): IncidentReport[] {
+  /**
+   * Clusters active alerts into incidents (keeping identities), ranks each, and reports them. `final` says no
+   * more events are coming (the end of a replay): nothing is held back to settle.
+   */
+  analyze(now: number, { final = false }: { final?: boolean } = {}): IncidentReport[] {
     const o = this.options;
     const graph = this.dependencyGraph(now);
     const active = [...this.alerts.values()].filter(
       (a) => a.startsAt <= now && (a.status === 'firing' || (a.endsAt ?? a.startsAt) >= now - o.resolvedActiveMs),
     );
     const couplingFor = (from: number, to: number) => traceCoupling(this.traces, from, Math.min(to, now + 1), o.traceBaselineMs);
-    this.tracker.assign(clusterAlerts(active, graph, o.cluster, couplingFor));
+    const settled = (cluster: readonly Alert[]) =>
+      final || Math.min(...cluster.map((a) => this.firstSeen.get(instanceKey(a)) ?? a.startsAt)) <= now - o.settleMs;
+    this.held = this.tracker.assign(clusterAlerts(active, graph, o.cluster, couplingFor), settled);
     this.tracker.refreshStatus(
       (key) => {
         const inst = this.instances.get(key);

@@ -27,8 +27,13 @@ export class IncidentTracker {
   readonly incidents = new Map<string, TrackedIncident>();
   private readonly incidentOf = new Map<string, string>();
 
-  /** Assigns the unassigned alerts of each cluster. Deterministic for the same clusters in the same order. */
-  assign(clusters: readonly (readonly Alert[])[]): void {
+  /**
+   * Assigns the unassigned alerts of each cluster. Deterministic for the same clusters in the same order.
+   * `mayOpen` decides whether a cluster that joins no incident may open a new one yet (see Engine's settle time);
+   * returns how many clusters were held back.
+   */
+  assign(clusters: readonly (readonly Alert[])[], mayOpen: (cluster: readonly Alert[]) => boolean = () => true): number {
+    let held = 0;
     for (const cluster of clusters) {
       const tally = new Map<string, number>();
       const unassigned: Alert[] = [];
@@ -38,7 +43,12 @@ export class IncidentTracker {
         else if (this.incidents.get(id)?.status === 'open') tally.set(id, (tally.get(id) ?? 0) + 1);
       }
       if (unassigned.length === 0) continue;
-      const target = this.strongest(tally) ?? this.open(unassigned);
+      const existing = this.strongest(tally);
+      if (!existing && !mayOpen(cluster)) {
+        held++;
+        continue;
+      }
+      const target = existing ?? this.open(unassigned);
       for (const a of unassigned.sort(byOnset)) {
         const key = instanceKey(a);
         target.members.push(key);
@@ -46,6 +56,7 @@ export class IncidentTracker {
         this.incidentOf.set(key, target.id);
       }
     }
+    return held;
   }
 
   /** Resolves incidents none of whose alert instances still fires; `isFiring` asks the current alert state. */

@@ -71,7 +71,7 @@ export async function replayLines(lines: Iterable<string> | AsyncIterable<string
     }
     for (const issue of result.rejected) warn(`line ${lineNo}: ${event.type} item ${issue.path}: ${issue.message}, skipped`);
     const e = result.event;
-    if (e.kind === 'alerts') engine.applyAlerts(e.alerts);
+    if (e.kind === 'alerts') engine.applyAlerts(e.alerts, event.receivedAt);
     else if (e.kind === 'changes') engine.applyChanges(e.changes);
     else pairer.add(e.spans, event.receivedAt);
     applied++;
@@ -85,5 +85,5 @@ export async function replayLines(lines: Iterable<string> | AsyncIterable<string
   // Settle every span still waiting for its pair: the stream is over.
   engine.applyTraceDelta(pairer.flush(Number.MAX_SAFE_INTEGER));
   engine.prune(at);
-  return { incidents: engine.analyze(at), warnings, lines: lineNo, applied, at };
+  return { incidents: engine.analyze(at, { final: true }), warnings, lines: lineNo, applied, at };
 }

@@ -10,6 +10,10 @@ export const ACTION_IDS = {
   notIt: 'rca_not_it',
   /** Hook for the remediation layer: the button's ref names the incident and the runbook. */
   proposeRunbook: 'rca_propose_runbook',
+  /** Remediation proposal buttons: their value is the proposal id itself (nothing else). */
+  approveProposal: 'rca_approve_proposal',
+  rejectProposal: 'rca_reject_proposal',
+  dryRunProposal: 'rca_dry_run_proposal',
 } as const;
 
 export const VIEW_IDS = {

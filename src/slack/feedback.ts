@@ -10,8 +10,14 @@ import { ACTION_IDS, ActionRefs, REAL_CAUSE_INPUTS, VIEW_IDS, type ActionRefStor
 import type { RcaQueries } from './rca-queries.js';
 import { renderRealCauseModal } from './render/real-cause-modal.js';
 
+/** Where a "Propose" button was clicked: the channel, and the thread when the clicked message is in one. */
+export interface ProposePlace {
+  channelId?: string;
+  threadTs?: string;
+}
+
 /** What the remediation layer does with a "Propose" click; returns a line to show the clicker. */
-export type ProposeRemediation = (incidentId: string, runbookId: string, userId: string) => Promise<string | void> | string | void;
+export type ProposeRemediation = (incidentId: string, runbookId: string, userId: string, place?: ProposePlace) => Promise<string | void> | string | void;
 
 export interface FeedbackDeps {
   queries: RcaQueries;
@@ -119,7 +125,9 @@ export function registerFeedbackActions(app: App, deps: FeedbackDeps): void {
     if (!ref || ref.kind !== 'runbook') return say(respond, expired);
     if (!deps.proposeRemediation) return say(respond, 'Remediation is not enabled on this rcabot, so runbooks cannot be proposed from Slack.');
     try {
-      const answer = await deps.proposeRemediation(ref.incidentId, ref.runbook, body.user.id);
+      const threadTs = typeof body.message?.thread_ts === 'string' ? body.message.thread_ts : undefined;
+      const place: ProposePlace = { ...(body.channel?.id ? { channelId: body.channel.id } : {}), ...(threadTs ? { threadTs } : {}) };
+      const answer = await deps.proposeRemediation(ref.incidentId, ref.runbook, body.user.id, place);
       await say(respond, answer || `Proposed runbook \`${ref.runbook}\` for \`${ref.incidentId}\`.`);
     } catch (err) {
       deps.logger.error({ err, incidentId: ref.incidentId, runbook: ref.runbook }, 'proposing a runbook failed');

@@ -4,7 +4,7 @@ import type { RcaQueries } from './rca-queries.js';
 import { ActionRefs } from './action-refs.js';
 import { suggestNames } from './name-suggestions.js';
 import type { SlackMessage } from './render/block-kit.js';
-import { renderHelp, renderUnknownCommand, renderUnknownIncident, renderUnknownService } from './render/help.js';
+import { renderError, renderHelp, renderUnknownCommand, renderUnknownIncident, renderUnknownService } from './render/help.js';
 import { renderIncidentDetail } from './render/incident-detail.js';
 import { renderIncidentList } from './render/incident-list.js';
 import { renderServiceOverview } from './render/service-view.js';
@@ -16,6 +16,8 @@ export async function answerRca(intent: RcaIntent, q: RcaQueries, now: number): 
       return { message: renderHelp(), refs };
     case 'unknown':
       return { message: renderUnknownCommand(intent.text), refs };
+    case 'automation':
+      return { message: renderError('Remediation is not enabled on this rcabot, so there is no automation to pause or resume.'), refs };
     case 'list': {
       const open = await q.listIncidents();
       const contexts = await q.incidentContexts(open.slice(0, 15).map((r) => r.id));

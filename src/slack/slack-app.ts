@@ -7,7 +7,7 @@ import type { FeedbackStore } from '../store/feedback-store.js';
 import type { ActionRefStore } from './action-refs.js';
 import { FastifyReceiver } from './fastify-receiver.js';
 import { registerFeedbackActions, type ProposeRemediation } from './feedback.js';
-import { registerRcaCommand } from './rca-handlers.js';
+import { registerRcaCommand, type AutomationCommand } from './rca-handlers.js';
 import type { RcaQueries } from './rca-queries.js';
 
 export type SlackConfig = AppConfig['slack'];
@@ -70,6 +70,8 @@ export interface SlackAppOptions {
   onFeedback?: (incidentId: string) => Promise<void> | void;
   /** The remediation layer's handler of "Propose" buttons on suggested runbooks. */
   proposeRemediation?: ProposeRemediation;
+  /** The remediation layer's `/rca automation pause|resume|status` (kill switch). */
+  automationCommand?: AutomationCommand;
 }
 
 export interface SlackApp {
@@ -109,7 +111,7 @@ export function createSlackApp(o: SlackAppOptions): SlackApp | null {
     logger.error({ err }, 'Slack listener error');
   });
   const now = o.now ?? Date.now;
-  registerRcaCommand(app, { queries: o.queries, refs: o.refs, logger, now });
+  registerRcaCommand(app, { queries: o.queries, refs: o.refs, logger, now, ...(o.automationCommand ? { automationCommand: o.automationCommand } : {}) });
   registerFeedbackActions(app, {
     queries: o.queries,
     refs: o.refs,

@@ -12,6 +12,8 @@ export interface SlackKeys {
   messages: string;
   /** hash opaque action id → JSON ActionRef */
   actionRefs: string;
+  /** string per remediation proposal → JSON ProposalMessage (where its message is, the plan hash shown) */
+  proposalMessage(proposalId: string): string;
 }
 
 export function slackKeys(prefix: string): SlackKeys {
@@ -22,5 +24,6 @@ export function slackKeys(prefix: string): SlackKeys {
     latest: `${p}latest`,
     messages: `${p}messages`,
     actionRefs: `${p}action-refs`,
+    proposalMessage: (proposalId) => `${p}proposal-message:${proposalId}`,
   };
 }

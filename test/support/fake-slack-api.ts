@@ -20,6 +20,8 @@ export type ScriptedFailure = { status: 429; retryAfter: number } | { error: str
 
 export class FakeSlackApi {
   readonly calls: RecordedCall[] = [];
+  /** Members of Slack user groups, answered by usergroups.users.list (unknown groups: no_such_subteam). */
+  readonly userGroups = new Map<string, string[]>();
   private server: Server | undefined;
   private readonly failures = new Map<string, ScriptedFailure[]>();
   private nextTs = 1_700_000_000_000_000;
@@ -129,6 +131,10 @@ export class FakeSlackApi {
         return { ok: true, channel: params.channel, ts: params.ts, text: params.text };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: ts() };
+      case 'usergroups.users.list': {
+        const users = this.userGroups.get(String(params.usergroup));
+        return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
+      }
       case 'views.open':
         return { ok: true, view: { id: 'V0TEST', ...(params.view as object) } };
       default:

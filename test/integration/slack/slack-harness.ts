@@ -55,7 +55,7 @@ export interface SlackHarness {
   close(): Promise<void>;
 }
 
-export async function startSlackHarness(name: string, extra: Partial<Pick<SlackAppOptions, 'proposeRemediation' | 'onFeedback' | 'now'>> = {}): Promise<SlackHarness> {
+export async function startSlackHarness(name: string, extra: Partial<Pick<SlackAppOptions, 'proposeRemediation' | 'automationCommand' | 'onFeedback' | 'now'>> = {}): Promise<SlackHarness> {
   const prefix = uniquePrefix(name);
   const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
   const fake = await new FakeSlackApi().start();

@@ -69,4 +69,20 @@ describe('engine', () => {
     expect(inc.similarIncidents[0]!.rootCause).toBe('orders-db');
     expect(inc.rootCauses.map((r) => r.service)).toContain('orders-db');
   });
+
+  it('opens a brand-new incident only after its first alert settled, unless the analysis is final', () => {
+    const e = new Engine();
+    const seen = T0 + MIN;
+    e.applyAlerts([alert('a', 'E', 0)], seen);
+    expect(e.analyze(seen + 5_000)).toHaveLength(0);
+    expect(e.held).toBe(1);
+    expect(e.analyze(seen + 15_000)).toHaveLength(1);
+    expect(e.held).toBe(0);
+    // An alert that joins an existing incident joins at once.
+    e.applyAlerts([alert('a', 'F', 0)], seen + 16_000);
+    expect(e.analyze(seen + 16_001)[0]!.alerts).toHaveLength(2);
+    const f = new Engine();
+    f.applyAlerts([alert('b', 'E', 0)], seen);
+    expect(f.analyze(seen + 1, { final: true })).toHaveLength(1);
+  });
 });

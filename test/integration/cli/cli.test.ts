@@ -1,0 +1,91 @@
+// The `rcabot` command as users and external tests run it: a real process, stdout/stderr and exit codes.
+import { describe, it, expect, afterAll } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deleteKeys, newTestRedis, testRedisUrl, uniquePrefix } from '../../support/redis.js';
+
+const tsx = join('node_modules', '.bin', 'tsx');
+const prefix = uniquePrefix('cli');
+const redis = newTestRedis();
+const tmp = mkdtempSync(join(tmpdir(), 'rcabot-cli-'));
+
+afterAll(async () => {
+  await deleteKeys(redis, prefix);
+  await redis.quit();
+});
+
+function rcabot(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(tsx, ['src/cli.ts', ...args], { env: { ...process.env, REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const demo = 'fixtures/scenarios/checkout-db-outage';
+
+describe('rcabot replay', () => {
+  it('prints exactly one JSON document in the contract shape with --json', async () => {
+    const r = await rcabot(['replay', `${demo}/events.ndjson`, '--history', `${demo}/history.json`, '--runbooks', 'runbooks', '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { incidents: Array<Record<string, unknown>> };
+    expect(Object.keys(doc)).toEqual(['incidents']);
+    const inc = doc.incidents.find((i) => (i.services as string[]).includes('orders'))!;
+    expect(Object.keys(inc).sort()).toEqual(['alerts', 'id', 'openedAt', 'remediations', 'rootCauses', 'services', 'similarIncidents', 'status', 'title']);
+    expect((inc.rootCauses as Array<{ service: string }>)[0]!.service).toBe('orders-db');
+    expect((inc.similarIncidents as Array<{ id: string }>)[0]!.id).toBe('INC-1042');
+    expect((inc.remediations as unknown[]).length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('reports a malformed line and an unknown type with their line numbers and keeps the rest', async () => {
+    const file = join(tmp, 'mixed.ndjson');
+    const alert = { type: 'alert', receivedAt: '2026-10-14T09:00:00Z', payload: { name: 'HighErrorRate', service: 'checkout', startsAt: '2026-10-14T09:00:00Z' } };
+    writeFileSync(file, [JSON.stringify(alert), '{not json', JSON.stringify({ type: 'nagios', receivedAt: '2026-10-14T09:00:01Z', payload: {} })].join('\n'));
+    const r = await rcabot(['replay', file, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/line 2: invalid JSON/);
+    expect(r.stderr).toMatch(/line 3: unknown type "nagios"/);
+    const doc = JSON.parse(r.stdout) as { incidents: Array<{ services: string[] }> };
+    expect(doc.incidents.map((i) => i.services)).toEqual([['checkout']]);
+  }, 60_000);
+
+  it('analyses as of --at, ignoring later events', async () => {
+    const r = await rcabot(['replay', `${demo}/events.ndjson`, '--at', '2026-10-14T09:00:00Z', '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { incidents: Array<{ services: string[] }> };
+    expect(doc.incidents.some((i) => i.services.includes('orders'))).toBe(false);
+  }, 60_000);
+
+  it('fails with one line and a non-zero code for unreadable input', async () => {
+    const r = await rcabot(['replay', join(tmp, 'missing.ndjson')]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/cannot read .*missing\.ndjson: ENOENT/);
+    const bad = await rcabot(['replay', `${demo}/events.ndjson`, '--at', 'yesterday']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/expected an ISO time/);
+  }, 60_000);
+});
+
+describe('rcabot history and audit', () => {
+  it('imports history into Redis, idempotently, and rejects an invalid file with the field', async () => {
+    const first = await rcabot(['history', 'import', `${demo}/history.json`]);
+    expect(first.code).toBe(0);
+    const n = Number(/imported (\d+)/.exec(first.stdout)![1]);
+    expect(n).toBeGreaterThan(0);
+    expect(await redis.hlen(`${prefix}history:incidents`)).toBe(n);
+    const bad = join(tmp, 'bad-history.json');
+    writeFileSync(bad, '{"not": "an array"}');
+    const r = await rcabot(['history', 'import', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/JSON array/);
+  }, 60_000);
+
+  it('verifies an empty audit log as intact', async () => {
+    const r = await rcabot(['audit', 'verify']);
+    expect(r.stdout).toMatch(/audit log intact: 0 entries/);
+    expect(r.code).toBe(0);
+  }, 60_000);
+});
