@@ -94,7 +94,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     const explains = clamp01(explained / anomalousMass);
     let worstCallee = 0;
     let worstCalleeName = '';
-    input.graph.hasNode(f.service) &&
+    if (input.graph.hasNode(f.service))
       input.graph.forEachOutNeighbor(f.service, (callee) => {
         const c = facts.get(callee);
         if (c && c.anomaly > worstCallee) {
@@ -117,7 +117,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
 
     // Origin: its own spans fail (errors not propagated from callees), or it slows while its callees do not.
     let calleeLatency = 0;
-    input.graph.hasNode(f.service) &&
+    if (input.graph.hasNode(f.service))
       input.graph.forEachOutNeighbor(f.service, (callee) => {
         calleeLatency = Math.max(calleeLatency, input.traceSignals.get(callee)?.incoming?.latencyAnomaly ?? 0);
       });
