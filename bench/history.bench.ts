@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { HistoricalIncident } from '../src/model/history.js';
 import type { IncidentSignature } from '../src/history/incident-signature.js';
 import { HistoryIndex } from '../src/history/similarity-index.js';
+import { seededRandom as prng } from '../src/model/seeded-random.js';
 
 export interface HistoryBenchOptions {
   incidents?: number;
@@ -18,17 +19,6 @@ export interface HistoryBenchOptions {
 const SERVICES_PER_SYSTEM = 20; // services that call each other and fail together
 const CATEGORIES = ['deploy', 'resource', 'dependency', 'config', 'other'] as const;
 
-/** Deterministic PRNG (mulberry32): the bench generates the same history every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Sampler of ranks 0..n-1 with Zipf(s) popularity: rank r has weight 1/(r+1)^s. */
 function zipf(n: number, s: number, random: () => number): () => number {

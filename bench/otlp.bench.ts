@@ -7,6 +7,7 @@ import { otlpSource } from '../src/ingest/otlp.js';
 import { decodeOtlpTraceProtobuf, parseOtlpTraceProtobuf } from '../src/ingest/otlp-protobuf.js';
 import { SpanPairer } from '../src/traces/span-pairer.js';
 import type { SpanRecord } from '../src/model/span.js';
+import { seededRandom as prng } from '../src/model/seeded-random.js';
 
 export interface OtlpBenchOptions {
   /** Spans to generate, at least (bodies are whole). */
@@ -17,17 +18,6 @@ export interface OtlpBenchOptions {
   seed?: number;
 }
 
-/** Deterministic PRNG (mulberry32): the bench generates the same bodies every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Attr = { key: string; value: Record<string, unknown> };
 const str = (key: string, v: string): Attr => ({ key, value: { stringValue: v } });

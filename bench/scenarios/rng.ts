@@ -1,4 +1,5 @@
 // Seeded pseudo-random numbers (mulberry32) for the scenario generator: same seed, same scenario.
+import { seededRandom as mulberry32 } from '../../src/model/seeded-random.js';
 
 export interface Rng {
   /** Uniform in [0, 1). */
@@ -23,16 +24,6 @@ export interface Rng {
   fork(label: string): Rng;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hashLabel(seed: number, label: string): number {
   let h = (seed ^ 0x811c9dc5) >>> 0;

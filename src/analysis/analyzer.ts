@@ -112,7 +112,7 @@ export class Analyzer {
 
   /** Adds one historical incident (a confirmed, resolved incident) to the similarity index. */
   addHistory(incident: HistoricalIncident): void {
-    this.engine.history.add(incident);
+    this.engine.addHistory(incident);
     this.markDirty();
   }
 

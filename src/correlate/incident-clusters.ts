@@ -4,6 +4,7 @@ import { UndirectedGraph } from 'graphology';
 import louvainModule from 'graphology-communities-louvain';
 import type { Alert } from '../model/alert.js';
 import { neighbourhoodOf, type DependencyGraph } from '../topology/dependency-graph.js';
+import { seededRandom } from '../model/seeded-random.js';
 import { DEFAULT_RELATION_OPTIONS, sharesLabels, timeAffinity, topologicalRelation, type EdgeCoupling, type RelationOptions } from './alert-relations.js';
 
 // The package is CommonJS with typings that declare an ES default export; at runtime the import is the function.
@@ -72,11 +73,21 @@ export type CouplingForWindow = (from: number, to: number) => EdgeCoupling;
 const WINDOW_LEAD_MS = 2 * 60_000;
 const WINDOW_TAIL_MS = 5 * 60_000;
 
+/**
+ * Relations between alert groups whose judging window lies wholly before `completeBefore` cannot change any more
+ * (their trace buckets are complete), so a caller analysing repeatedly keeps them here across analyses.
+ */
+export interface RelationMemo {
+  weights: Map<string, number>;
+  completeBefore: number;
+}
+
 export function clusterAlerts(
   alerts: readonly Alert[],
   graph: DependencyGraph,
   options: ClusterOptions = DEFAULT_CLUSTER_OPTIONS,
   couplingFor?: CouplingForWindow,
+  memo?: RelationMemo,
 ): Alert[][] {
   const groups = groupAlerts(alerts, options.groupGapMs);
   const g = new UndirectedGraph<{ group: AlertGroup }, { weight: number }>();
@@ -96,12 +107,16 @@ export function clusterAlerts(
     for (const service of near.keys()) {
       for (const other of groupsByService.get(service) ?? []) {
         if (other.key <= group.key || g.hasEdge(group.key, other.key)) continue;
-        const from = Math.min(group.onset, other.onset) - WINDOW_LEAD_MS;
-        const coupling = couplingFor?.(from, Math.max(group.onset, other.onset) + WINDOW_TAIL_MS);
-        const topo = topologicalRelation(graph, group.service, other.service, coupling);
-        if (topo === 0) continue;
-        const labelBonus = sharesLabels(group.alerts[0]!.labels, other.alerts[0]!.labels, options) ? 0.1 : 0;
-        const weight = (topo + labelBonus) * timeAffinity(group.onset, other.onset, options);
+        const pairKey = `${group.key}\u0000${other.key}`;
+        let weight = memo?.weights.get(pairKey);
+        if (weight === undefined) {
+          const from = Math.min(group.onset, other.onset) - WINDOW_LEAD_MS;
+          const to = Math.max(group.onset, other.onset) + WINDOW_TAIL_MS;
+          const topo = topologicalRelation(graph, group.service, other.service, couplingFor?.(from, to));
+          const labelBonus = topo > 0 && sharesLabels(group.alerts[0]!.labels, other.alerts[0]!.labels, options) ? 0.1 : 0;
+          weight = (topo + labelBonus) * timeAffinity(group.onset, other.onset, options);
+          if (memo && to < memo.completeBefore) memo.weights.set(pairKey, weight);
+        }
         if (weight >= options.minWeight) g.addEdge(group.key, other.key, { weight });
       }
     }
@@ -116,15 +131,4 @@ export function clusterAlerts(
     list.push(...group.alerts);
   }
   return [...clusters.values()];
-}
-
-/** mulberry32: a small, good-enough PRNG so Louvain's random choices repeat exactly. */
-export function seededRandom(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -10,17 +10,27 @@ export const HEALTHY_COUPLING = 0.15;
 export const UNKNOWN_COUPLING = 0.65;
 const MIN_CALLS = 5;
 
-/** Coupling for the window [from, to), against the `baselineMs` before it; memoised per edge. */
-export function traceCoupling(traces: TraceAggregates, from: number, to: number, baselineMs: number): EdgeCoupling {
+/** Pair windows snap outwards to this grid so that pairs with nearby onsets share one computation per edge. */
+const WINDOW_GRID_MS = 5 * 60_000;
+
+/**
+ * Edge coupling for any window, memoised per (edge, snapped window) for the life of the returned function —
+ * one analysis. `to` is capped at `now` so a window never reaches into the future.
+ */
+export function traceCouplingFor(traces: TraceAggregates, now: number, baselineMs: number): (from: number, to: number) => EdgeCoupling {
   const memo = new Map<string, number>();
-  return (caller, callee) => {
-    const key = `${caller}\u0000${callee}`;
-    let c = memo.get(key);
-    if (c === undefined) {
-      c = couplingOf(traces, caller, callee, from, to, baselineMs);
-      memo.set(key, c);
-    }
-    return c;
+  return (from, to) => {
+    const f = Math.floor(from / WINDOW_GRID_MS) * WINDOW_GRID_MS;
+    const t = Math.min(Math.ceil(to / WINDOW_GRID_MS) * WINDOW_GRID_MS, now + 1);
+    return (caller, callee) => {
+      const key = `${caller}\u0000${callee}\u0000${f}\u0000${t}`;
+      let c = memo.get(key);
+      if (c === undefined) {
+        c = couplingOf(traces, caller, callee, f, t, baselineMs);
+        memo.set(key, c);
+      }
+      return c;
+    };
   };
 }
 

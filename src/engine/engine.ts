@@ -8,10 +8,10 @@ import type { HistoricalIncident } from '../model/history.js';
 import { TraceAggregates } from '../traces/trace-store.js';
 import { HistoryIndex } from '../history/similarity-index.js';
 import { buildDependencyGraph, downstreamOf, type DeclaredDependency, type DependencyGraph } from '../topology/dependency-graph.js';
-import { clusterAlerts, DEFAULT_CLUSTER_OPTIONS, type ClusterOptions } from '../correlate/incident-clusters.js';
-import { traceCoupling } from '../correlate/trace-coupling.js';
+import { clusterAlerts, DEFAULT_CLUSTER_OPTIONS, type ClusterOptions, type RelationMemo } from '../correlate/incident-clusters.js';
+import { traceCouplingFor } from '../correlate/trace-coupling.js';
 import { DEFAULT_RANKING_OPTIONS, rankRootCauses, type RankingOptions } from '../rank/root-cause-ranking.js';
-import { callAnomaly, computeTraceSignals } from '../rank/trace-signals.js';
+import { callAnomaly, lazyTraceSignals } from '../rank/trace-signals.js';
 import { IncidentTracker, instanceKey, type TrackedIncident } from './incident-tracker.js';
 
 const MINUTE = 60_000;
@@ -38,6 +38,11 @@ export interface EngineOptions {
    * own group_wait is 30 s). Alerts that join an existing incident join at once. A final analysis holds nothing.
    */
   settleMs: number;
+  /**
+   * An incident whose alerts did not change is re-ranked at most this often when only traces, deploys or history
+   * moved (they move all the time); an incident whose alerts changed is re-ranked at once.
+   */
+  rerankIntervalMs: number;
   /** Suggests runbooks for an incident (the runbook matcher); none when absent. */
   suggestRemediations?: (incident: RemediationContext) => RemediationSuggestion[];
 }
@@ -63,6 +68,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   traceLeadMs: 2 * MINUTE,
   declaredTopology: [],
   settleMs: 15_000,
+  rerankIntervalMs: 30_000,
 };
 
 export class Engine {
@@ -74,6 +80,11 @@ export class Engine {
   private readonly firstSeen = new Map<string, number>();
   /** Clusters held back by the last analysis because they had not settled yet. */
   held = 0;
+  /** Bumped whenever traces, changes or history change: cached rankings may be stale. */
+  private inputsVersion = 0;
+  /** Relations between alert groups whose trace windows are complete: they never change, so keep them. */
+  private readonly relationMemo: RelationMemo = { weights: new Map(), completeBefore: Number.NEGATIVE_INFINITY };
+  private readonly reportCache = new Map<string, { alertsKey: string; inputsVersion: number; at: number; report: IncidentReport }>();
   readonly changes = new Map<string, Change>();
   readonly traces = new TraceAggregates();
   history = new HistoryIndex();
@@ -104,14 +115,22 @@ export class Engine {
 
   applyChanges(changes: readonly Change[]): void {
     for (const c of changes) this.changes.set(c.id, c);
+    if (changes.length > 0) this.inputsVersion++;
   }
 
   applyTraceDelta(delta: TraceDelta): void {
     this.traces.apply(delta);
+    if (delta.edges.length > 0 || delta.services.length > 0) this.inputsVersion++;
   }
 
   setHistory(incidents: readonly HistoricalIncident[]): void {
     this.history = new HistoryIndex([...incidents]);
+    this.inputsVersion++;
+  }
+
+  addHistory(incident: HistoricalIncident): void {
+    this.history.add(incident);
+    this.inputsVersion++;
   }
 
   /** Drops what aged out: resolved alerts, changes, trace buckets, long-resolved incidents. */
@@ -139,10 +158,13 @@ export class Engine {
     const active = [...this.alerts.values()].filter(
       (a) => a.startsAt <= now && (a.status === 'firing' || (a.endsAt ?? a.startsAt) >= now - o.resolvedActiveMs),
     );
-    const couplingFor = (from: number, to: number) => traceCoupling(this.traces, from, Math.min(to, now + 1), o.traceBaselineMs);
+    const couplingFor = traceCouplingFor(this.traces, now, o.traceBaselineMs);
+    // A window is complete once its snapped end (5-min grid) plus the traces' flush lag lies in the past.
+    this.relationMemo.completeBefore = now - 10 * MINUTE;
+    if (this.relationMemo.weights.size > 500_000) this.relationMemo.weights.clear();
     const settled = (cluster: readonly Alert[]) =>
       final || Math.min(...cluster.map((a) => this.firstSeen.get(instanceKey(a)) ?? a.startsAt)) <= now - o.settleMs;
-    this.held = this.tracker.assign(clusterAlerts(active, graph, o.cluster, couplingFor), settled);
+    this.held = this.tracker.assign(clusterAlerts(active, graph, o.cluster, couplingFor, this.relationMemo), settled);
     this.tracker.refreshStatus(
       (key) => {
         const inst = this.instances.get(key);
@@ -153,10 +175,31 @@ export class Engine {
 
     const reports: IncidentReport[] = [];
     for (const inc of this.tracker.incidents.values()) {
-      if (inc.status === 'resolved' && (inc.resolvedAt ?? 0) < now - o.reportResolvedMs) continue;
-      reports.push(this.report(inc, graph, now));
+      if (inc.status === 'resolved' && (inc.resolvedAt ?? 0) < now - o.reportResolvedMs) {
+        this.reportCache.delete(inc.id);
+        continue;
+      }
+      reports.push(this.cachedReport(inc, graph, now));
     }
     return reports.sort((a, b) => (a.openedAt < b.openedAt ? 1 : a.openedAt > b.openedAt ? -1 : a.id.localeCompare(b.id)));
+  }
+
+  /** Re-ranks an incident when its alerts changed, or when other inputs moved and its ranking is old enough. */
+  private cachedReport(inc: TrackedIncident, graph: DependencyGraph, now: number): IncidentReport {
+    let firing = 0;
+    for (const m of inc.members) if (this.instances.get(m)?.status === 'firing') firing++;
+    const alertsKey = `${inc.status}|${inc.members.length}|${firing}`;
+    const cached = this.reportCache.get(inc.id);
+    if (
+      cached &&
+      cached.alertsKey === alertsKey &&
+      (cached.inputsVersion === this.inputsVersion || now - cached.at < this.options.rerankIntervalMs)
+    ) {
+      return cached.report;
+    }
+    const report = this.report(inc, graph, now);
+    this.reportCache.set(inc.id, { alertsKey, inputsVersion: this.inputsVersion, at: now, report });
+    return report;
   }
 
   private report(inc: TrackedIncident, graph: DependencyGraph, now: number): IncidentReport {
@@ -164,14 +207,13 @@ export class Engine {
     const alerts = inc.members.map((m) => this.instances.get(m)).filter((a): a is Alert => a !== undefined);
     const onset = alerts.length > 0 ? Math.min(...alerts.map((a) => a.startsAt)) : inc.openedAt;
     const windowStart = onset - o.traceLeadMs;
-    const signals = computeTraceSignals(
+    const signals = lazyTraceSignals(
       {
-        current: this.traces.edges(windowStart, now + 1),
-        baseline: this.traces.edges(windowStart - o.traceBaselineMs, windowStart),
-        currentServices: this.traces.services(windowStart, now + 1),
-        baselineServices: this.traces.services(windowStart - o.traceBaselineMs, windowStart),
+        callers: (service) => (graph.hasNode(service) ? graph.inNeighbors(service) : []),
+        edge: (caller, callee, from, to) => this.traces.edgeStats(caller, callee, from, to),
+        service: (service, from, to) => this.traces.serviceStats(service, from, to),
       },
-      graph.nodes(),
+      { baselineFrom: windowStart - o.traceBaselineMs, from: windowStart, to: now + 1 },
     );
     const services = [...new Set(alerts.map((a) => a.service).filter((s) => s !== ''))].sort();
 

@@ -7,6 +7,13 @@ export const LATENCY_BUCKETS = LATENCY_BOUNDS_MS.length + 1;
 /** Width of a time bucket of the aggregates. */
 export const TRACE_BUCKET_MS = 60_000;
 
+/** What rates and means need: CallStats without the histogram (cheap to merge). */
+export interface CallTotals {
+  calls: number;
+  errors: number;
+  latencySumMs: number;
+}
+
 export interface CallStats {
   calls: number;
   errors: number;

@@ -12,7 +12,7 @@ import type { Alert } from '../model/alert.js';
 import type { Change } from '../model/change.js';
 import type { Evidence, RootCause } from '../model/incident.js';
 import { downstreamOf, upstreamOf, type DependencyGraph } from '../topology/dependency-graph.js';
-import { callAnomaly, clamp01, type ServiceTraceSignal } from './trace-signals.js';
+import { callAnomaly, clamp01, type ServiceTraceSignal, type TraceSignalLookup } from './trace-signals.js';
 import { describeAlerts, describeChange, describeHistory, describeIncoming, describeOrigin, describePosition } from './evidence-text.js';
 
 export interface HistoryMatch {
@@ -26,7 +26,7 @@ export interface RankingInput {
   alerts: readonly Alert[];
   graph: DependencyGraph;
   /** Trace signals for (at least) the candidate services; see computeTraceSignals. */
-  traceSignals: ReadonlyMap<string, ServiceTraceSignal>;
+  traceSignals: TraceSignalLookup;
   /** Changes from the lookback window, any service. */
   changes: readonly Change[];
   history: readonly HistoryMatch[];

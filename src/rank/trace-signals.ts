@@ -1,7 +1,6 @@
 // Trace anomalies per service: how calls into a service (as its callers see them) and its own work changed
 // between a baseline window and the incident window. Pure: takes aggregates, returns numbers.
-import type { CallStats } from '../model/trace-aggregate.js';
-import { emptyCallStats, mergeCallStats } from '../model/trace-aggregate.js';
+import type { CallStats, CallTotals } from '../model/trace-aggregate.js';
 
 export interface WindowEdge {
   caller: string;
@@ -54,7 +53,7 @@ export function clamp01(x: number): number {
 }
 
 /** Compares a window's call stats to its baseline. */
-export function compareCalls(now: CallStats, base: CallStats | undefined): CallChange {
+export function compareCalls(now: CallTotals, base: CallTotals | undefined): CallChange {
   const trustedBase = base && base.calls >= MIN_CALLS ? base : undefined;
   const errorRateNow = now.calls > 0 ? now.errors / now.calls : 0;
   const errorRateBase = trustedBase ? trustedBase.errors / trustedBase.calls : null;
@@ -72,40 +71,99 @@ export function callAnomaly(c: CallChange | null): number {
   return c ? Math.max(c.errorAnomaly, c.latencyAnomaly) : 0;
 }
 
-/** Per-service trace signals for the services asked about. O(edges + services). */
+/** What ranking reads of trace signals: a Map works, and so does the lazy lookup below. */
+export interface TraceSignalLookup {
+  get(service: string): ServiceTraceSignal | undefined;
+}
+
+/** The trace facts about one service over the incident window and its baseline. */
+interface ServiceWindowFacts {
+  incomingNow: Array<{ caller: string; stats: CallTotals }>;
+  incomingBase: CallTotals[];
+  own: (CallTotals & { originErrors: number }) | undefined;
+  ownBase: (CallTotals & { originErrors: number }) | undefined;
+}
+
+function sumTotals(into: CallTotals, from: CallTotals): CallTotals {
+  into.calls += from.calls;
+  into.errors += from.errors;
+  into.latencySumMs += from.latencySumMs;
+  return into;
+}
+
+function signalOf(f: ServiceWindowFacts): ServiceTraceSignal {
+  let incoming: CallChange | null = null;
+  if (f.incomingNow.length > 0) {
+    const now: CallTotals = { calls: 0, errors: 0, latencySumMs: 0 };
+    for (const e of f.incomingNow) sumTotals(now, e.stats);
+    let base: CallTotals | undefined;
+    for (const b of f.incomingBase) base = sumTotals(base ?? { calls: 0, errors: 0, latencySumMs: 0 }, b);
+    incoming = compareCalls(now, base);
+  }
+  const { own, ownBase } = f;
+  const originErrorRateNow = own && own.calls > 0 ? own.originErrors / own.calls : 0;
+  const originErrorRateBase = ownBase && ownBase.calls >= MIN_CALLS ? ownBase.originErrors / ownBase.calls : null;
+  const originAnomaly =
+    own && own.calls >= MIN_CALLS ? clamp01((originErrorRateNow - (originErrorRateBase ?? 0.02) - 0.02) / FULL_ERROR_RISE) : 0;
+  return {
+    incoming,
+    callers: [...new Set(f.incomingNow.map((e) => e.caller))].sort(),
+    originErrorRateNow,
+    originErrorRateBase,
+    originAnomaly,
+  };
+}
+
+/** Per-service trace signals for the services asked about, from merged edge lists. O(edges + services). */
 export function computeTraceSignals(windows: TraceWindows, services: Iterable<string>): Map<string, ServiceTraceSignal> {
   const wanted = new Set(services);
-  const incomingNow = new Map<string, { stats: CallStats; callers: string[] }>();
-  const incomingBase = new Map<string, CallStats>();
-  for (const e of windows.current) {
-    if (!wanted.has(e.callee)) continue;
-    let entry = incomingNow.get(e.callee);
-    if (!entry) incomingNow.set(e.callee, (entry = { stats: emptyCallStats(), callers: [] }));
-    mergeCallStats(entry.stats, e.stats);
-    entry.callers.push(e.caller);
-  }
-  for (const e of windows.baseline) {
-    if (!wanted.has(e.callee)) continue;
-    let stats = incomingBase.get(e.callee);
-    if (!stats) incomingBase.set(e.callee, (stats = emptyCallStats()));
-    mergeCallStats(stats, e.stats);
-  }
+  const facts = new Map<string, ServiceWindowFacts>();
+  const factsOf = (s: string): ServiceWindowFacts => {
+    let f = facts.get(s);
+    if (!f) facts.set(s, (f = { incomingNow: [], incomingBase: [], own: windows.currentServices.get(s), ownBase: windows.baselineServices.get(s) }));
+    return f;
+  };
+  for (const e of windows.current) if (wanted.has(e.callee)) factsOf(e.callee).incomingNow.push({ caller: e.caller, stats: e.stats });
+  for (const e of windows.baseline) if (wanted.has(e.callee)) factsOf(e.callee).incomingBase.push(e.stats);
   const signals = new Map<string, ServiceTraceSignal>();
-  for (const service of wanted) {
-    const inNow = incomingNow.get(service);
-    const own = windows.currentServices.get(service);
-    const ownBase = windows.baselineServices.get(service);
-    const originErrorRateNow = own && own.calls > 0 ? own.originErrors / own.calls : 0;
-    const originErrorRateBase = ownBase && ownBase.calls >= MIN_CALLS ? ownBase.originErrors / ownBase.calls : null;
-    const originAnomaly =
-      own && own.calls >= MIN_CALLS ? clamp01((originErrorRateNow - (originErrorRateBase ?? 0.02) - 0.02) / FULL_ERROR_RISE) : 0;
-    signals.set(service, {
-      incoming: inNow ? compareCalls(inNow.stats, incomingBase.get(service)) : null,
-      callers: inNow ? [...new Set(inNow.callers)].sort() : [],
-      originErrorRateNow,
-      originErrorRateBase,
-      originAnomaly,
-    });
-  }
+  for (const service of wanted) signals.set(service, signalOf(factsOf(service)));
   return signals;
+}
+
+/** Where a lazy lookup reads its facts: the call graph's callers and per-edge / per-service range queries. */
+export interface TraceWindowSource {
+  callers(service: string): readonly string[];
+  edge(caller: string, callee: string, from: number, to: number): CallTotals | null;
+  service(service: string, from: number, to: number): (CallTotals & { originErrors: number }) | null;
+}
+
+/**
+ * Trace signals computed on demand for the services ranking actually looks at, memoised: the cost follows the
+ * incident's candidates and their in-edges, not the size of the whole graph.
+ */
+export function lazyTraceSignals(source: TraceWindowSource, window: { baselineFrom: number; from: number; to: number }): TraceSignalLookup {
+  const memo = new Map<string, ServiceTraceSignal>();
+  return {
+    get(service: string): ServiceTraceSignal {
+      let signal = memo.get(service);
+      if (signal === undefined) {
+        const incomingNow: ServiceWindowFacts['incomingNow'] = [];
+        const incomingBase: CallTotals[] = [];
+        for (const caller of source.callers(service)) {
+          const now = source.edge(caller, service, window.from, window.to);
+          if (now) incomingNow.push({ caller, stats: now });
+          const base = source.edge(caller, service, window.baselineFrom, window.from);
+          if (base) incomingBase.push(base);
+        }
+        signal = signalOf({
+          incomingNow,
+          incomingBase,
+          own: source.service(service, window.from, window.to) ?? undefined,
+          ownBase: source.service(service, window.baselineFrom, window.from) ?? undefined,
+        });
+        memo.set(service, signal);
+      }
+      return signal;
+    },
+  };
 }

@@ -6,6 +6,7 @@ import {
   LATENCY_BUCKETS,
   mergeCallStats,
   type CallStats,
+  type CallTotals,
   type TraceDelta,
   TRACE_BUCKET_MS,
 } from '../model/trace-aggregate.js';
@@ -32,6 +33,43 @@ interface EdgeSeries {
   caller: string;
   callee: string;
   buckets: Map<number, EdgeBucket>;
+  /** Prefix sums over the buckets in time order, built on first range query, dropped when the series changes. */
+  prefix: PrefixSums | null;
+}
+
+interface PrefixSums {
+  starts: number[];
+  /** cumulative[i] = sum over the first i buckets; length starts.length + 1. */
+  calls: Float64Array;
+  errors: Float64Array;
+  latency: Float64Array;
+}
+
+function buildPrefix(buckets: Map<number, EdgeBucket>): PrefixSums {
+  const starts = [...buckets.keys()].sort((a, b) => a - b);
+  const n = starts.length;
+  const calls = new Float64Array(n + 1);
+  const errors = new Float64Array(n + 1);
+  const latency = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    const b = buckets.get(starts[i]!)!;
+    calls[i + 1] = calls[i]! + b.calls;
+    errors[i + 1] = errors[i]! + b.errors;
+    latency[i + 1] = latency[i]! + b.latencySumMs;
+  }
+  return { starts, calls, errors, latency };
+}
+
+/** Index of the first start ≥ t. */
+function lowerBound(starts: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (starts[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 // Names never hold NUL, so it separates caller and callee in a key without ambiguity.
@@ -99,7 +137,8 @@ export class TraceAggregates {
     for (const e of delta.edges) {
       const key = e.caller + SEP + e.callee;
       let series = this.edgeSeries.get(key);
-      if (series === undefined) this.edgeSeries.set(key, (series = { caller: e.caller, callee: e.callee, buckets: new Map() }));
+      if (series === undefined) this.edgeSeries.set(key, (series = { caller: e.caller, callee: e.callee, buckets: new Map(), prefix: null }));
+      series.prefix = null;
       let bucket = series.buckets.get(e.bucket);
       if (bucket === undefined) {
         series.buckets.set(e.bucket, (bucket = { ...emptyCallStats(), uninstrumented: e.calleeUninstrumented, kind: e.calleeKind }));
@@ -122,7 +161,12 @@ export class TraceAggregates {
   /** Drops every bucket that starts before `olderThan` (ms), and series left empty. */
   prune(olderThan: number): void {
     for (const [key, series] of this.edgeSeries) {
-      for (const b of series.buckets.keys()) if (b < olderThan) series.buckets.delete(b);
+      for (const b of series.buckets.keys()) {
+        if (b < olderThan) {
+          series.buckets.delete(b);
+          series.prefix = null;
+        }
+      }
       if (series.buckets.size === 0) this.edgeSeries.delete(key);
     }
     for (const [service, series] of this.serviceSeries) {
@@ -151,16 +195,18 @@ export class TraceAggregates {
     return out.sort((a, b) => (a.caller < b.caller ? -1 : a.caller > b.caller ? 1 : a.callee < b.callee ? -1 : a.callee > b.callee ? 1 : 0));
   }
 
-  /** One edge's calls merged over [from, to); null when the edge carried no call in that range. O(range buckets). */
-  edgeStats(caller: string, callee: string, from: number, to: number): CallStats | null {
+  /**
+   * One edge's call totals over [from, to) (no histogram: rates and means are what analysis reads); null when
+   * the edge carried no call in that range. O(range buckets).
+   */
+  edgeStats(caller: string, callee: string, from: number, to: number): CallTotals | null {
     const series = this.edgeSeries.get(caller + SEP + callee);
     if (series === undefined) return null;
-    let merged: CallStats | null = null;
-    forEachBucketIn(series.buckets, from, to, (_b, stats) => {
-      merged ??= emptyCallStats();
-      mergeCallStats(merged, stats);
-    });
-    return merged;
+    const p = (series.prefix ??= buildPrefix(series.buckets));
+    const lo = lowerBound(p.starts, from);
+    const hi = lowerBound(p.starts, to);
+    if (hi <= lo) return null;
+    return { calls: p.calls[hi]! - p.calls[lo]!, errors: p.errors[hi]! - p.errors[lo]!, latencySumMs: p.latency[hi]! - p.latency[lo]! };
   }
 
   /**
@@ -199,6 +245,21 @@ export class TraceAggregates {
       if (merged !== undefined) out.set(service, merged);
     }
     return out;
+  }
+
+  /** One service's own totals over [from, to); null when it has none in that range. O(range buckets). */
+  serviceStats(service: string, from: number, to: number): (CallTotals & { originErrors: number }) | null {
+    const series = this.serviceSeries.get(service);
+    if (series === undefined) return null;
+    let merged: (CallTotals & { originErrors: number }) | null = null;
+    forEachBucketIn(series, from, to, (_b, stats) => {
+      if (merged === null) merged = { calls: 0, errors: 0, latencySumMs: 0, originErrors: 0 };
+      merged.calls += stats.calls;
+      merged.errors += stats.errors;
+      merged.latencySumMs += stats.latencySumMs;
+      merged.originErrors += stats.originErrors;
+    });
+    return merged;
   }
 
   /** Every service named by any retained aggregate (callers, callees, services), sorted. */
