@@ -1,9 +1,9 @@
 // Analysis performance: (1) replay of a large stream vs merely JSON.parse-ing its lines, with peak RSS;
 // (2) re-analysis after one new alert at 100 / 1,000 / 10,000 services.
-// Run: npx tsx bench/analysis.bench.ts [--skip-replay] [--sizes 100,1000,10000]
+// Run: npx tsx bench/analysis.bench.ts [--skip-replay] [--skip-rerank] [--sizes 100,1000,10000]
 import { createReadStream, createWriteStream, mkdirSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Engine } from '../src/engine/engine.js';
@@ -42,13 +42,11 @@ async function timeReplay(path: string): Promise<{ ms: number; incidents: number
 
 /** Peak RSS of the real CLI replaying the file, in its own process. */
 function cliPeakRssMb(path: string): number {
-  const script = `import('./src/cli.ts').catch(e=>{console.error(e);process.exit(1)}); process.on('exit',()=>process.stderr.write('MAXRSS '+process.resourceUsage().maxRSS+'\\n'))`;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script, '--', 'replay', path, '--json'], {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--import', './bench/scale/report-max-rss.mjs', 'src/cli.ts', 'replay', path, '--json'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     maxBuffer: 1 << 26,
-    env: { ...process.env },
-  }).toString();
-  const m = /MAXRSS (\d+)/.exec(out);
+  });
+  const m = /MAXRSS (\d+)/.exec(result.stderr.toString());
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
@@ -132,5 +130,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const sizesArg = args[args.indexOf('--sizes') + 1];
   const sizes = args.includes('--sizes') && sizesArg ? sizesArg.split(',').map(Number) : [100, 1000, 10000];
   if (!args.includes('--skip-replay')) console.table(await runReplayBench());
-  console.table(runRerankBench(sizes));
+  if (!args.includes('--skip-rerank')) console.table(runRerankBench(sizes));
 }

@@ -11,7 +11,11 @@ export interface AnalysisRunnerOptions extends Omit<AnalyzerOptions, 'redis' | '
   logger: Logger;
   /** How often the lease is renewed (and, when not held, tried). */
   leaseRenewMs?: number;
-  /** How often the leader folds in alerts other replicas' workers stored. */
+  /**
+   * How often the leader re-reads alerts and changes other replicas' workers stored (0, the default: never).
+   * The read takes every open alert in one Redis call, so it is off unless replicas run their own workers;
+   * the leader's own workers hand their deltas over directly.
+   */
   storePollMs?: number;
   /** Told when this process becomes (true) or stops being (false) the analyzing one: other singletons follow. */
   onLeadership?: (leader: boolean) => void;
@@ -75,10 +79,12 @@ export class AnalysisRunner {
         return;
       }
       this.o.onLeadership?.(true);
-      const every = this.o.storePollMs ?? 10_000;
-      this.poll = setInterval(() => {
-        this.analyzer.refreshFromStore(every * 3).catch((err: unknown) => this.o.logger.warn({ err }, 'analyzer store refresh failed'));
-      }, every);
+      const every = this.o.storePollMs ?? 0;
+      if (every > 0) {
+        this.poll = setInterval(() => {
+          this.analyzer.refreshFromStore(every * 3).catch((err: unknown) => this.o.logger.warn({ err }, 'analyzer store refresh failed'));
+        }, every);
+      }
     } else if (!holds && this.leader) {
       this.leader = false;
       if (this.poll) clearInterval(this.poll);

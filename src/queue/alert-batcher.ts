@@ -6,7 +6,7 @@
 // so BullMQ retries them; the Lua dedup makes the retry harmless if the commit did land.
 import type { Alert } from '../model/alert.js';
 import type { Change } from '../model/change.js';
-import type { AlertStore } from '../store/alert-store.js';
+import { concatEncodedAlerts, decodeEncodedAlerts, type AlertStore, type EncodedAlerts } from '../store/alert-store.js';
 import type { ChangeStore } from '../store/change-store.js';
 
 export interface CommitResult {
@@ -18,7 +18,7 @@ export interface CommitResult {
 }
 
 interface Entry {
-  alerts: readonly Alert[];
+  alerts: EncodedAlerts;
   changes: readonly Change[];
   resolve(): void;
   reject(err: unknown): void;
@@ -44,8 +44,11 @@ export class AlertBatcher {
     private readonly maxInFlight = 2,
   ) {}
 
-  /** Resolves once these alerts and changes are committed to Redis. */
-  submit(alerts: readonly Alert[], changes: readonly Change[]): Promise<void> {
+  /**
+   * Resolves once these alerts and changes are committed to Redis. Alerts come encoded (encodeAlerts, done
+   * once at the route) so they reach Redis without another JSON.stringify; only fresh ones are parsed back.
+   */
+  submit(alerts: EncodedAlerts, changes: readonly Change[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ alerts, changes, resolve, reject });
       this.pump();
@@ -73,25 +76,23 @@ export class AlertBatcher {
   private take(): Entry[] {
     let n = 0;
     let i = 0;
-    while (i < this.pending.length && (i === 0 || n + this.pending[i]!.alerts.length <= this.maxAlerts)) {
-      n += this.pending[i]!.alerts.length;
+    while (i < this.pending.length && (i === 0 || n + this.pending[i]!.alerts.count <= this.maxAlerts)) {
+      n += this.pending[i]!.alerts.count;
       i++;
     }
     return this.pending.splice(0, i);
   }
 
   private async commit(batch: Entry[]): Promise<void> {
-    const alerts: Alert[] = [];
+    const alerts = concatEncodedAlerts(batch.map((e) => e.alerts));
     const changes: Change[] = [];
-    for (const e of batch) {
-      for (const a of e.alerts) alerts.push(a);
-      for (const c of e.changes) changes.push(c);
-    }
+    for (const e of batch) for (const c of e.changes) changes.push(c);
     let result: CommitResult;
     try {
       // Both scripts go out back to back on one connection: one round trip of latency.
-      const [a, c] = await Promise.all([this.alertStore.applyAlerts(alerts), this.changeStore.applyChanges(changes)]);
-      result = { fresh: a.fresh, freshChanges: c.fresh, processed: alerts.length, duplicates: a.duplicates };
+      const [positions, c] = await Promise.all([this.alertStore.applyEncoded(alerts), this.changeStore.applyChanges(changes)]);
+      const fresh: Alert[] = decodeEncodedAlerts(alerts, positions);
+      result = { fresh, freshChanges: c.fresh, processed: alerts.count, duplicates: alerts.count - fresh.length };
     } catch (err) {
       for (const e of batch) e.reject(err);
       return;

@@ -20,7 +20,8 @@ import { TraceAggregateStore } from '../store/trace-aggregate-store.js';
 import { redisKeys } from '../store/keys.js';
 import { SpanPairer, DEFAULT_PAIRING_WINDOW_MS } from '../traces/span-pairer.js';
 import { AlertBatcher, type CommitResult } from './alert-batcher.js';
-import { ALERTS_QUEUE, TRACES_QUEUE, type IngestJob } from './ingest-queue.js';
+import { NO_ALERTS } from '../store/alert-store.js';
+import { ALERTS_QUEUE, TRACES_QUEUE, type StoredIngestJob } from './ingest-queue.js';
 
 /** What the analyzer is told after each commit: only what is new or changed after dedup. */
 export interface StateDelta {
@@ -137,24 +138,26 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<IngestWor
     maxStalledCount: MAX_STALLED,
   };
 
-  const alertsWorker = new Worker<IngestJob>(
+  const alertsWorker = new Worker<StoredIngestJob>(
     ALERTS_QUEUE,
     (job) =>
       withJobSpan(job, async () => {
-        const { event } = job.data;
-        if (event.kind === 'alerts') await batcher.submit(event.alerts, []);
-        else if (event.kind === 'changes') await batcher.submit([], event.changes);
-        else throw new UnrecoverableError(`alerts queue got a '${event.kind}' event`);
+        const data = job.data;
+        if (!('event' in data)) await batcher.submit(data.alerts, []);
+        else if (data.event.kind === 'changes') await batcher.submit(NO_ALERTS, data.event.changes);
+        else throw new UnrecoverableError(`alerts queue got a '${data.event.kind}' event`);
       }),
     { ...common, prefix: keys.queuePrefix(ALERTS_QUEUE), concurrency: opts.alertsConcurrency ?? 500, autorun: false },
   );
 
   const pairer = opts.createPairer?.() ?? new SpanPairer();
-  const tracesWorker = new Worker<IngestJob>(
+  const tracesWorker = new Worker<StoredIngestJob>(
     TRACES_QUEUE,
     (job) =>
       withJobSpan(job, async () => {
-        const { event } = job.data;
+        const data = job.data;
+        if (!('event' in data)) throw new UnrecoverableError(`traces queue got an 'alerts' event`);
+        const { event } = data;
         if (event.kind !== 'spans') throw new UnrecoverableError(`traces queue got a '${event.kind}' event`);
         pairer.add(event.spans, now());
         metrics?.spansAggregated.inc(event.spans.length);
@@ -239,7 +242,7 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<IngestWor
 }
 
 /** Runs a job's processing inside a consumer span that continues the trace of the HTTP request. */
-function withJobSpan(job: Job<IngestJob>, fn: () => Promise<void>): Promise<void> {
+function withJobSpan(job: Job<StoredIngestJob>, fn: () => Promise<void>): Promise<void> {
   const parent = job.data.traceContext ? propagation.extract(ROOT_CONTEXT, job.data.traceContext) : context.active();
   return tracer.startActiveSpan(
     `process ${job.queueName}`,

@@ -146,6 +146,59 @@ export interface ApplyAlertsResult {
   duplicates: number;
 }
 
+/**
+ * A batch of alerts already in the script's argument form, so it can be made once where the alerts are
+ * first serialised (the HTTP route, into the queue job) and passed to Redis without re-encoding.
+ * Batches concatenate (concatEncodedAlerts) without parsing.
+ */
+export interface EncodedAlerts {
+  count: number;
+  /** JSON array, 3 entries per alert: fingerprint, startsAt, zset score (all strings). */
+  meta: string;
+  /** Stored values "startsAt|f|json" / "startsAt|r|json", joined by RS. */
+  docs: string;
+}
+
+export const NO_ALERTS: EncodedAlerts = { count: 0, meta: '[]', docs: '' };
+
+/** Encodes alerts for applyEncoded: one JSON.stringify per alert, the only one on their way to Redis. */
+export function encodeAlerts(alerts: readonly Alert[]): EncodedAlerts {
+  if (alerts.length === 0) return NO_ALERTS;
+  const meta: string[] = new Array(alerts.length * 3);
+  const docs: string[] = new Array(alerts.length);
+  for (let i = 0; i < alerts.length; i++) {
+    const a = alerts[i]!;
+    const b = i * 3;
+    const startsAt = String(a.startsAt);
+    const resolved = a.status === 'resolved';
+    meta[b] = a.fingerprint;
+    meta[b + 1] = startsAt;
+    meta[b + 2] = resolved ? String(a.endsAt ?? a.startsAt) : startsAt;
+    docs[i] = `${startsAt}|${resolved ? 'r' : 'f'}|${JSON.stringify(a)}`;
+  }
+  return { count: alerts.length, meta: JSON.stringify(meta), docs: docs.join(RS) };
+}
+
+/** One batch of several, in order, by string concatenation (no parsing). */
+export function concatEncodedAlerts(parts: readonly EncodedAlerts[]): EncodedAlerts {
+  const nonEmpty = parts.filter((p) => p.count > 0);
+  if (nonEmpty.length <= 1) return nonEmpty[0] ?? NO_ALERTS;
+  let count = 0;
+  for (const p of nonEmpty) count += p.count;
+  return {
+    count,
+    meta: `[${nonEmpty.map((p) => p.meta.slice(1, -1)).join(',')}]`,
+    docs: nonEmpty.map((p) => p.docs).join(RS),
+  };
+}
+
+/** The alerts of an encoded batch at the given 0-based positions, parsed back from their stored form. */
+export function decodeEncodedAlerts(batch: EncodedAlerts, positions: readonly number[]): Alert[] {
+  if (positions.length === 0) return [];
+  const docs = batch.docs.split(RS);
+  return positions.map((i) => parseStored(docs[i]!));
+}
+
 export class AlertStore {
   private readonly keys: AlertKeys;
   private readonly redis: AlertScripts;
@@ -159,22 +212,17 @@ export class AlertStore {
   /** Deduplicates and stores a batch in one atomic round trip. */
   async applyAlerts(alerts: readonly Alert[]): Promise<ApplyAlertsResult> {
     if (alerts.length === 0) return { fresh: [], duplicates: 0 };
-    const meta: string[] = new Array(alerts.length * 3);
-    const docs: string[] = new Array(alerts.length);
-    for (let i = 0; i < alerts.length; i++) {
-      const a = alerts[i]!;
-      const b = i * 3;
-      const startsAt = String(a.startsAt);
-      const resolved = a.status === 'resolved';
-      meta[b] = a.fingerprint;
-      meta[b + 1] = startsAt;
-      meta[b + 2] = resolved ? String(a.endsAt ?? a.startsAt) : startsAt;
-      docs[i] = `${startsAt}|${resolved ? 'r' : 'f'}|${JSON.stringify(a)}`;
-    }
-    const k = this.keys;
-    const indices = await this.redis.rcabotApplyAlerts(k.state, k.open, k.resolved, JSON.stringify(meta), docs.join(RS));
-    const fresh = indices.map((i) => alerts[i - 1]!);
+    const positions = await this.applyEncoded(encodeAlerts(alerts));
+    const fresh = positions.map((i) => alerts[i]!);
     return { fresh, duplicates: alerts.length - fresh.length };
+  }
+
+  /** Deduplicates and stores an encoded batch in one atomic round trip; returns the 0-based positions of the fresh alerts. */
+  async applyEncoded(batch: EncodedAlerts): Promise<number[]> {
+    if (batch.count === 0) return [];
+    const k = this.keys;
+    const indices = await this.redis.rcabotApplyAlerts(k.state, k.open, k.resolved, batch.meta, batch.docs);
+    return indices.map((i) => i - 1);
   }
 
   /** Every firing alert, plus alerts resolved at or after `since` (epoch ms). */
