@@ -99,7 +99,8 @@ export function buildCli(): Command {
     .option('--runbooks <dir>', 'runbook directory for suggested remediations')
     .option('--at <time>', 'analyse as of this ISO time instead of the end of the stream', parseIsoTime)
     .option('--json', 'print exactly one JSON document on stdout')
-    .action(async (events: string, opts: { history?: string; runbooks?: string; at?: number; json?: boolean }) => {
+    .option('--slack', 'also print each incident as its Slack message would show it')
+    .action(async (events: string, opts: { history?: string; runbooks?: string; at?: number; json?: boolean; slack?: boolean }) => {
       const history = opts.history ? readHistoryFile(opts.history) : undefined;
       const runbooks = opts.runbooks ? readRunbooks(opts.runbooks) : undefined;
       const lines = await openLines(events);
@@ -111,6 +112,10 @@ export function buildCli(): Command {
       });
       if (opts.json) process.stdout.write(JSON.stringify({ incidents: result.incidents }, null, 2) + '\n');
       else process.stdout.write(renderIncidentsText(result.incidents, result.at));
+      if (opts.slack && !opts.json && result.at !== null) {
+        const { renderSlackPreview } = await import('./report/slack-preview.js');
+        process.stdout.write(`\nWhat the incident channel would show:\n\n${renderSlackPreview(result.incidents, result.engine, result.at)}`);
+      }
     });
 
   program

@@ -29,6 +29,8 @@ export interface ReplayResult {
   applied: number;
   /** The analysis time used (epoch ms), null when the stream held no event. */
   at: number | null;
+  /** The engine after the replay, for views that need more than the reports (the Slack preview). */
+  engine: Engine;
 }
 
 /** How often (in stream time) pending spans are settled into aggregates during a replay. */
@@ -81,9 +83,9 @@ export async function replayLines(lines: Iterable<string> | AsyncIterable<string
     }
   }
   const at = options.at ?? clock;
-  if (at === null) return { incidents: [], warnings, lines: lineNo, applied, at: null };
+  if (at === null) return { incidents: [], warnings, lines: lineNo, applied, at: null, engine };
   // Settle every span still waiting for its pair: the stream is over.
   engine.applyTraceDelta(pairer.flush(Number.MAX_SAFE_INTEGER));
   engine.prune(at);
-  return { incidents: engine.analyze(at, { final: true }), warnings, lines: lineNo, applied, at };
+  return { incidents: engine.analyze(at, { final: true }), warnings, lines: lineNo, applied, at, engine };
 }
