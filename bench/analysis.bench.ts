@@ -42,7 +42,7 @@ async function timeReplay(path: string): Promise<{ ms: number; incidents: number
 
 /** Peak RSS of the real CLI replaying the file, in its own process. */
 function cliPeakRssMb(path: string): number {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--import', './bench/scale/report-max-rss.mjs', 'src/cli.ts', 'replay', path, '--json'], {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--import', './bench/scale/report-max-rss.ts', 'src/cli.ts', 'replay', path, '--json'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     maxBuffer: 1 << 26,
   });

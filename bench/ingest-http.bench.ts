@@ -19,6 +19,7 @@ import { Redis } from 'ioredis';
 import { ALERTS_QUEUE } from '../src/queue/ingest-queue.js';
 import { redisKeys } from '../src/store/keys.js';
 import type { GeneratorRequest, GeneratorResult } from './ingest-http/load-generator.js';
+import { deleteKeys } from '../test/support/redis.js';
 
 export interface IngestHttpBenchOptions {
   alertmanagerUrl?: string;
@@ -386,12 +387,7 @@ export async function runIngestHttpBench(options: IngestHttpBenchOptions = {}): 
     }
     gen.proc.kill();
     await queue.close();
-    let cursor = '0';
-    do {
-      const [c, found] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = c;
-      if (found.length > 0) await admin.unlink(...found);
-    } while (cursor !== '0');
+    await deleteKeys(admin, prefix);
     await admin.quit();
   }
 }

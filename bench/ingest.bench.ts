@@ -12,6 +12,7 @@ import type { Alert } from '../src/model/alert.js';
 import { createIngestQueue } from '../src/queue/ingest-queue.js';
 import { startWorkers } from '../src/queue/workers.js';
 import { redisKeys } from '../src/store/keys.js';
+import { deleteKeys } from '../test/support/redis.js';
 
 export interface IngestBenchOptions {
   redisUrl?: string;
@@ -145,12 +146,7 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
   const stored = await admin.hlen(keys.alerts.state);
   await workers?.close();
   await queue.close();
-  let cursor = '0';
-  do {
-    const [c, found] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = c;
-    if (found.length > 0) await admin.unlink(...found);
-  } while (cursor !== '0');
+  await deleteKeys(admin, prefix);
   await Promise.all([producer.quit(), admin.quit()]);
 
   latencies.sort();

@@ -22,6 +22,7 @@ import { ServiceOverviewStore } from '../src/slack/service-overview-store.js';
 import { createSlackApp } from '../src/slack/slack-app.js';
 import { FakeSlackApi } from '../test/support/fake-slack-api.js';
 import { signedHeaders, slashCommandBody, FORM } from '../test/support/signed-slack-request.js';
+import { deleteKeys } from '../test/support/redis.js';
 
 export interface SlackBenchOptions {
   redisUrl?: string;
@@ -149,12 +150,7 @@ export async function runSlackBench(options: SlackBenchOptions = {}): Promise<Re
   } finally {
     await app.close();
     await fake.stop();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteKeys(redis, prefix);
     await redis.quit();
   }
   acks.sort((a, b) => a - b);
