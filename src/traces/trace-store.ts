@@ -45,7 +45,7 @@ interface PrefixSums {
   latency: Float64Array;
 }
 
-function buildPrefix(buckets: Map<number, EdgeBucket>): PrefixSums {
+function buildPrefix(buckets: ReadonlyMap<number, CallTotals>): PrefixSums {
   const starts = [...buckets.keys()].sort((a, b) => a - b);
   const n = starts.length;
   const calls = new Float64Array(n + 1);
@@ -132,6 +132,8 @@ function forEachBucketIn<T>(buckets: Map<number, T>, from: number, to: number, v
 export class TraceAggregates {
   private readonly edgeSeries = new Map<string, EdgeSeries>();
   private readonly serviceSeries = new Map<string, Map<number, ServiceStats>>();
+  /** Prefix sums per service series (like EdgeSeries.prefix), built on first query, dropped when it changes. */
+  private readonly servicePrefix = new Map<string, PrefixSums & { origin: Float64Array }>();
 
   apply(delta: TraceDelta): void {
     for (const e of delta.edges) {
@@ -151,6 +153,7 @@ export class TraceAggregates {
     for (const s of delta.services) {
       let series = this.serviceSeries.get(s.service);
       if (series === undefined) this.serviceSeries.set(s.service, (series = new Map()));
+      this.servicePrefix.delete(s.service);
       let bucket = series.get(s.bucket);
       if (bucket === undefined) series.set(s.bucket, (bucket = { ...emptyCallStats(), originErrors: 0 }));
       mergeCallStats(bucket, s);
@@ -170,6 +173,7 @@ export class TraceAggregates {
       if (series.buckets.size === 0) this.edgeSeries.delete(key);
     }
     for (const [service, series] of this.serviceSeries) {
+      this.servicePrefix.delete(service);
       for (const b of series.keys()) if (b < olderThan) series.delete(b);
       if (series.size === 0) this.serviceSeries.delete(service);
     }
@@ -251,16 +255,24 @@ export class TraceAggregates {
   serviceStats(service: string, from: number, to: number): (CallTotals & { originErrors: number }) | null {
     const series = this.serviceSeries.get(service);
     if (series === undefined) return null;
-    let merged: (CallTotals & { originErrors: number }) | null = null;
-    forEachBucketIn(series, from, to, (_b, stats) => {
-      if (merged === null) merged = { calls: 0, errors: 0, latencySumMs: 0, originErrors: 0 };
-      merged.calls += stats.calls;
-      merged.errors += stats.errors;
-      merged.latencySumMs += stats.latencySumMs;
-      merged.originErrors += stats.originErrors;
-    });
-    return merged;
+    let p = this.servicePrefix.get(service);
+    if (p === undefined) {
+      const base = buildPrefix(series);
+      const origin = new Float64Array(base.starts.length + 1);
+      base.starts.forEach((b, i) => (origin[i + 1] = origin[i]! + series.get(b)!.originErrors));
+      this.servicePrefix.set(service, (p = { ...base, origin }));
+    }
+    const lo = lowerBound(p.starts, from);
+    const hi = lowerBound(p.starts, to);
+    if (hi <= lo) return null;
+    return {
+      calls: p.calls[hi]! - p.calls[lo]!,
+      errors: p.errors[hi]! - p.errors[lo]!,
+      latencySumMs: p.latency[hi]! - p.latency[lo]!,
+      originErrors: p.origin[hi]! - p.origin[lo]!,
+    };
   }
+
 
   /** Every service named by any retained aggregate (callers, callees, services), sorted. */
   allServices(): string[] {
