@@ -62,18 +62,28 @@ export class AuditLog {
     this.head = k.auditHead;
   }
 
-  /** Appends one entry, chained to the current head; retries when another writer appended first. */
+  /**
+   * Appends one entry, chained to the current head; retries when another writer appended first. The chain hash
+   * is SHA-256, which Redis scripts cannot compute, so the script only compares and appends: under a burst
+   * (50 simultaneous approvals) a writer may lose many rounds, so it retries until a deadline with jittered
+   * backoff instead of a fixed number of attempts.
+   */
   async append(entry: AuditEntry): Promise<string> {
     const json = canonicalJson(entry);
     let prev = (await this.redis.get(this.head)) ?? GENESIS;
-    for (let attempt = 0; attempt < 50; attempt++) {
+    const deadline = Date.now() + APPEND_DEADLINE_MS;
+    for (let attempt = 0; ; attempt++) {
       const r = (await this.redis.eval(APPEND, 2, this.stream, this.head, prev, chainHash(prev, json), json)) as [number, string];
       if (r[0] === 1) return r[1];
       prev = r[1];
+      if (Date.now() > deadline) throw new Error(`audit append lost the race for the chain head for ${APPEND_DEADLINE_MS} ms (${attempt + 1} attempts)`);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50)));
     }
-    throw new Error('audit append kept losing the race for the chain head');
   }
 }
+
+/** How long an append keeps retrying against concurrent writers before it reports failure. */
+const APPEND_DEADLINE_MS = 10_000;
 
 function parseEntry(raw: string | undefined): AuditEntry {
   try {
