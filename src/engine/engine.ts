@@ -31,6 +31,11 @@ export interface EngineOptions {
   traceBaselineMs: number;
   /** The incident window starts this long before the first alert (anomalies precede alerts). */
   traceLeadMs: number;
+  /**
+   * …and ends this long after it: a cause shows around the onset, so anomalies that start later (another
+   * incident's, in a storm) must not explain this one.
+   */
+  traceWindowMs: number;
   declaredTopology: readonly DeclaredDependency[];
   /**
    * A brand-new incident opens only once its first alert has been known this long, so that the traces and the
@@ -66,6 +71,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   edgeMaxAgeMs: 6 * 60 * MINUTE,
   traceBaselineMs: 30 * MINUTE,
   traceLeadMs: 2 * MINUTE,
+  traceWindowMs: 10 * MINUTE,
   declaredTopology: [],
   settleMs: 15_000,
   rerankIntervalMs: 30_000,
@@ -213,7 +219,7 @@ export class Engine {
         edge: (caller, callee, from, to) => this.traces.edgeStats(caller, callee, from, to),
         service: (service, from, to) => this.traces.serviceStats(service, from, to),
       },
-      { baselineFrom: windowStart - o.traceBaselineMs, from: windowStart, to: now + 1 },
+      { baselineFrom: windowStart - o.traceBaselineMs, from: windowStart, to: Math.min(now + 1, onset + o.traceWindowMs) },
     );
     const services = [...new Set(alerts.map((a) => a.service).filter((s) => s !== ''))].sort();
 

@@ -71,7 +71,10 @@ interface ServiceFacts {
 
 export function rankRootCauses(input: RankingInput, options: RankingOptions = DEFAULT_RANKING_OPTIONS): RootCause[] {
   const facts = gatherFacts(input, options);
-  const anomalous = [...facts.values()].filter((f) => f.anomaly >= TRACE_ANOMALOUS || f.alerts.length > 0);
+  // The symptoms a root cause must explain: the incident's alerting services (a trace anomaly elsewhere may be
+  // another incident's); trace-anomalous services count only when no service of the incident alerts.
+  const alerting = [...facts.values()].filter((f) => f.alerts.length > 0);
+  const anomalous = alerting.length > 0 ? alerting : [...facts.values()].filter((f) => f.anomaly >= TRACE_ANOMALOUS);
   const anomalousMass = anomalous.reduce((sum, f) => sum + f.anomaly, 0) || 1;
   const historyTotal = input.history.reduce((s, h) => s + h.similarity, 0);
   const w = options.weights;
@@ -92,13 +95,19 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
       explainedCount++;
     }
     const explains = clamp01(explained / anomalousMass);
+    // A callee makes the candidate a likely victim only if the candidate's calls to it went bad; when traces show
+    // those calls healthy, the callee's alert is not this candidate's problem (a traffic drop below a failing
+    // service, say). Without trace data for the edge, the callee's own anomaly stands in.
     let worstCallee = 0;
     let worstCalleeName = '';
     if (input.graph.hasNode(f.service))
       input.graph.forEachOutNeighbor(f.service, (callee) => {
         const c = facts.get(callee);
-        if (c && c.anomaly > worstCallee) {
-          worstCallee = c.anomaly;
+        if (!c) return;
+        const calls = input.traceSignals.edge?.(f.service, callee);
+        const propagated = calls && calls.callsNow >= 5 ? Math.min(c.anomaly, callAnomaly(calls)) : c.anomaly;
+        if (propagated > worstCallee) {
+          worstCallee = propagated;
           worstCalleeName = callee;
         }
       });

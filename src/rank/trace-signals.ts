@@ -74,6 +74,8 @@ export function callAnomaly(c: CallChange | null): number {
 /** What ranking reads of trace signals: a Map works, and so does the lazy lookup below. */
 export interface TraceSignalLookup {
   get(service: string): ServiceTraceSignal | undefined;
+  /** How calls along one edge changed; undefined when the lookup cannot say (then callers fall back). */
+  edge?(caller: string, callee: string): CallChange | null;
 }
 
 /** The trace facts about one service over the incident window and its baseline. */
@@ -144,6 +146,10 @@ export interface TraceWindowSource {
 export function lazyTraceSignals(source: TraceWindowSource, window: { baselineFrom: number; from: number; to: number }): TraceSignalLookup {
   const memo = new Map<string, ServiceTraceSignal>();
   return {
+    edge(caller: string, callee: string): CallChange | null {
+      const now = source.edge(caller, callee, window.from, window.to);
+      return now ? compareCalls(now, source.edge(caller, callee, window.baselineFrom, window.from) ?? undefined) : null;
+    },
     get(service: string): ServiceTraceSignal {
       let signal = memo.get(service);
       if (signal === undefined) {
