@@ -22,6 +22,8 @@ export class FakeSlackApi {
   readonly calls: RecordedCall[] = [];
   /** Members of Slack user groups, answered by usergroups.users.list (unknown groups: no_such_subteam). */
   readonly userGroups = new Map<string, string[]>();
+  /** The WebSocket URL apps.connections.open hands out (a FakeSlackSocket's url); unset: Socket Mode refused. */
+  socketUrl: string | undefined;
   private server: Server | undefined;
   private readonly failures = new Map<string, ScriptedFailure[]>();
   private nextTs = 1_700_000_000_000_000;
@@ -135,6 +137,8 @@ export class FakeSlackApi {
         const users = this.userGroups.get(String(params.usergroup));
         return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
       }
+      case 'apps.connections.open':
+        return this.socketUrl ? { ok: true, url: this.socketUrl } : { ok: false, error: 'invalid_auth' };
       case 'views.open':
         return { ok: true, view: { id: 'V0TEST', ...(params.view as object) } };
       default:

@@ -128,7 +128,7 @@ describe('IncidentNotifier', () => {
     await fake.waitFor((c) => c.filter((x) => x.method === 'chat.postMessage').length === 2);
     const note = fake.callsTo('chat.postMessage')[1]!;
     expect(note.params.thread_ts).toBe(ts);
-    expect(note.params.text).toBe('New top suspect: payments — score 0.42 (was payments-db)');
+    expect(note.params.text).toBe('New top suspect: payments — score 0.44 (was payments-db)');
 
     const resolved: IncidentReport = { ...reranked, status: 'resolved' };
     await notifier.notify([resolved], contexts(resolved, { ...ctx, resolvedAt: NOW }));

@@ -112,7 +112,7 @@ describe('renderChannelMessage', () => {
     const text = renderBlocksAsText(m.blocks);
     expect(text).toContain('Root cause confirmed:* `payments-db` by @U0ALICE');
     expect(text).toMatch(/1\. payments-db\* — score 0\.70 :white_check_mark: _confirmed_\n/);
-    expect(text).toContain('2. payments* — score 0.42 :x: _not it_');
+    expect(text).toContain('2. payments* — score 0.44 :x: _not it_');
   });
 
   it('says RESOLVED in the header once resolved', () => {
@@ -172,7 +172,7 @@ describe('renderIncidentList', () => {
     expect(text.indexOf(report.title)).toBeLessThan(text.indexOf('Older incident'));
     expect(text).not.toContain('Done');
     expect(text).toContain(`\`${report.id}\` · open 6 min · 3 alerts · 3 services`);
-    expect(text).toContain('Suspects: 1. `payments-db` 0.70   2. `payments` 0.42   3. `checkout` 0.28');
+    expect(text).toContain('Suspects: 1. `payments-db` 0.70   2. `payments` 0.44   3. `checkout` 0.29');
     expect(text).toContain('`inc-older` · open 1 h 30 min');
   });
   it('counts what does not fit and says so when nothing is open', () => {
@@ -194,7 +194,7 @@ describe('service overview', () => {
     expect(o.callees).toEqual([expect.objectContaining({ service: 'payments-db', errorRate: 0.75, baselineErrorRate: 0.075, meanLatencyMs: 900, baselineMeanLatencyMs: 95, callsPerMin: 80 })]);
     expect(o.openAlerts.map((a) => a.name)).toEqual(['HighErrorRate']);
     expect(o.recentDeploys).toEqual([{ version: 'v2.4.1', previousVersion: 'v1', at: NOW - 10 * MIN, author: null }]);
-    expect(o.incidents).toEqual([{ id: reports[0]!.id, title: reports[0]!.title, status: 'open', suspectRank: 2, score: 0.418 }]);
+    expect(o.incidents).toEqual([{ id: reports[0]!.id, title: reports[0]!.title, status: 'open', suspectRank: 2, score: 0.436 }]);
     expect(describeService(engine, 'no-such-service', NOW)).toBeNull();
 
     const m = renderServiceOverview(o, NOW);
@@ -202,7 +202,7 @@ describe('service overview', () => {
     const text = renderBlocksAsText(m.blocks);
     expect(text).toContain('→ `payments-db` — 80/min, 75% errors (was 8%), 900 ms avg (was 95 ms)');
     expect(text).toContain('← `checkout`');
-    expect(text).toContain('suspect #2, score 0.42');
+    expect(text).toContain('suspect #2, score 0.44');
   });
 });
 
