@@ -60,6 +60,8 @@ export interface RemediationContext {
   rootCauses: RootCause[];
   /** Changes from the ranking's lookback before the onset up to now. */
   recentDeploys: Change[];
+  /** What the top root cause is: an instrumented service, or a dependency seen only as a trace peer. */
+  rootCauseKind: 'service' | 'database' | 'cache' | 'queue' | 'external';
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -264,6 +266,7 @@ export class Engine {
             alertNames,
             rootCauses,
             recentDeploys: [...this.changes.values()].filter((c) => c.at >= onset - o.ranking.changeLookbackMs && c.at <= now),
+            rootCauseKind: rootCauseKindOf(graph, rootCauses[0]?.service),
           })
         : [],
     };
@@ -274,6 +277,12 @@ export class Engine {
       declared: this.options.declaredTopology,
     });
   }
+}
+
+function rootCauseKindOf(graph: DependencyGraph, service: string | undefined): RemediationContext['rootCauseKind'] {
+  if (!service || !graph.hasNode(service)) return 'service';
+  const node = graph.getNodeAttributes(service);
+  return node.uninstrumented ? node.kind : 'service';
 }
 
 /** "HighErrorRate on checkout (+11 alerts, 5 services)": the first alert names it, so the title stays stable. */

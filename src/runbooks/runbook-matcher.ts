@@ -3,7 +3,7 @@
 import type { RemediationSuggestion, RootCause } from '../model/incident.js';
 import { describeTarget, incidentFacts, resolveParams, type DeployFact, type IncidentFacts } from '../remediation/plan.js';
 import { checkScope } from '../remediation/policy.js';
-import type { Category, Runbook } from './runbook-schema.js';
+import type { Category, Runbook, RootCauseKind } from './runbook-schema.js';
 
 export interface MatchableIncident {
   id?: string;
@@ -11,6 +11,8 @@ export interface MatchableIncident {
   alertNames: string[];
   rootCauses: RootCause[];
   recentDeploys?: DeployFact[];
+  /** What the top root cause is in the dependency graph; an instrumented service when not said. */
+  rootCauseKind?: RootCauseKind;
 }
 
 /** Shell-style glob: `*` any run of characters, `?` one character; the whole string must match. */
@@ -34,6 +36,7 @@ export function runbookMatches(runbook: Runbook, incident: MatchableIncident, fa
   const m = runbook.match;
   if (!m.suggest) return false;
   if (!m.services.some((p) => globMatches(p, top.service))) return false;
+  if (!m.kinds.includes(incident.rootCauseKind ?? 'service')) return false;
   if (m.alertNames.length > 0 && !m.alertNames.some((p) => incident.alertNames.some((a) => globMatches(p, a)))) return false;
   if (m.categories.length > 0) {
     const cats = categoriesOf(top, facts);

@@ -130,10 +130,18 @@ const verifySchema = z.strictObject({
 export const CATEGORIES = ['recent-deploy', 'error-origin', 'no-recent-deploy'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
+export const ROOT_CAUSE_KINDS = ['service', 'database', 'cache', 'queue', 'external'] as const;
+export type RootCauseKind = (typeof ROOT_CAUSE_KINDS)[number];
+
 const matchSchema = z.strictObject({
   services: z.array(z.string().min(1)).default(['*']),
   alertNames: z.array(z.string().min(1)).default([]),
   categories: z.array(z.enum(CATEGORIES)).default([]),
+  /**
+   * What the root cause must be: an instrumented service (the default — a Deployment to restart, say), or a
+   * dependency seen only as a trace peer (database, cache, queue, external API), which such runbooks must not touch.
+   */
+  kinds: z.array(z.enum(ROOT_CAUSE_KINDS)).min(1).default(['service']),
   /** false: never suggested on its own (an undo runbook, for example), only proposed by name. */
   suggest: z.boolean().default(true),
 });
@@ -153,7 +161,7 @@ export const runbookSchema = z
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and -'),
     title: z.string().min(1),
     description: z.string().min(1),
-    match: matchSchema.default({ services: ['*'], alertNames: [], categories: [], suggest: true }),
+    match: matchSchema.default({ services: ['*'], alertNames: [], categories: [], kinds: ['service'], suggest: true }),
     action: actionSchema,
     approval: approvalSchema,
     guardrails: guardrailsSchema.default({ maxRunsPerTargetPerHour: 3, requireDryRun: false }),

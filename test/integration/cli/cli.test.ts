@@ -36,7 +36,8 @@ describe('rcabot replay', () => {
     expect(Object.keys(inc).sort()).toEqual(['alerts', 'id', 'openedAt', 'remediations', 'rootCauses', 'services', 'similarIncidents', 'status', 'title']);
     expect((inc.rootCauses as Array<{ service: string }>)[0]!.service).toBe('orders-db');
     expect((inc.similarIncidents as Array<{ id: string }>)[0]!.id).toBe('INC-1042');
-    expect((inc.remediations as unknown[]).length).toBeGreaterThan(0);
+    // The root cause is a database seen only as a trace peer: no Deployment runbook applies to it.
+    expect(inc.remediations).toEqual([]);
   }, 60_000);
 
   it('reports a malformed line and an unknown type with their line numbers and keeps the rest', async () => {

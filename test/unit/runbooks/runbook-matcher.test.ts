@@ -37,6 +37,19 @@ describe('suggestRemediations', () => {
     ]);
   });
 
+  it('offers no Deployment runbook when the root cause is a database seen only as a trace peer, unless a runbook asks for that kind', () => {
+    const inc: MatchableIncident = {
+      services: ['orders'],
+      alertNames: ['HighErrorRate'],
+      rootCauses: [{ service: 'orders-db', score: 0.7, evidence: [{ kind: 'traces', detail: 'calls fail' }] }],
+      rootCauseKind: 'database',
+    };
+    expect(suggestRemediations(inc, shipped)).toEqual([]);
+    const failover = rb({ id: 'db-failover', match: { kinds: ['database'] } });
+    expect(suggestRemediations(inc, [...shipped, failover]).map((s) => s.runbook)).toEqual(['db-failover']);
+    expect(suggestRemediations({ ...inc, rootCauseKind: 'service' }, [failover])).toEqual([]);
+  });
+
   it('suggests restart and scale when there was no deploy and latency alerts fire', () => {
     const inc: MatchableIncident = {
       services: ['payments'],
