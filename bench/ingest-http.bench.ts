@@ -322,11 +322,7 @@ export async function runIngestHttpBench(options: IngestHttpBenchOptions = {}): 
     const halfLoadSec = options.halfLoadSec ?? 15;
     if (halfLoadSec > 0) {
       const r = await generate(gen, {
-        kind: 'open',
-        url: rcabotUrl,
-        format: 'webhook-v4',
-        runId: randomUUID().replace(/-/g, '').slice(0, 12),
-        alertsPerSec: halfRate,
+        ...openLoadAt(rcabotUrl, halfRate),
         durationSec: halfLoadSec,
         batchSize,
         connections: connections * 4,
@@ -353,11 +349,7 @@ export async function runIngestHttpBench(options: IngestHttpBenchOptions = {}): 
       await sample();
       const timer = setInterval(() => void sample().then(() => log(`soak ${JSON.stringify(samples.at(-1))}`)), 10_000);
       const r = await generate(gen, {
-        kind: 'open',
-        url: rcabotUrl,
-        format: 'webhook-v4',
-        runId: randomUUID().replace(/-/g, '').slice(0, 12),
-        alertsPerSec: halfRate,
+        ...openLoadAt(rcabotUrl, halfRate),
         durationSec: soakSec,
         batchSize,
         connections: connections * 4,
@@ -420,4 +412,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     console.table(r.soak.samples);
     console.table([{ soakSec: r.soak.seconds, alertsPerSec: r.soak.alertsPerSec, p99Ms: r.soak.p99Ms, failures: r.soak.failures, rss: JSON.stringify(r.soak.rssMb), heapUsed: JSON.stringify(r.soak.heapUsedMb) }]);
   }
+}
+
+/** An open-loop load (a fixed rate, whatever the answers) of fresh alerts against rcabot's webhook. */
+function openLoadAt(url: string, alertsPerSec: number) {
+  return { kind: 'open', url, format: 'webhook-v4', runId: randomUUID().replace(/-/g, '').slice(0, 12), alertsPerSec } as const;
 }

@@ -182,18 +182,19 @@ export class Engine {
     );
 
     const reports: IncidentReport[] = [];
+    const changes = [...this.changes.values()]; // once per analysis, shared by every incident's ranking
     for (const inc of this.tracker.incidents.values()) {
       if (inc.status === 'resolved' && (inc.resolvedAt ?? 0) < now - o.reportResolvedMs) {
         this.reportCache.delete(inc.id);
         continue;
       }
-      reports.push(this.cachedReport(inc, graph, now));
+      reports.push(this.cachedReport(inc, graph, changes, now));
     }
     return reports.sort((a, b) => (a.openedAt < b.openedAt ? 1 : a.openedAt > b.openedAt ? -1 : a.id.localeCompare(b.id)));
   }
 
   /** Re-ranks an incident when its alerts changed, or when other inputs moved and its ranking is old enough. */
-  private cachedReport(inc: TrackedIncident, graph: DependencyGraph, now: number): IncidentReport {
+  private cachedReport(inc: TrackedIncident, graph: DependencyGraph, changes: readonly Change[], now: number): IncidentReport {
     let firing = 0;
     for (const m of inc.members) if (this.instances.get(m)?.status === 'firing') firing++;
     const alertsKey = `${inc.status}|${inc.members.length}|${firing}`;
@@ -205,12 +206,12 @@ export class Engine {
     ) {
       return cached.report;
     }
-    const report = this.report(inc, graph, now);
+    const report = this.report(inc, graph, changes, now);
     this.reportCache.set(inc.id, { alertsKey, inputsVersion: this.inputsVersion, at: now, report });
     return report;
   }
 
-  private report(inc: TrackedIncident, graph: DependencyGraph, now: number): IncidentReport {
+  private report(inc: TrackedIncident, graph: DependencyGraph, changes: readonly Change[], now: number): IncidentReport {
     const o = this.options;
     const alerts = inc.members.map((m) => this.instances.get(m)).filter((a): a is Alert => a !== undefined);
     const onset = alerts.length > 0 ? Math.min(...alerts.map((a) => a.startsAt)) : inc.openedAt;
@@ -243,7 +244,7 @@ export class Engine {
         alerts,
         graph,
         traceSignals: signals,
-        changes: [...this.changes.values()],
+        changes,
         history: similarIncidents,
         onset,
       },
@@ -265,7 +266,7 @@ export class Engine {
             services,
             alertNames,
             rootCauses,
-            recentDeploys: [...this.changes.values()].filter((c) => c.at >= onset - o.ranking.changeLookbackMs && c.at <= now),
+            recentDeploys: changes.filter((c) => c.at >= onset - o.ranking.changeLookbackMs && c.at <= now),
             rootCauseKind: rootCauseKindOf(graph, rootCauses[0]?.service),
           })
         : [],

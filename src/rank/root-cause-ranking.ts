@@ -25,7 +25,7 @@ export interface RankingInput {
   /** The incident's alerts (firing and recently resolved). */
   alerts: readonly Alert[];
   graph: DependencyGraph;
-  /** Trace signals for (at least) the candidate services; see computeTraceSignals. */
+  /** Trace signals for (at least) the candidate services; see lazyTraceSignals. */
   traceSignals: TraceSignalLookup;
   /** Changes from the lookback window, any service. */
   changes: readonly Change[];

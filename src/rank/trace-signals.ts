@@ -1,22 +1,6 @@
 // Trace anomalies per service: how calls into a service (as its callers see them) and its own work changed
 // between a baseline window and the incident window. Pure: takes aggregates, returns numbers.
-import type { CallStats, CallTotals } from '../model/trace-aggregate.js';
-
-export interface WindowEdge {
-  caller: string;
-  callee: string;
-  stats: CallStats;
-}
-
-export interface TraceWindows {
-  /** Edges merged over the incident window (from shortly before onset to now). */
-  current: readonly WindowEdge[];
-  /** Edges merged over the baseline window before onset. */
-  baseline: readonly WindowEdge[];
-  /** Services' own stats (server side), incident window and baseline. */
-  currentServices: ReadonlyMap<string, CallStats & { originErrors: number }>;
-  baselineServices: ReadonlyMap<string, CallStats & { originErrors: number }>;
-}
+import type { CallTotals } from '../model/trace-aggregate.js';
 
 export interface CallChange {
   callsNow: number;
@@ -114,22 +98,6 @@ function signalOf(f: ServiceWindowFacts): ServiceTraceSignal {
     originErrorRateBase,
     originAnomaly,
   };
-}
-
-/** Per-service trace signals for the services asked about, from merged edge lists. O(edges + services). */
-export function computeTraceSignals(windows: TraceWindows, services: Iterable<string>): Map<string, ServiceTraceSignal> {
-  const wanted = new Set(services);
-  const facts = new Map<string, ServiceWindowFacts>();
-  const factsOf = (s: string): ServiceWindowFacts => {
-    let f = facts.get(s);
-    if (!f) facts.set(s, (f = { incomingNow: [], incomingBase: [], own: windows.currentServices.get(s), ownBase: windows.baselineServices.get(s) }));
-    return f;
-  };
-  for (const e of windows.current) if (wanted.has(e.callee)) factsOf(e.callee).incomingNow.push({ caller: e.caller, stats: e.stats });
-  for (const e of windows.baseline) if (wanted.has(e.callee)) factsOf(e.callee).incomingBase.push(e.stats);
-  const signals = new Map<string, ServiceTraceSignal>();
-  for (const service of wanted) signals.set(service, signalOf(factsOf(service)));
-  return signals;
 }
 
 /** Where a lazy lookup reads its facts: the call graph's callers and per-edge / per-service range queries. */

@@ -149,17 +149,16 @@ export function deploymentPath(namespace: string, name: string): string {
   return `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments/${encodeURIComponent(name)}`;
 }
 
+/** The fields every PATCH of a Deployment object shares; the caller adds the body. */
+export function deploymentPatch(namespace: string, name: string, contentType: KubernetesStep['contentType']) {
+  return { kind: 'kubernetes', resource: 'deployment', namespace, name, method: 'PATCH', path: deploymentPath(namespace, name), contentType } as const;
+}
+
 /** `kubectl rollout restart`: bump the pod template annotation. The timestamp is the proposal's, so a resend is a no-op. */
 export function planRestart(namespace: string, name: string, at: number): KubernetesStep {
   const restartedAt = new Date(at).toISOString();
   return {
-    kind: 'kubernetes',
-    resource: 'deployment',
-    namespace,
-    name,
-    method: 'PATCH',
-    path: deploymentPath(namespace, name),
-    contentType: 'application/strategic-merge-patch+json',
+    ...deploymentPatch(namespace, name, 'application/strategic-merge-patch+json'),
     body: { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } } },
     idempotent: true,
     summary: `restart deployment ${namespace}/${name} (restartedAt=${restartedAt})`,

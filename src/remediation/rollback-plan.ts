@@ -1,6 +1,6 @@
 // Pure rollback planning, as `kubectl rollout undo` does it: find the deployment's previous revision among its
 // ReplicaSets and put that ReplicaSet's pod template back. Inputs are wire-format (JSON) Kubernetes objects.
-import { deploymentPath, type KubernetesStep } from './plan.js';
+import { deploymentPatch, type KubernetesStep } from './plan.js';
 import { ok, refuse, type Result } from './result.js';
 
 const REVISION = 'deployment.kubernetes.io/revision';
@@ -48,13 +48,7 @@ export function planRollback(deployment: DeploymentObject, replicaSets: readonly
     delete template.metadata.labels['pod-template-hash'];
   }
   return ok({
-    kind: 'kubernetes',
-    resource: 'deployment',
-    namespace,
-    name,
-    method: 'PATCH',
-    path: deploymentPath(namespace, name),
-    contentType: 'application/json-patch+json',
+    ...deploymentPatch(namespace, name, 'application/json-patch+json'),
     body: [
       { op: 'test', path: '/metadata/generation', value: generation },
       { op: 'replace', path: '/spec/template', value: template },

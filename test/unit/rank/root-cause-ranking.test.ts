@@ -1,14 +1,15 @@
 import { describe, it, expect } from 'vitest';
 import { buildDependencyGraph } from '../../../src/topology/dependency-graph.js';
 import { rankRootCauses, type RankingInput } from '../../../src/rank/root-cause-ranking.js';
-import { computeTraceSignals, compareCalls, type WindowEdge } from '../../../src/rank/trace-signals.js';
+import { compareCalls } from '../../../src/rank/trace-signals.js';
+import { signalsFrom, type TestEdge } from '../../support/trace-windows.js';
 import { alert, deploy, edge, stats, T0 } from '../../support/alerts.js';
 
 const topology = [edge('frontend', 'checkout'), edge('frontend', 'cart'), edge('checkout', 'payments'), edge('checkout', 'orders-db', 100, true), edge('cart', 'orders-db', 100, true)];
 const graph = buildDependencyGraph(topology);
 
-function windows(current: WindowEdge[], baseline: WindowEdge[] = []) {
-  return computeTraceSignals({ current, baseline, currentServices: new Map(), baselineServices: new Map() }, graph.nodes());
+function windows(current: TestEdge[], baseline: TestEdge[] = []) {
+  return signalsFrom(current, baseline);
 }
 
 function input(partial: Partial<RankingInput>): RankingInput {

@@ -1,0 +1,26 @@
+// Trace signals for ranking tests from plain edge lists, through the same lazy lookup the engine uses.
+import type { CallTotals } from '../../src/model/trace-aggregate.js';
+import { lazyTraceSignals, type TraceSignalLookup } from '../../src/rank/trace-signals.js';
+
+export interface TestEdge {
+  caller: string;
+  callee: string;
+  stats: CallTotals;
+}
+
+const BASELINE_FROM = 0;
+const FROM = 1;
+const TO = 2;
+
+/** `current` and `baseline` are the edges' calls in the incident window and the baseline before it. */
+export function signalsFrom(current: readonly TestEdge[], baseline: readonly TestEdge[] = []): TraceSignalLookup {
+  const find = (list: readonly TestEdge[], caller: string, callee: string) => list.find((e) => e.caller === caller && e.callee === callee)?.stats ?? null;
+  return lazyTraceSignals(
+    {
+      callers: (service) => [...new Set([...current, ...baseline].filter((e) => e.callee === service).map((e) => e.caller))],
+      edge: (caller, callee, from) => find(from === BASELINE_FROM ? baseline : current, caller, callee),
+      service: () => null,
+    },
+    { baselineFrom: BASELINE_FROM, from: FROM, to: TO },
+  );
+}
