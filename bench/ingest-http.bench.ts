@@ -9,7 +9,8 @@
 //
 // Run: start Alertmanager on 127.0.0.1:9193 (see docs/benchmarks-ingest.md), then
 // `npx tsx bench/ingest-http.bench.ts [--alerts 200000] [--rounds 3] [--soak 600] [--cpu-prof dir]`.
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -56,8 +57,9 @@ export interface RoundFigures {
   sustainedAlertsPerSec?: number;
   p50Ms: number;
   p99Ms: number;
-  /** rcabot only: server CPU (µs) and Redis CPU (µs) per alert over the round. */
+  /** Server CPU (µs) per alert over the round (Alertmanager's from /proc when its process is found). */
   serverCpuUsPerAlert?: number;
+  /** rcabot only: Redis CPU (µs) per alert over the round. */
   redisCpuUsPerAlert?: number;
   /** rcabot only: alerts per BullMQ job (requests coalesced under load). */
   alertsPerJob?: number;
@@ -84,6 +86,12 @@ export interface IngestHttpBenchResult {
     ratio: number;
     rcabotP99Ms: number;
     alertmanagerP99Ms: number;
+    /**
+     * CPU per alert, the lowest of the rounds: Alertmanager's process, and rcabot's server + Redis. Unlike the
+     * rates, these do not swing with what else the machine is doing.
+     */
+    alertmanagerCpuUsPerAlert?: number;
+    rcabotCpuUsPerAlert: number;
   };
   halfLoad?: { alertsPerSec: number; p50Ms: number; p99Ms: number; maxMs: number; failures: number };
   soak?: {
@@ -165,6 +173,21 @@ async function serverMemory(server: Child): Promise<{ rss: number; heapUsed: num
   const answer = server.next<{ rss: number; heapUsed: number }>((m) => m.kind === 'memory');
   server.proc.send({ kind: 'memory' });
   return answer;
+}
+
+/**
+ * CPU (µs) Alertmanager has used so far, from /proc (utime + stime in clock ticks of 10 ms), or undefined
+ * when its process is not found. Its per-alert CPU does not depend on how busy the machine is, unlike its rate.
+ */
+function alertmanagerCpuUs(): number | undefined {
+  try {
+    const pid = execFileSync('pgrep', ['-o', '-f', 'prometheus-alertmanager'], { encoding: 'utf8' }).trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
 }
 
 async function redisCpuUs(redis: Redis): Promise<number> {
@@ -271,10 +294,13 @@ export async function runIngestHttpBench(options: IngestHttpBenchOptions = {}): 
   }
 
   async function alertmanagerRound(alerts: number, index: number): Promise<RoundFigures> {
+    const cpu0 = alertmanagerCpuUs();
     const result = await generate(gen, closed(amUrl, 'alertmanager-api-v2', alerts));
+    const cpu1 = alertmanagerCpuUs();
     return {
       system: 'alertmanager',
       round: index,
+      ...(cpu0 !== undefined && cpu1 !== undefined ? { serverCpuUsPerAlert: round((cpu1 - cpu0) / alerts, 2) } : {}),
       ackAlertsPerSec: Math.round(alerts / (result.elapsedMs / 1000)),
       p50Ms: round(result.p50Ms, 2),
       p99Ms: round(result.p99Ms, 2),
@@ -291,7 +317,7 @@ export async function runIngestHttpBench(options: IngestHttpBenchOptions = {}): 
     const figures: RoundFigures[] = [];
     for (let r = 1; r <= rounds; r++) {
       const am = await alertmanagerRound(total, r);
-      log(`alertmanager round ${r}: ${am.ackAlertsPerSec} alerts/s, p99 ${am.p99Ms} ms`);
+      log(`alertmanager round ${r}: ${am.ackAlertsPerSec} alerts/s, p99 ${am.p99Ms} ms, ${am.serverCpuUsPerAlert ?? '?'} µs/alert`);
       const rc = await rcabotRound(total, r);
       log(`rcabot round ${r}: ack ${rc.ackAlertsPerSec}/s, sustained ${rc.sustainedAlertsPerSec}/s, p99 ${rc.p99Ms} ms, server ${rc.serverCpuUsPerAlert} µs/alert, redis ${rc.redisCpuUsPerAlert} µs/alert, ${rc.alertsPerJob} alerts/job`);
       figures.push(am, rc);
@@ -312,6 +338,10 @@ export async function runIngestHttpBench(options: IngestHttpBenchOptions = {}): 
         ratio: round(bestRc.sustainedAlertsPerSec! / bestAm.ackAlertsPerSec, 2),
         rcabotP99Ms: bestRc.p99Ms,
         alertmanagerP99Ms: bestAm.p99Ms,
+        ...(ams.every((f) => f.serverCpuUsPerAlert !== undefined)
+          ? { alertmanagerCpuUsPerAlert: Math.min(...ams.map((f) => f.serverCpuUsPerAlert!)) }
+          : {}),
+        rcabotCpuUsPerAlert: round(Math.min(...rcs.map((f) => f.serverCpuUsPerAlert! + f.redisCpuUsPerAlert!)), 2),
       },
     };
     const processed = await processedTotal(port);

@@ -6,7 +6,7 @@
 // so BullMQ retries them; the Lua dedup makes the retry harmless if the commit did land.
 import type { Alert } from '../model/alert.js';
 import type { Change } from '../model/change.js';
-import { concatEncodedAlerts, decodeEncodedAlerts, type AlertStore, type EncodedAlerts } from '../store/alert-store.js';
+import type { AlertStore } from '../store/alert-store.js';
 import type { ChangeStore } from '../store/change-store.js';
 
 export interface CommitResult {
@@ -17,8 +17,14 @@ export interface CommitResult {
   duplicates: number;
 }
 
+/** A queued batch of alerts (AlertStore.writeBatch): its key and how many alerts it holds. */
+export interface BatchRef {
+  key: string;
+  count: number;
+}
+
 interface Entry {
-  alerts: EncodedAlerts;
+  alerts: BatchRef | null;
   changes: readonly Change[];
   resolve(): void;
   reject(err: unknown): void;
@@ -34,6 +40,8 @@ export class AlertBatcher {
     private readonly changeStore: ChangeStore,
     /** Called after each successful commit, before the jobs in it resolve; must not throw. */
     private readonly onCommit: (result: CommitResult) => void,
+    /** Whether commits parse the fresh alerts back for onCommit (someone listens to the delta). */
+    private readonly withFresh: boolean,
     /** Upper bound of alerts per commit (bounds how long one Lua script holds Redis). */
     private readonly maxAlerts = 5000,
     /**
@@ -45,10 +53,10 @@ export class AlertBatcher {
   ) {}
 
   /**
-   * Resolves once these alerts and changes are committed to Redis. Alerts come encoded (encodeAlerts, done
-   * once at the route) so they reach Redis without another JSON.stringify; only fresh ones are parsed back.
+   * Resolves once these alerts and changes are committed to Redis. Alerts come as a reference to the batch
+   * the route stored (encoded once there); the script reads it inside Redis, and only fresh alerts come back.
    */
-  submit(alerts: EncodedAlerts, changes: readonly Change[]): Promise<void> {
+  submit(alerts: BatchRef | null, changes: readonly Change[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ alerts, changes, resolve, reject });
       this.pump();
@@ -76,23 +84,29 @@ export class AlertBatcher {
   private take(): Entry[] {
     let n = 0;
     let i = 0;
-    while (i < this.pending.length && (i === 0 || n + this.pending[i]!.alerts.count <= this.maxAlerts)) {
-      n += this.pending[i]!.alerts.count;
+    while (i < this.pending.length && (i === 0 || n + countOf(this.pending[i]!) <= this.maxAlerts)) {
+      n += countOf(this.pending[i]!);
       i++;
     }
     return this.pending.splice(0, i);
   }
 
   private async commit(batch: Entry[]): Promise<void> {
-    const alerts = concatEncodedAlerts(batch.map((e) => e.alerts));
+    const batchKeys: string[] = [];
     const changes: Change[] = [];
-    for (const e of batch) for (const c of e.changes) changes.push(c);
+    for (const e of batch) {
+      if (e.alerts) batchKeys.push(e.alerts.key);
+      for (const c of e.changes) changes.push(c);
+    }
     let result: CommitResult;
     try {
       // Both scripts go out back to back on one connection: one round trip of latency.
-      const [positions, c] = await Promise.all([this.alertStore.applyEncoded(alerts), this.changeStore.applyChanges(changes)]);
-      const fresh: Alert[] = decodeEncodedAlerts(alerts, positions);
-      result = { fresh, freshChanges: c.fresh, processed: alerts.count, duplicates: alerts.count - fresh.length };
+      const [a, c] = await Promise.all([
+        this.alertStore.applyBatches(batchKeys, [], this.withFresh),
+        this.changeStore.applyChanges(changes),
+      ]);
+      const duplicates = a.processed - a.positions.length;
+      result = { fresh: a.fresh, freshChanges: c.fresh, processed: a.processed, duplicates };
     } catch (err) {
       for (const e of batch) e.reject(err);
       return;
@@ -103,4 +117,8 @@ export class AlertBatcher {
       for (const e of batch) e.resolve();
     }
   }
+}
+
+function countOf(entry: Entry): number {
+  return entry.alerts?.count ?? 0;
 }

@@ -9,8 +9,8 @@
 import type { EventType } from '../model/event.js';
 import { concatEncodedAlerts, type EncodedAlerts } from '../store/alert-store.js';
 
-/** The stored form of an alerts job (see StoredIngestJob). */
-export interface StoredAlertsJob {
+/** The alerts of one request (or of several, once merged), before they are queued. */
+export interface PendingAlertsJob {
   type: EventType;
   traceContext?: Record<string, string>;
   receivedAt: number;
@@ -18,7 +18,7 @@ export interface StoredAlertsJob {
 }
 
 interface Waiting {
-  job: StoredAlertsJob;
+  job: PendingAlertsJob;
   resolve(): void;
   reject(err: unknown): void;
 }
@@ -33,13 +33,13 @@ export class AlertJobCoalescer {
 
   constructor(
     /** Adds one job to the queue; resolves once Redis has it. */
-    private readonly add: (job: StoredAlertsJob) => Promise<void>,
+    private readonly add: (job: PendingAlertsJob) => Promise<void>,
     /** Upper bound of alerts per coalesced job (a single larger request still goes as one job). */
     private readonly maxAlerts = 5000,
   ) {}
 
   /** Resolves once a job holding these alerts is in Redis. */
-  submit(job: StoredAlertsJob): Promise<void> {
+  submit(job: PendingAlertsJob): Promise<void> {
     let lane = this.lanes.get(job.type);
     if (!lane) this.lanes.set(job.type, (lane = { waiting: [], busy: false }));
     const l = lane;
@@ -79,7 +79,7 @@ export class AlertJobCoalescer {
  * One job of several requests' alerts, in arrival order. The job keeps the first request's trace context
  * and receipt time (the alerts carry their own times; the worker's span continues the first trace).
  */
-function merge(jobs: StoredAlertsJob[]): StoredAlertsJob {
+function merge(jobs: PendingAlertsJob[]): PendingAlertsJob {
   if (jobs.length === 1) return jobs[0]!;
   return { ...jobs[0]!, alerts: concatEncodedAlerts(jobs.map((j) => j.alerts)) };
 }

@@ -2,38 +2,44 @@
 //
 // Two BullMQ queues: 'alerts' (alerts and changes: nothing may be lost, retried with backoff, failures kept)
 // and 'traces' (span batches: high volume, a lost batch only blurs an aggregate). One job per request.
-// Alerts are stored in the job already encoded for the alert store's script (StoredIngestJob): each alert
-// is JSON-serialised once, here, and the worker hands the strings to Redis as they are (re-serialising in
-// the worker cost ~3–5 µs per alert); other events are stored as they are.
+// Alerts go by reference: the route encodes them once (encodeAlerts), writes the batch under its own key
+// (AlertStore.writeBatch) and then adds a job that carries only that key. The worker's script reads the
+// batch inside Redis and deletes it in the same atomic step as it applies it, so the alerts cross the
+// Node↔Redis socket once on the way in, with no JSON escaping into job data (carrying them in the job cost
+// an escape, a fetch, an unescape and a second upload per alert). Other events are stored in the job.
+import { randomUUID } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Alert } from '../model/alert.js';
 import type { EventType, NormalizedEvent } from '../model/event.js';
-import { decodeEncodedAlerts, encodeAlerts } from '../store/alert-store.js';
+import { AlertStore, decodeAlertsPayload, encodeAlerts } from '../store/alert-store.js';
 import { redisKeys } from '../store/keys.js';
-import { AlertJobCoalescer, type StoredAlertsJob } from './alert-job-coalescer.js';
+import { AlertJobCoalescer, type PendingAlertsJob } from './alert-job-coalescer.js';
 
 /** What a route queues: the normalised event of one request. */
 export type IngestJob = { type: EventType; event: NormalizedEvent; traceContext?: Record<string, string> };
 
-/** The data of a job in Redis: alert events pre-encoded for the alert store, other events as they are. */
-export type StoredIngestJob =
-  | StoredAlertsJob
-  | { type: EventType; traceContext?: Record<string, string>; event: NormalizedEvent };
-
-/** The stored form of a job (see StoredIngestJob). */
-export function encodeIngestJob(job: IngestJob): StoredIngestJob {
-  const { type, event, traceContext } = job;
-  const head = traceContext ? { type, traceContext } : { type };
-  if (event.kind === 'alerts') return { ...head, receivedAt: event.receivedAt, alerts: encodeAlerts(event.alerts) };
-  return { ...head, event };
+/** The data of an alerts job in Redis: where its batch is (AlertStore.writeBatch) and how many alerts it holds. */
+export interface QueuedAlertsJob {
+  type: EventType;
+  traceContext?: Record<string, string>;
+  receivedAt: number;
+  batch: { key: string; count: number };
 }
 
-/** Back from the stored form (tests and inspection; the workers use the encoded alerts as they are). */
-export function decodeIngestJob(data: StoredIngestJob): IngestJob {
+/** The data of a job in Redis: alerts by reference, other events as they are. */
+export type StoredIngestJob = QueuedAlertsJob | { type: EventType; traceContext?: Record<string, string>; event: NormalizedEvent };
+
+/**
+ * A queued job as the route submitted it (tests and inspection; the workers never parse alerts back). An
+ * alerts job whose batch was applied already (its key is gone) reads as an empty batch.
+ */
+export async function readIngestJob(redis: Redis, data: StoredIngestJob): Promise<IngestJob> {
   const head = data.traceContext ? { type: data.type, traceContext: data.traceContext } : { type: data.type };
   if ('event' in data) return { ...head, event: data.event };
-  const positions = Array.from({ length: data.alerts.count }, (_, i) => i);
-  return { ...head, event: { kind: 'alerts', receivedAt: data.receivedAt, alerts: decodeEncodedAlerts(data.alerts, positions) } };
+  const payload = await redis.get(data.batch.key);
+  const alerts: Alert[] = payload === null ? [] : decodeAlertsPayload(payload);
+  return { ...head, event: { kind: 'alerts', receivedAt: data.receivedAt, alerts } };
 }
 
 export const ALERTS_QUEUE = 'alerts';
@@ -61,6 +67,8 @@ export class QueueUnavailableError extends Error {
 const KEEP_COMPLETED = 1000;
 /** Failed jobs kept (after all attempts) so an operator can retry them; bounded by count and age. */
 const KEEP_FAILED = { count: 50_000, age: 7 * 24 * 3600 };
+/** A queued alert batch outlives its job's retries and its time among the failed jobs (KEEP_FAILED). */
+const BATCH_TTL_MS = (KEEP_FAILED.age + 24 * 3600) * 1000;
 
 export const JOB_OPTIONS: Record<IngestQueueName, JobsOptions> = {
   // Alert/change processing fails only on transient Redis trouble; 10 attempts with exponential backoff
@@ -100,6 +108,7 @@ export interface CreateIngestQueueOptions {
 
 export function createIngestQueue(opts: CreateIngestQueueOptions): IngestQueue {
   const { connection } = opts;
+  const alertStore = new AlertStore(connection, opts.prefix);
   const keys = redisKeys(opts.prefix);
   const timeoutMs = opts.enqueueTimeoutMs ?? 5000;
   const queues: Record<IngestQueueName, Queue> = {
@@ -117,29 +126,36 @@ export function createIngestQueue(opts: CreateIngestQueueOptions): IngestQueue {
     }
   }
 
-  async function add(name: IngestQueueName, data: StoredIngestJob): Promise<void> {
+  function withinTimeout(work: Promise<unknown>): Promise<unknown> {
     let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        queues[name].add(data.type, data, JOB_OPTIONS[name]),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer from Redis within ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer from Redis within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+  function add(name: IngestQueueName, data: StoredIngestJob): Promise<unknown> {
+    return withinTimeout(queues[name].add(data.type, data, JOB_OPTIONS[name]));
+  }
+  // The batch is written before the job that names it exists: a worker that finds the key missing may
+  // then rely on it having been applied already. A batch whose job never got added expires.
+  async function addAlerts(pending: PendingAlertsJob): Promise<void> {
+    const { alerts, ...head } = pending;
+    const key = await withinTimeout(alertStore.writeBatch(randomUUID(), alerts, BATCH_TTL_MS)) as string;
+    await add(ALERTS_QUEUE, { ...head, batch: { key, count: alerts.count } });
   }
   // Alert jobs of concurrent requests share one BullMQ job (see alert-job-coalescer.ts).
-  const alertJobs = new AlertJobCoalescer((data) => add(ALERTS_QUEUE, data));
+  const alertJobs = new AlertJobCoalescer(addAlerts);
 
   return {
     async enqueue(job) {
       assertReady();
-      const data = encodeIngestJob(job);
+      const { type, event, traceContext } = job;
+      const head = traceContext ? { type, traceContext } : { type };
       try {
-        if ('alerts' in data) await alertJobs.submit(data);
-        else await add(queueNameFor(job), data);
+        if (event.kind === 'alerts') await alertJobs.submit({ ...head, receivedAt: event.receivedAt, alerts: encodeAlerts(event.alerts) });
+        else await add(queueNameFor(job), { ...head, event });
       } catch (err) {
         throw new QueueUnavailableError(`could not queue the ${job.type} payload: ${(err as Error).message}`, {
           cause: err,

@@ -20,7 +20,6 @@ import { TraceAggregateStore } from '../store/trace-aggregate-store.js';
 import { redisKeys } from '../store/keys.js';
 import { SpanPairer, DEFAULT_PAIRING_WINDOW_MS } from '../traces/span-pairer.js';
 import { AlertBatcher, type CommitResult } from './alert-batcher.js';
-import { NO_ALERTS } from '../store/alert-store.js';
 import { ALERTS_QUEUE, TRACES_QUEUE, type StoredIngestJob } from './ingest-queue.js';
 
 /** What the analyzer is told after each commit: only what is new or changed after dedup. */
@@ -125,11 +124,12 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<IngestWor
     }
   }
 
-  const batcher = new AlertBatcher(alertStore, changeStore, (r: CommitResult) => {
+  const onCommit = (r: CommitResult): void => {
     metrics?.alertsProcessed.inc(r.processed);
     if (r.duplicates > 0) metrics?.alertsDeduplicated.inc(r.duplicates);
     if (r.fresh.length > 0 || r.freshChanges.length > 0) notify({ alerts: r.fresh, changes: r.freshChanges, traces: null });
-  });
+  };
+  const batcher = new AlertBatcher(alertStore, changeStore, onCommit, onStateChange !== undefined);
 
   const common = {
     connection: workerRedis,
@@ -143,8 +143,8 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<IngestWor
     (job) =>
       withJobSpan(job, async () => {
         const data = job.data;
-        if (!('event' in data)) await batcher.submit(data.alerts, []);
-        else if (data.event.kind === 'changes') await batcher.submit(NO_ALERTS, data.event.changes);
+        if (!('event' in data)) await batcher.submit(data.batch, []);
+        else if (data.event.kind === 'changes') await batcher.submit(null, data.event.changes);
         else throw new UnrecoverableError(`alerts queue got a '${data.event.kind}' event`);
       }),
     { ...common, prefix: keys.queuePrefix(ALERTS_QUEUE), concurrency: opts.alertsConcurrency ?? 500, autorun: false },

@@ -23,31 +23,48 @@ local function chunked(cmd, key, args, step)
 end
 `;
 
-// KEYS: state, open, resolved.
-// ARGV[1]: JSON array, 3 entries per alert: fingerprint, startsAt (string), zset score (string).
-// ARGV[2]: the stored values, "startsAt|f|json" or "startsAt|r|json", joined by RS (0x1E), which JSON text
-// never contains unescaped. A few large arguments instead of several per alert: ioredis encodes and Redis
-// parses each argument separately, which cost more than the script's own work.
-// The identity prefix of a stored value is what the dedup decision compares, so one HMGET reads it.
-// Returns the 1-based indices of the fresh alerts, in input order.
+// KEYS: state, open, resolved, then the keys of batches queued by reference (see AlertStore.applyBatches).
+// ARGV[1]: '1' to return the stored values of the fresh alerts, '' not to. ARGV[2..]: batches passed inline.
+// A batch (payload) is meta .. US (0x1F) .. docs: meta a JSON array, 3 entries per alert (fingerprint,
+// startsAt, zset score, as strings); docs the stored values "startsAt|f|json" / "startsAt|r|json" joined by
+// RS (0x1E). JSON text never contains those control characters unescaped. A few large strings instead of
+// several arguments per alert: ioredis encodes and Redis parses each argument separately, which cost more
+// than the script's own work. The identity prefix of a stored value is what the dedup decision compares,
+// so one HMGET reads it.
+// A batch key that no longer exists was applied by an earlier run of this script (which deletes the keys
+// it applied, atomically with the state it wrote): a retried job finds nothing left to do.
+// Returns { alerts read, 1-based indices of the fresh alerts in input order, their stored values or {} }.
 const APPLY_ALERTS = `${LUA_CHUNK}
-local meta = cjson.decode(ARGV[1])
-local docs = ARGV[2]
-local n = #meta / 3
-local fps = {}
-for i = 1, n do fps[i] = meta[i * 3 - 2] end
+local fps, sas, scores, src, ds, de = {}, {}, {}, {}, {}, {}
+local function read(payload)
+  local cut = string.find(payload, '\\031', 1, true)
+  local meta = cjson.decode(string.sub(payload, 1, cut - 1))
+  local pos = cut + 1
+  for j = 1, #meta / 3 do
+    local sep = string.find(payload, '\\030', pos, true)
+    local stop = sep and sep - 1 or #payload
+    local i = #fps + 1
+    fps[i], sas[i], scores[i] = meta[j * 3 - 2], meta[j * 3 - 1], meta[j * 3]
+    src[i], ds[i], de[i] = payload, pos, stop
+    pos = stop + 2
+  end
+end
+for k = 4, #KEYS do
+  local payload = redis.call('GET', KEYS[k])
+  if payload then read(payload) end
+end
+for k = 2, #ARGV do read(ARGV[k]) end
+local n = #fps
+if n == 0 then return {0, {}, {}} end
 local cur = chunked('HMGET', KEYS[1], fps, 1000)
 local last = {}
-local fresh, finalOf, ds, de = {}, {}, {}, {}
+local fresh, finalOf = {}, {}
 -- known: fingerprints with an earlier state, the only ones that may sit in the other zset.
 local known = {}
-local pos = 1
 for i = 1, n do
-  local sep = string.find(docs, '\\030', pos, true)
-  local stop = sep and sep - 1 or #docs
   local fp = fps[i]
-  local sa = meta[i * 3 - 1]
-  local st = string.sub(docs, pos + #sa + 1, pos + #sa + 1)
+  local sa = sas[i]
+  local st = string.sub(src[i], ds[i] + #sa + 1, ds[i] + #sa + 1)
   local prev = last[fp]
   if prev == nil then
     local v = cur[i]
@@ -69,24 +86,24 @@ for i = 1, n do
     last[fp] = sa .. '|' .. st
     fresh[#fresh + 1] = i
     finalOf[fp] = i
-    ds[i] = pos
-    de[i] = stop
   end
-  pos = stop + 2
 end
+local values = {}
 if #fresh > 0 then
   local hs, oa, orm, ra, rr = {}, {}, {}, {}, {}
   for _, i in ipairs(fresh) do
     local fp = fps[i]
+    local doc = string.sub(src[i], ds[i], de[i])
+    if ARGV[1] == '1' then values[#values + 1] = doc end
     if finalOf[fp] == i then
       hs[#hs + 1] = fp
-      hs[#hs + 1] = string.sub(docs, ds[i], de[i])
+      hs[#hs + 1] = doc
       if string.sub(last[fp], -1) == 'f' then
-        oa[#oa + 1] = meta[i * 3]
+        oa[#oa + 1] = scores[i]
         oa[#oa + 1] = fp
         if known[fp] then rr[#rr + 1] = fp end
       else
-        ra[#ra + 1] = meta[i * 3]
+        ra[#ra + 1] = scores[i]
         ra[#ra + 1] = fp
         if known[fp] then orm[#orm + 1] = fp end
       end
@@ -98,7 +115,8 @@ if #fresh > 0 then
   if #ra > 0 then chunked('ZADD', KEYS[3], ra, 1000) end
   if #rr > 0 then chunked('ZREM', KEYS[3], rr, 1000) end
 end
-return fresh
+for k = 4, #KEYS do redis.call('DEL', KEYS[k]) end
+return {n, fresh, values}
 `;
 
 // KEYS: state, open, resolved. ARGV: since. Returns JSON of every firing alert and of alerts resolved since.
@@ -132,9 +150,11 @@ return removed
 
 /** Record separator between JSON documents: JSON.stringify escapes every control character in strings. */
 const RS = '\u001e';
+/** Unit separator between a payload's meta and its docs (see APPLY_ALERTS). */
+const US = '\u001f';
 
 type AlertScripts = Redis & {
-  rcabotApplyAlerts(k1: string, k2: string, k3: string, meta: string, docs: string): Promise<number[]>;
+  rcabotApplyAlerts(numKeys: number, ...keysThenArgs: string[]): Promise<[number, number[], string[]]>;
   rcabotOpenAndRecentAlerts(k1: string, k2: string, k3: string, since: number): Promise<Array<string | null>>;
   rcabotPruneAlerts(k1: string, k2: string, k3: string, resolvedBefore: number, firingBefore: string): Promise<number>;
 };
@@ -148,8 +168,8 @@ export interface ApplyAlertsResult {
 
 /**
  * A batch of alerts already in the script's argument form, so it can be made once where the alerts are
- * first serialised (the HTTP route, into the queue job) and passed to Redis without re-encoding.
- * Batches concatenate (concatEncodedAlerts) without parsing.
+ * first serialised (the HTTP route) and reach Redis without re-encoding. Batches concatenate
+ * (concatEncodedAlerts) without parsing.
  */
 export interface EncodedAlerts {
   count: number;
@@ -161,7 +181,7 @@ export interface EncodedAlerts {
 
 export const NO_ALERTS: EncodedAlerts = { count: 0, meta: '[]', docs: '' };
 
-/** Encodes alerts for applyEncoded: one JSON.stringify per alert, the only one on their way to Redis. */
+/** Encodes alerts for the store: one JSON.stringify per alert, the only one on their way to Redis. */
 export function encodeAlerts(alerts: readonly Alert[]): EncodedAlerts {
   if (alerts.length === 0) return NO_ALERTS;
   const meta: string[] = new Array(alerts.length * 3);
@@ -192,11 +212,31 @@ export function concatEncodedAlerts(parts: readonly EncodedAlerts[]): EncodedAle
   };
 }
 
-/** The alerts of an encoded batch at the given 0-based positions, parsed back from their stored form. */
-export function decodeEncodedAlerts(batch: EncodedAlerts, positions: readonly number[]): Alert[] {
-  if (positions.length === 0) return [];
-  const docs = batch.docs.split(RS);
-  return positions.map((i) => parseStored(docs[i]!));
+/** A batch as one string, as it is stored under a batch key (AlertStore.writeBatch) or passed inline. */
+export function alertsPayload(batch: EncodedAlerts): string {
+  return batch.meta + US + batch.docs;
+}
+
+/** The alerts of a payload (alertsPayload), parsed back (inspection and tests). */
+export function decodeAlertsPayload(payload: string): Alert[] {
+  const cut = payload.indexOf(US);
+  const docs = payload.slice(cut + 1);
+  return docs === '' ? [] : docs.split(RS).map(parseStored);
+}
+
+/** The alerts of an encoded batch, parsed back from their stored form. */
+export function decodeEncodedAlerts(batch: EncodedAlerts): Alert[] {
+  return decodeAlertsPayload(alertsPayload(batch));
+}
+
+/** What applying batches did (AlertStore.applyBatches). */
+export interface ApplyBatchesResult {
+  /** Alerts read from the batches (duplicates included; 0 for batches already applied). */
+  processed: number;
+  /** 0-based positions of the fresh alerts among the processed ones, in input order. */
+  positions: number[];
+  /** The fresh alerts, parsed back from the store's values (only when asked for). */
+  fresh: Alert[];
 }
 
 export class AlertStore {
@@ -212,17 +252,41 @@ export class AlertStore {
   /** Deduplicates and stores a batch in one atomic round trip. */
   async applyAlerts(alerts: readonly Alert[]): Promise<ApplyAlertsResult> {
     if (alerts.length === 0) return { fresh: [], duplicates: 0 };
-    const positions = await this.applyEncoded(encodeAlerts(alerts));
+    const { positions } = await this.applyBatches([], [encodeAlerts(alerts)], false);
     const fresh = positions.map((i) => alerts[i]!);
     return { fresh, duplicates: alerts.length - fresh.length };
   }
 
-  /** Deduplicates and stores an encoded batch in one atomic round trip; returns the 0-based positions of the fresh alerts. */
-  async applyEncoded(batch: EncodedAlerts): Promise<number[]> {
-    if (batch.count === 0) return [];
+  /**
+   * Stores an encoded batch under its own key (in the alerts' hash slot) until applyBatches applies it;
+   * this is how an HTTP route hands alerts to the workers by reference, so that the queue job carries only
+   * the key (see ingest-queue.ts). Expires after `ttlMs` if never applied.
+   */
+  async writeBatch(id: string, batch: EncodedAlerts, ttlMs: number): Promise<string> {
+    const key = this.keys.batch(id);
+    await this.redis.set(key, alertsPayload(batch), 'PX', ttlMs);
+    return key;
+  }
+
+  /**
+   * Deduplicates and stores, in one atomic round trip, the batches stored under `batchKeys` (deleting those
+   * keys: a key already gone was applied before and counts for nothing) and the `inline` batches, in that
+   * order. With `withFresh` the fresh alerts come back parsed (the analyzer's delta).
+   */
+  async applyBatches(batchKeys: readonly string[], inline: readonly EncodedAlerts[], withFresh: boolean): Promise<ApplyBatchesResult> {
+    const payloads = inline.filter((b) => b.count > 0).map(alertsPayload);
+    if (batchKeys.length === 0 && payloads.length === 0) return { processed: 0, positions: [], fresh: [] };
     const k = this.keys;
-    const indices = await this.redis.rcabotApplyAlerts(k.state, k.open, k.resolved, batch.meta, batch.docs);
-    return indices.map((i) => i - 1);
+    const [processed, indices, values] = await this.redis.rcabotApplyAlerts(
+      3 + batchKeys.length,
+      k.state,
+      k.open,
+      k.resolved,
+      ...batchKeys,
+      withFresh ? '1' : '',
+      ...payloads,
+    );
+    return { processed, positions: indices.map((i) => i - 1), fresh: values.map(parseStored) };
   }
 
   /** Every firing alert, plus alerts resolved at or after `since` (epoch ms). */
@@ -249,7 +313,7 @@ export class AlertStore {
 function defineAlertScripts(redis: Redis): void {
   const r = redis as unknown as Record<string, unknown>;
   if (typeof r.rcabotApplyAlerts === 'function') return;
-  redis.defineCommand('rcabotApplyAlerts', { numberOfKeys: 3, lua: APPLY_ALERTS });
+  redis.defineCommand('rcabotApplyAlerts', { lua: APPLY_ALERTS });
   redis.defineCommand('rcabotOpenAndRecentAlerts', { numberOfKeys: 3, lua: OPEN_AND_RECENT });
   redis.defineCommand('rcabotPruneAlerts', { numberOfKeys: 3, lua: PRUNE });
 }

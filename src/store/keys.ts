@@ -17,6 +17,8 @@ export interface AlertKeys {
   open: string;
   /** zset of resolved fingerprints, score endsAt (resolved retention, "recent" queries). */
   resolved: string;
+  /** string: a batch of encoded alerts queued by reference, until a worker applies it (AlertStore.writeBatch). */
+  batch(id: string): string;
 }
 
 export interface ChangeKeys {
@@ -58,6 +60,7 @@ export function redisKeys(rawPrefix: string): RedisKeys {
       state: `${p}{alerts}:state`,
       open: `${p}{alerts}:open`,
       resolved: `${p}{alerts}:resolved`,
+      batch: (id) => `${p}{alerts}:batch:${id}`,
     },
     changes: {
       byId: `${p}{changes}:by-id`,

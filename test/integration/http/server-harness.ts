@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type AppConfig } from '../../../src/config.js';
 import { buildServer } from '../../../src/http/server.js';
 import type { ReadinessCheck } from '../../../src/http/health-routes.js';
-import { createIngestQueue, decodeIngestJob, type IngestJob, type IngestQueue, type StoredIngestJob } from '../../../src/queue/ingest-queue.js';
+import { createIngestQueue, readIngestJob, type IngestJob, type IngestQueue, type StoredIngestJob } from '../../../src/queue/ingest-queue.js';
 import { IncidentStore } from '../../../src/store/incident-store.js';
 import { redisKeys } from '../../../src/store/keys.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
@@ -68,7 +68,7 @@ export async function startHarness(
       const q = new Queue(queue, { connection: redis, prefix: redisKeys(prefix).queuePrefix(queue) });
       readers.push(q);
       const jobs = await q.getWaiting(0, -1);
-      return jobs.map((j) => decodeIngestJob(j.data as StoredIngestJob));
+      return Promise.all(jobs.map((j) => readIngestJob(redis, j.data as StoredIngestJob)));
     },
     async close() {
       await app.close();

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { createIngestQueue, decodeIngestJob, QueueUnavailableError, queueNameFor } from '../../../src/queue/ingest-queue.js';
+import { createIngestQueue, readIngestJob, QueueUnavailableError, queueNameFor } from '../../../src/queue/ingest-queue.js';
 import { startWorkers } from '../../../src/queue/workers.js';
 import { AlertStore } from '../../../src/store/alert-store.js';
 import { deleteKeys, newTestRedis, uniquePrefix } from '../../support/redis.js';
@@ -37,9 +37,11 @@ describe('createIngestQueue', () => {
       expect(await admin.llen(`${prefix}{q-alerts}:alerts:wait`)).toBe(2);
       const [id] = await admin.lrange(`${prefix}{q-alerts}:alerts:wait`, -1, -1);
       const data = JSON.parse((await admin.hget(`${prefix}{q-alerts}:alerts:${id}`, 'data'))!);
-      // Alerts are stored pre-encoded for the alert store's script: two alerts, serialised once.
-      expect(data).toMatchObject({ type: 'alertmanager', receivedAt: T0, alerts: { count: 2 } });
-      expect(decodeIngestJob(data)).toEqual(alertsJob(['a', 'b']));
+      // Alerts go by reference: the job names a batch key in the alerts' hash slot, holding both alerts.
+      expect(data).toMatchObject({ type: 'alertmanager', receivedAt: T0, batch: { count: 2 } });
+      expect(data.batch.key).toMatch(new RegExp(`^${prefix}\\{alerts\\}:batch:`));
+      expect(await admin.pttl(data.batch.key)).toBeGreaterThan(7 * 24 * 3600_000);
+      expect(await readIngestJob(admin, data)).toEqual(alertsJob(['a', 'b']));
     } finally {
       await queue.close();
     }

@@ -1,5 +1,5 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { AlertStore } from '../../../src/store/alert-store.js';
+import { AlertStore, encodeAlerts } from '../../../src/store/alert-store.js';
 import { redisKeys } from '../../../src/store/keys.js';
 import { deleteKeys, newTestRedis, uniquePrefix } from '../../support/redis.js';
 import { T0, alert, resolved } from './alert-fixtures.js';
@@ -111,5 +111,29 @@ describe('AlertStore.openAndRecent and prune', () => {
     expect(await store.openAndRecent(0)).toEqual([newR]);
     expect(await redis.hlen(k.state)).toBe(1);
     expect(await redis.zcard(k.open)).toBe(0);
+  });
+});
+
+describe('AlertStore.applyBatches (alerts queued by reference)', () => {
+  it('applies stored batches and inline ones in order, deletes the keys it applied, and returns the fresh alerts', async () => {
+    const a = alert({ fingerprint: 'fp1', summary: 'a | a raw \u001e (JSON.stringify escapes it) and "quotes"' });
+    const b = alert({ fingerprint: 'fp2' });
+    const c = alert({ fingerprint: 'fp3' });
+    const k1 = await store.writeBatch('one', encodeAlerts([a, b]), 60_000);
+    const k2 = await store.writeBatch('two', encodeAlerts([b, resolved(a, T0 + 1000)]), 60_000);
+    const r = await store.applyBatches([k1, k2], [encodeAlerts([c])], true);
+    // Input order: a, b (k1), b again, resolved a (k2), c (inline); the second b is a duplicate.
+    expect(r).toEqual({ processed: 5, positions: [0, 1, 3, 4], fresh: [a, b, resolved(a, T0 + 1000), c] });
+    expect(await redis.exists(k1, k2)).toBe(0);
+    expect(byFp(await store.openAndRecent(0))).toEqual([resolved(a, T0 + 1000), b, c]);
+  });
+
+  it('finds nothing to do in a batch applied before (a retried job) and parses nothing back unless asked', async () => {
+    const a = alert({ fingerprint: 'fp1' });
+    const key = await store.writeBatch('once', encodeAlerts([a]), 60_000);
+    expect(await redis.pttl(key)).toBeGreaterThan(59_000);
+    expect(await store.applyBatches([key], [], false)).toEqual({ processed: 1, positions: [0], fresh: [] });
+    expect(await store.applyBatches([key], [], true)).toEqual({ processed: 0, positions: [], fresh: [] });
+    expect(await store.openAndRecent(0)).toEqual([a]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlertJobCoalescer, type StoredAlertsJob } from '../../../src/queue/alert-job-coalescer.js';
+import { AlertJobCoalescer, type PendingAlertsJob } from '../../../src/queue/alert-job-coalescer.js';
 import { decodeEncodedAlerts, encodeAlerts } from '../../../src/store/alert-store.js';
 import type { Alert } from '../../../src/model/alert.js';
 
@@ -16,7 +16,7 @@ const alert = (fingerprint: string): Alert => ({
   source: 'alertmanager',
 });
 
-const job = (fps: string[], traceparent?: string): StoredAlertsJob => ({
+const job = (fps: string[], traceparent?: string): PendingAlertsJob => ({
   type: 'alertmanager',
   ...(traceparent ? { traceContext: { traceparent } } : {}),
   receivedAt: 5,
@@ -25,9 +25,9 @@ const job = (fps: string[], traceparent?: string): StoredAlertsJob => ({
 
 /** An add whose completion the test controls. */
 function controlledAdd() {
-  const added: StoredAlertsJob[] = [];
+  const added: PendingAlertsJob[] = [];
   const pending: Array<{ resolve(): void; reject(e: Error): void }> = [];
-  const add = (j: StoredAlertsJob) =>
+  const add = (j: PendingAlertsJob) =>
     new Promise<void>((resolve, reject) => {
       added.push(j);
       pending.push({ resolve, reject });
@@ -35,8 +35,8 @@ function controlledAdd() {
   return { added, pending, add };
 }
 
-const fingerprintsOf = (j: StoredAlertsJob) =>
-  decodeEncodedAlerts(j.alerts, Array.from({ length: j.alerts.count }, (_, i) => i)).map((a) => a.fingerprint);
+const fingerprintsOf = (j: PendingAlertsJob) =>
+  decodeEncodedAlerts(j.alerts).map((a) => a.fingerprint);
 
 describe('AlertJobCoalescer', () => {
   it('adds a request at once when idle, and merges the requests that arrive meanwhile into the next job', async () => {
