@@ -36,6 +36,9 @@ export interface IngestHttpBenchOptions {
   halfLoadSec?: number;
   /** Duration of the memory soak at half load; 0 (default) skips it. */
   soakSec?: number;
+  /** Soak rate in alerts/s (default: the half-load rate) and distinct fingerprints cycled (default 200 000). */
+  soakRate?: number;
+  soakDistinct?: number;
   /** Directory for a V8 CPU profile of the rcabot server (`node --cpu-prof`). */
   cpuProfDir?: string;
   /**
@@ -379,12 +382,12 @@ export async function runIngestHttpBench(options: IngestHttpBenchOptions = {}): 
       await sample();
       const timer = setInterval(() => void sample().then(() => log(`soak ${JSON.stringify(samples.at(-1))}`)), 10_000);
       const r = await generate(gen, {
-        ...openLoadAt(rcabotUrl, halfRate),
+        ...openLoadAt(rcabotUrl, options.soakRate ?? halfRate),
         durationSec: soakSec,
         batchSize,
         connections: connections * 4,
         // Fingerprints cycle (each cycle a new episode), so Redis state stays bounded through the soak.
-        distinctAlerts: 200_000,
+        distinctAlerts: options.soakDistinct ?? 200_000,
       });
       clearInterval(timer);
       await sample();
@@ -429,6 +432,8 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     connections: num('connections'),
     halfLoadSec: num('half-load'),
     soakSec: num('soak'),
+    soakRate: num('soak-rate'),
+    soakDistinct: num('soak-distinct'),
     cpuProfDir: flag('cpu-prof'),
     alertmanagerUrl: flag('alertmanager'),
     ingestOnly: process.argv.includes('--ingest-only'),

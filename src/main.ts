@@ -185,7 +185,6 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
             serviceLabels: config.serviceLabels,
             logger,
             metrics,
-            onStateChange: (delta) => analysis.apply(delta),
             ...(options.now ? { now: options.now } : {}),
           })
         : undefined,

@@ -1,5 +1,6 @@
-// The server's analyzer: keeps the engine warm in memory, fed by the ingest workers' deltas, rebuilt from
-// Redis at start; re-analyses when something changed and writes the incidents for /api and Slack.
+// The server's analyzer: keeps the engine warm in memory, fed by what the ingest workers of every replica
+// commit (store/state-deltas.ts), rebuilt from Redis at start; re-analyses when something changed and writes
+// the incidents for /api and Slack.
 // One per deployment (LeaderLock); any number of HTTP replicas and ingest workers around it.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -35,7 +36,7 @@ export interface AnalyzerOptions {
 export interface StateDelta {
   alerts: readonly Alert[];
   changes: readonly Change[];
-  traces: TraceDelta | null;
+  traces: readonly TraceDelta[];
 }
 
 export function analyzerKeys(prefix: string): { tracker: string; lock: string } {
@@ -82,32 +83,20 @@ export class Analyzer {
   }
 
   /**
-   * Folds in alerts and changes that ingest workers of other replicas wrote to Redis (this process's own
-   * workers hand theirs over through `apply`). Idempotent: the engine keeps the newest state per alert.
+   * Folds in what the ingest workers of every replica committed (read back by StateDeltaReader) and schedules
+   * an analysis. Alerts are idempotent (the engine keeps the newest state per alert, and one it already holds
+   * is skipped); trace deltas add up, so each must be applied once.
    */
-  async refreshFromStore(sinceMs: number): Promise<void> {
-    const since = this.now() - sinceMs;
-    const [alerts, changes] = await Promise.all([
-      new AlertStore(this.o.redis, this.o.prefix).openAndRecent(since),
-      new ChangeStore(this.o.redis, this.o.prefix).since(since),
-    ]);
-    const before = this.engine.alerts.size + this.engine.changes.size;
+  apply(delta: StateDelta): void {
     const known = (a: Alert) => {
       const k = this.engine.alerts.get(a.fingerprint);
       return k !== undefined && k.startsAt === a.startsAt && k.status === a.status;
     };
-    const fresh = alerts.filter((a) => !known(a));
-    this.engine.applyAlerts(fresh.sort((a, b) => a.startsAt - b.startsAt), this.now());
-    this.engine.applyChanges(changes);
-    if (fresh.length > 0 || this.engine.alerts.size + this.engine.changes.size !== before) this.markDirty();
-  }
-
-  /** Folds a delta from the ingest workers in and schedules an analysis. */
-  apply(delta: StateDelta): void {
-    if (delta.alerts.length > 0) this.engine.applyAlerts(delta.alerts, this.now());
+    const fresh = delta.alerts.filter((a) => !known(a));
+    if (fresh.length > 0) this.engine.applyAlerts(fresh.sort((a, b) => a.startsAt - b.startsAt), this.now());
     if (delta.changes.length > 0) this.engine.applyChanges(delta.changes);
-    if (delta.traces) this.engine.applyTraceDelta(delta.traces);
-    this.markDirty();
+    for (const t of delta.traces) this.engine.applyTraceDelta(t);
+    if (fresh.length > 0 || delta.changes.length > 0 || delta.traces.length > 0) this.markDirty();
   }
 
   /** Adds one historical incident (a confirmed, resolved incident) to the similarity index. */

@@ -23,7 +23,9 @@ local function chunked(cmd, key, args, step)
 end
 `;
 
-// KEYS: state, open, resolved, then the keys of batches queued by reference (see AlertStore.applyBatches).
+// KEYS: state, open, resolved, deltas (stream), then the keys of batches queued by reference (see
+// AlertStore.applyBatches). The fingerprints a call stores go to the deltas stream in the same atomic step,
+// one entry per call, for the analyzer of whichever replica leads (state-deltas.ts).
 // ARGV[1]: '1' to return the stored values of the fresh alerts, '' not to. ARGV[2..]: batches passed inline.
 // A batch (payload) is meta .. US (0x1F) .. docs: meta a JSON array, 3 entries per alert (fingerprint,
 // startsAt, zset score, as strings); docs the stored values "startsAt|f|json" / "startsAt|r|json" joined by
@@ -34,6 +36,9 @@ end
 // A batch key that no longer exists was applied by an earlier run of this script (which deletes the keys
 // it applied, atomically with the state it wrote): a retried job finds nothing left to do.
 // Returns { alerts read, 1-based indices of the fresh alerts in input order, their stored values or {} }.
+/** Entries kept in the alert deltas stream (about: trimmed with `~`); each is one commit's fingerprints. */
+export const DELTAS_KEPT = 1000;
+
 const APPLY_ALERTS = `${LUA_CHUNK}
 local fps, sas, scores, src, ds, de = {}, {}, {}, {}, {}, {}
 local function read(payload)
@@ -49,7 +54,7 @@ local function read(payload)
     pos = stop + 2
   end
 end
-for k = 4, #KEYS do
+for k = 5, #KEYS do
   local payload = redis.call('GET', KEYS[k])
   if payload then read(payload) end
 end
@@ -110,12 +115,15 @@ if #fresh > 0 then
     end
   end
   chunked('HSET', KEYS[1], hs, 1000)
+  local written = {}
+  for j = 1, #hs, 2 do written[#written + 1] = hs[j] end
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ${DELTAS_KEPT}, '*', 'f', table.concat(written, '\\030'))
   if #oa > 0 then chunked('ZADD', KEYS[2], oa, 1000) end
   if #orm > 0 then chunked('ZREM', KEYS[2], orm, 1000) end
   if #ra > 0 then chunked('ZADD', KEYS[3], ra, 1000) end
   if #rr > 0 then chunked('ZREM', KEYS[3], rr, 1000) end
 end
-for k = 4, #KEYS do redis.call('DEL', KEYS[k]) end
+for k = 5, #KEYS do redis.call('DEL', KEYS[k]) end
 return {n, fresh, values}
 `;
 
@@ -278,15 +286,26 @@ export class AlertStore {
     if (batchKeys.length === 0 && payloads.length === 0) return { processed: 0, positions: [], fresh: [] };
     const k = this.keys;
     const [processed, indices, values] = await this.redis.rcabotApplyAlerts(
-      3 + batchKeys.length,
+      4 + batchKeys.length,
       k.state,
       k.open,
       k.resolved,
+      k.deltas,
       ...batchKeys,
       withFresh ? '1' : '',
       ...payloads,
     );
     return { processed, positions: indices.map((i) => i - 1), fresh: values.map(parseStored) };
+  }
+
+  /** The stored state of these fingerprints (those still stored), in chunks of 1000. */
+  async get(fingerprints: readonly string[]): Promise<Alert[]> {
+    const out: Alert[] = [];
+    for (let i = 0; i < fingerprints.length; i += 1000) {
+      const rows = await this.redis.hmget(this.keys.state, ...fingerprints.slice(i, i + 1000));
+      for (const row of rows) if (row !== null) out.push(parseStored(row));
+    }
+    return out;
   }
 
   /** Every firing alert, plus alerts resolved at or after `since` (epoch ms). */

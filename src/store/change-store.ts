@@ -3,17 +3,22 @@ import type { Redis } from 'ioredis';
 import type { Change } from '../model/change.js';
 import { redisKeys, type ChangeKeys } from './keys.js';
 
-// KEYS: byId, byTime. ARGV: n, then n × (id, at, json). Returns 1-based indices of changes not seen before.
+// KEYS: byId, byTime, deltas. ARGV: n, then n × (id, at, json). Returns 1-based indices of changes not seen
+// before; their JSON goes to the deltas stream in the same atomic step, for the analyzer (state-deltas.ts).
 // HSETNX per change is fine here: deploys arrive by the dozen, not by the thousand.
 const APPLY_CHANGES = `
 local n = tonumber(ARGV[1])
-local fresh = {}
+local fresh, docs = {}, {}
 for i = 1, n do
   local b = 2 + (i - 1) * 3
   if redis.call('HSETNX', KEYS[1], ARGV[b], ARGV[b + 2]) == 1 then
     redis.call('ZADD', KEYS[2], ARGV[b + 1], ARGV[b])
     fresh[#fresh + 1] = i
+    docs[#docs + 1] = ARGV[b + 2]
   end
+end
+if #docs > 0 then
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', 1000, '*', 'c', '[' .. table.concat(docs, ',') .. ']')
 end
 return fresh
 `;
@@ -42,7 +47,7 @@ return #ids
 `;
 
 type ChangeScripts = Redis & {
-  rcabotApplyChanges(k1: string, k2: string, ...argv: Array<string | number>): Promise<number[]>;
+  rcabotApplyChanges(k1: string, k2: string, k3: string, ...argv: Array<string | number>): Promise<number[]>;
   rcabotChangesSince(k1: string, k2: string, since: number): Promise<Array<string | null>>;
   rcabotPruneChanges(k1: string, k2: string, olderThan: number): Promise<number>;
 };
@@ -67,7 +72,7 @@ export class ChangeStore {
     if (changes.length === 0) return { fresh: [], duplicates: 0 };
     const argv: Array<string | number> = [changes.length];
     for (const c of changes) argv.push(c.id, c.at, JSON.stringify(c));
-    const indices = await this.redis.rcabotApplyChanges(this.keys.byId, this.keys.byTime, ...argv);
+    const indices = await this.redis.rcabotApplyChanges(this.keys.byId, this.keys.byTime, this.keys.deltas, ...argv);
     const fresh = indices.map((i) => changes[i - 1]!);
     return { fresh, duplicates: changes.length - fresh.length };
   }
@@ -89,7 +94,7 @@ export class ChangeStore {
 function defineChangeScripts(redis: Redis): void {
   const r = redis as unknown as Record<string, unknown>;
   if (typeof r.rcabotApplyChanges === 'function') return;
-  redis.defineCommand('rcabotApplyChanges', { numberOfKeys: 2, lua: APPLY_CHANGES });
+  redis.defineCommand('rcabotApplyChanges', { numberOfKeys: 3, lua: APPLY_CHANGES });
   redis.defineCommand('rcabotChangesSince', { numberOfKeys: 2, lua: SINCE });
   redis.defineCommand('rcabotPruneChanges', { numberOfKeys: 2, lua: PRUNE });
 }

@@ -19,6 +19,8 @@ export interface AlertKeys {
   resolved: string;
   /** string: a batch of encoded alerts queued by reference, until a worker applies it (AlertStore.writeBatch). */
   batch(id: string): string;
+  /** stream: the fingerprints each commit stored new or changed, for the analyzer (see state-deltas.ts). */
+  deltas: string;
 }
 
 export interface ChangeKeys {
@@ -26,6 +28,8 @@ export interface ChangeKeys {
   byId: string;
   /** zset of change ids, score `at`. */
   byTime: string;
+  /** stream: the changes each commit stored for the first time, for the analyzer. */
+  deltas: string;
 }
 
 export interface TraceKeys {
@@ -33,6 +37,8 @@ export interface TraceKeys {
   buckets: string;
   /** hash of one time bucket: field per (edge|service, statistic), HINCRBY'd. */
   bucket(bucketMs: number): string;
+  /** stream: each persisted trace delta, for the analyzer. */
+  deltas: string;
 }
 
 export interface IncidentKeys {
@@ -61,14 +67,17 @@ export function redisKeys(rawPrefix: string): RedisKeys {
       open: `${p}{alerts}:open`,
       resolved: `${p}{alerts}:resolved`,
       batch: (id) => `${p}{alerts}:batch:${id}`,
+      deltas: `${p}{alerts}:deltas`,
     },
     changes: {
       byId: `${p}{changes}:by-id`,
       byTime: `${p}{changes}:by-time`,
+      deltas: `${p}{changes}:deltas`,
     },
     traces: {
       buckets: `${p}{traces}:buckets`,
       bucket: (bucketMs) => `${p}{traces}:bucket:${bucketMs}`,
+      deltas: `${p}{traces}:deltas`,
     },
     incidents: {
       all: `${p}{incidents}:all`,

@@ -20,6 +20,9 @@ import { execTransaction, type Transaction } from './transaction.js';
 const SEP = '\u001f';
 const PEER_KINDS: ReadonlySet<string> = new Set<PeerKind>(['service', 'database', 'cache', 'queue', 'external']);
 
+/** Entries kept in the trace deltas stream (about: trimmed with `~`). */
+const TRACE_DELTAS_KEPT = 100;
+
 /** Default bucket retention: what the analyzer can rebuild at start. */
 export const DEFAULT_TRACE_RETENTION_MS = 6 * 60 * 60 * 1000;
 /** A bucket written late still lives at least this long, so a clock skew does not drop fresh data at once. */
@@ -72,6 +75,9 @@ export class TraceAggregateStore {
     }
     tx.zadd(this.keys.buckets, ...zargs);
     tx.zremrangebyscore(this.keys.buckets, '-inf', `(${horizon}`);
+    // The analyzer of whichever replica leads folds the delta in from here (state-deltas.ts). Each entry is
+    // one flush (every ~2 s per process, up to a few hundred KB at 1,000 services), so few are kept.
+    tx.xadd(this.keys.deltas, 'MAXLEN', '~', TRACE_DELTAS_KEPT, '*', 't', JSON.stringify(delta));
     await execTransaction(tx);
   }
 
