@@ -1,7 +1,10 @@
 // A local stand-in for the Kubernetes API (apps/v1 deployments, their scale subresource, replicasets):
 // answers like the API server for the calls rcabot makes, applies patches to in-memory objects, records requests.
+// Objects are served as stored, so a test may give them fields no client model knows. A template change rolls out
+// the way the deployment controller does it (revision bookkeeping only; no pods).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isDeepStrictEqual } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 
 export interface RecordedRequest {
@@ -10,9 +13,29 @@ export interface RecordedRequest {
   query: Record<string, string>;
   contentType: string;
   body: unknown;
+  /** The body exactly as it arrived. */
+  raw: string;
 }
 
 type Obj = Record<string, unknown> & { metadata: Record<string, unknown> & { name: string; namespace: string } };
+
+const REVISION = 'deployment.kubernetes.io/revision';
+const REVISION_HISTORY = 'deployment.kubernetes.io/revision-history';
+/** deploymentutil's annotationsToSkip: what the controller does not copy from a deployment to its ReplicaSets. */
+const NOT_COPIED_TO_REPLICASETS = new Set([
+  'kubectl.kubernetes.io/last-applied-configuration',
+  REVISION,
+  REVISION_HISTORY,
+  'deployment.kubernetes.io/desired-replicas',
+  'deployment.kubernetes.io/max-replicas',
+  'deprecated.deployment.rollback.to',
+]);
+
+function withoutHash(template: unknown): string {
+  const t = structuredClone(template) as { metadata?: { labels?: Record<string, string> } };
+  delete t.metadata?.labels?.['pod-template-hash'];
+  return JSON.stringify(t);
+}
 
 function status(code: number, message: string, reason: string): Record<string, unknown> {
   return { kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code };
@@ -41,12 +64,17 @@ function applyJsonPatch(doc: Obj, ops: { op: string; path: string; value?: unkno
     for (const p of parts.slice(0, -1)) parent = parent[p] as Record<string, unknown>;
     const last = parts[parts.length - 1]!;
     if (op.op === 'test') {
-      if (JSON.stringify(parent?.[last]) !== JSON.stringify(op.value)) return { ok: false, message: `the server rejected our request due to an error in our request: testing value ${op.path} failed` };
+      // Like the API server's JSON patch: a deep comparison, whatever the order of object keys.
+      if (!parent || !(last in parent) || !isDeepStrictEqual(parent[last], op.value)) return { ok: false, message: `the server rejected our request due to an error in our request: testing value ${op.path} failed` };
     } else if (op.op === 'replace' || op.op === 'add') parent[last] = structuredClone(op.value);
     else if (op.op === 'remove') delete parent[last];
     else return { ok: false, message: `unsupported op ${op.op}` };
   }
   return { ok: true, doc: out };
+}
+
+function revisionOf(rs: Obj): number {
+  return Number((rs.metadata.annotations as Record<string, string> | undefined)?.[REVISION] ?? 0);
 }
 
 export class FakeKubernetes {
@@ -127,6 +155,52 @@ export class FakeKubernetes {
     return this.deployments.get(`${namespace}/${name}`);
   }
 
+  /** The ReplicaSets a deployment controls, oldest revision first. */
+  replicaSetsOf(namespace: string, name: string): Obj[] {
+    const uid = this.deployment(namespace, name)?.metadata.uid;
+    return [...this.replicaSets.values()]
+      .filter((rs) => rs.metadata.namespace === namespace && (rs.metadata.ownerReferences as { uid: string }[] | undefined)?.some((o) => o.uid === uid))
+      .sort((a, b) => revisionOf(a) - revisionOf(b));
+  }
+
+  /**
+   * The deployment controller's reaction to a new template: the ReplicaSet whose template matches (pod-template-hash
+   * aside) becomes the newest revision, recording its old one in revision-history, or a new ReplicaSet is created;
+   * it takes the deployment's annotations (except the controller's own), and the deployment takes its revision.
+   */
+  private rollOut(dep: Obj): void {
+    const { namespace, name } = dep.metadata;
+    const owned = this.replicaSetsOf(namespace, name);
+    const revision = String(Math.max(0, ...owned.map(revisionOf)) + 1);
+    const template = (dep.spec as { template: { metadata?: { labels?: Record<string, string> } } }).template;
+    let rs = owned.find((r) => withoutHash((r.spec as { template: unknown }).template) === withoutHash(template));
+    const copied = Object.entries((dep.metadata.annotations ?? {}) as Record<string, string>).filter(([k]) => !NOT_COPIED_TO_REPLICASETS.has(k));
+    if (rs) {
+      const annotations = rs.metadata.annotations as Record<string, string>;
+      const old = annotations[REVISION];
+      if (old) annotations[REVISION_HISTORY] = annotations[REVISION_HISTORY] ? `${annotations[REVISION_HISTORY]},${old}` : old;
+      Object.assign(annotations, Object.fromEntries(copied), { [REVISION]: revision });
+    } else {
+      const hash = `r${revision}${name.length}`;
+      const labels = { ...(template.metadata?.labels ?? {}), 'pod-template-hash': hash };
+      rs = {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: `${name}-${hash}`,
+          namespace,
+          labels,
+          annotations: { ...Object.fromEntries(copied), [REVISION]: revision },
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: dep.metadata.uid, controller: true }],
+        },
+        spec: { replicas: 0, selector: { matchLabels: labels }, template: { ...structuredClone(template), metadata: { ...structuredClone(template.metadata ?? {}), labels } } },
+      };
+      this.replicaSets.set(`${namespace}/${rs.metadata.name}`, rs);
+    }
+    for (const r of [...owned, rs]) (r.spec as { replicas: number }).replicas = r === rs ? Number((dep.spec as { replicas?: number }).replicas ?? 0) : 0;
+    dep.metadata.annotations = { ...((dep.metadata.annotations ?? {}) as Record<string, string>), [REVISION]: revision };
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -138,6 +212,7 @@ export class FakeKubernetes {
       query: Object.fromEntries(url.searchParams),
       contentType: String(req.headers['content-type'] ?? ''),
       body: raw ? (JSON.parse(raw) as unknown) : undefined,
+      raw,
     };
     this.requests.push(rec);
     if (this.onRequest) await this.onRequest(rec);
@@ -168,6 +243,7 @@ export class FakeKubernetes {
       if (JSON.stringify(next.spec) !== JSON.stringify(dep.spec)) next.metadata.generation = Number(dep.metadata.generation) + 1;
       next.metadata.resourceVersion = String(Number(dep.metadata.resourceVersion) + 1);
       this.deployments.set(key, next);
+      if (!scale && JSON.stringify((next.spec as { template?: unknown }).template) !== JSON.stringify((dep.spec as { template?: unknown }).template)) this.rollOut(next);
       return send(200, scale ? this.scaleOf(next) : next);
     }
     m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/replicasets$/.exec(url.pathname);

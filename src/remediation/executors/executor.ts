@@ -44,7 +44,8 @@ export async function buildPlan(runbook: Runbook, params: ResolvedParams, propos
   } catch (err) {
     return refuse('plan-failed', `cannot read deployment ${namespace}/${name}: ${(err as Error).message}`);
   }
-  const step = planRollback(state.deployment, state.replicaSets);
+  // `toRevision` is kubectl's --to-revision: an optional parameter, 0 or absent meaning the previous revision.
+  const step = planRollback(state.deployment, state.replicaSets, params.toRevision === undefined ? 0 : Number(params.toRevision));
   if (!step.ok) return step;
   return ok({ runbook: runbook.id, action: runbook.action.type, target: `deployment/${namespace}/${name}`, params, steps: [step.value] });
 }

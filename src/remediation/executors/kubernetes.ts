@@ -1,41 +1,30 @@
-// Kubernetes executor through the official client (@kubernetes/client-node 1.x): reads for rollback plans,
-// and sends planned patches exactly as planned (same path, patch type and body).
-import { ApiException, AppsV1Api, KubeConfig, setHeaderOptions } from '@kubernetes/client-node';
-// The generated serializer is not re-exported by the package index; we need it to turn typed objects back
-// into wire JSON, because a rollback patch must carry the ReplicaSet's template exactly as the server holds it.
-import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
-import type { KubernetesStep } from '../plan.js';
-import type { DeploymentObject, ReplicaSetObject } from '../rollback-plan.js';
+// Kubernetes executor through the official client's configuration (@kubernetes/client-node 1.x): reads for
+// rollback plans and sends planned patches exactly as planned (same path, patch type and body bytes). Both go
+// through raw requests: a rollback must carry the ReplicaSet's template as the server holds it, and the client's
+// generated models would drop every field they do not know.
+import { STATUS_CODES } from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
+import { z } from 'zod';
+import { deploymentPath, type KubernetesStep } from '../plan.js';
+import { deploymentSchema, replicaSetListSchema, type DeploymentObject, type ReplicaSetObject } from '../rollback-plan.js';
 import type { KubernetesPort, StepResult } from './executor.js';
+import { kubernetesRequest, statusMessage } from './kubernetes-request.js';
+import { labelSelectorQuery } from './label-selector.js';
 
-function toWire<T>(value: unknown, type: string): T {
-  // JSON round trip drops the undefined fields the serializer leaves in.
-  return JSON.parse(JSON.stringify(ObjectSerializer.serialize(value, type, ''))) as T;
+/** The only paths a step may patch: its own deployment, or that deployment's scale subresource. */
+function expectedPath(step: KubernetesStep): string {
+  const base = deploymentPath(step.namespace, step.name);
+  return step.resource === 'deployment-scale' ? `${base}/scale` : base;
 }
 
-function describeError(err: unknown): { status?: number; message: string } {
-  if (err instanceof ApiException) {
-    const body = err.body as unknown;
-    const msg = typeof body === 'string' ? safeMessage(body) : ((body as { message?: string } | null)?.message ?? err.message);
-    return { status: err.code, message: msg };
-  }
-  return { message: (err as Error).message };
-}
-
-function safeMessage(body: string): string {
-  try {
-    return (JSON.parse(body) as { message?: string }).message ?? body.slice(0, 200);
-  } catch {
-    return body.slice(0, 200);
-  }
+function parseWire<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new Error(`the API server's ${what} lacks what a rollback needs: ${z.prettifyError(r.error).replace(/\n/g, '; ')}`);
+  return r.data;
 }
 
 export class KubernetesExecutor implements KubernetesPort {
-  private readonly apps: AppsV1Api;
-
-  constructor(kubeConfig: KubeConfig) {
-    this.apps = kubeConfig.makeApiClient(AppsV1Api);
-  }
+  constructor(private readonly kubeConfig: KubeConfig) {}
 
   /** `KUBECONFIG` or ~/.kube/config when present, else the in-cluster service account. */
   static fromDefault(): KubernetesExecutor {
@@ -45,28 +34,30 @@ export class KubernetesExecutor implements KubernetesPort {
   }
 
   async readRolloutState(namespace: string, name: string): Promise<{ deployment: DeploymentObject; replicaSets: ReplicaSetObject[] }> {
-    const dep = await this.apps.readNamespacedDeployment({ name, namespace });
-    const labels = dep.spec?.selector.matchLabels ?? {};
-    const labelSelector = Object.entries(labels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
-    const list = await this.apps.listNamespacedReplicaSet({ namespace, labelSelector });
-    return {
-      deployment: toWire<DeploymentObject>(dep, 'V1Deployment'),
-      replicaSets: list.items.map((rs) => toWire<ReplicaSetObject>(rs, 'V1ReplicaSet')),
-    };
+    const deployment = parseWire(deploymentSchema, await this.getJson(deploymentPath(namespace, name)), 'deployment');
+    const list = parseWire(
+      replicaSetListSchema,
+      await this.getJson(`/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/replicasets`, { labelSelector: labelSelectorQuery(deployment.spec.selector) }),
+      'ReplicaSet list',
+    );
+    return { deployment, replicaSets: list.items };
   }
 
   async run(step: KubernetesStep): Promise<StepResult> {
-    const options = setHeaderOptions('Content-Type', step.contentType);
-    const req = { name: step.name, namespace: step.namespace, body: step.body as object };
+    const where = `${step.method} ${step.path}`;
+    if (step.path !== expectedPath(step)) return { ok: false, detail: `${where}: not the path of ${step.resource} ${step.namespace}/${step.name}; nothing was sent` };
     try {
-      if (step.resource === 'deployment-scale') await this.apps.patchNamespacedDeploymentScale(req, options);
-      else await this.apps.patchNamespacedDeployment(req, options);
-      return { ok: true, status: 200, detail: `${step.method} ${step.path}: 200 OK` };
+      const res = await kubernetesRequest(this.kubeConfig, { method: step.method, path: step.path, contentType: step.contentType, body: JSON.stringify(step.body) });
+      const ok = res.status >= 200 && res.status < 300;
+      return { ok, status: res.status, detail: `${where}: ${res.status} ${ok ? (STATUS_CODES[res.status] ?? '') : statusMessage(res.body)}`.trimEnd() };
     } catch (err) {
-      const e = describeError(err);
-      return { ok: false, ...(e.status !== undefined ? { status: e.status } : {}), detail: `${step.method} ${step.path}: ${e.status ?? 'error'} ${e.message}` };
+      return { ok: false, detail: `${where}: error ${(err as Error).message}` };
     }
+  }
+
+  private async getJson(path: string, query?: Record<string, string>): Promise<unknown> {
+    const res = await kubernetesRequest(this.kubeConfig, { method: 'GET', path, ...(query ? { query } : {}) });
+    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${statusMessage(res.body)}`);
+    return JSON.parse(res.body) as unknown;
   }
 }

@@ -51,7 +51,12 @@ describe('KubernetesExecutor against a recording fake API server', () => {
     expect(fake.writes()).toHaveLength(before + 1);
     const sent = fake.writes().at(-1)!;
     expect(sent.contentType).toContain('application/json-patch+json');
-    expect((sent.body as { op: string }[]).map((o) => o.op)).toEqual(['test', 'replace']);
+    expect((sent.body as { op: string; path: string }[]).map((o) => `${o.op} ${o.path}`)).toEqual([
+      'test /metadata/generation',
+      'test /metadata/annotations',
+      'replace /spec/template',
+      'replace /metadata/annotations',
+    ]);
     const dep = fake.deployment('shop', 'payments') as unknown as { spec: { template: { metadata: { labels: Record<string, string> }; spec: { containers: { image: string }[] } } } };
     expect(dep.spec.template.spec.containers[0]!.image).toBe('payments:1.1');
     expect(dep.spec.template.metadata.labels).toEqual({ app: 'payments' });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { canonicalJson, hashPlan, incidentFacts, planRestart, planWithoutState, resolveParams } from '../../../src/remediation/plan.js';
-import { planRollback, type ReplicaSetObject } from '../../../src/remediation/rollback-plan.js';
 import { judgeVerification } from '../../../src/remediation/verification.js';
 import { parseRunbook } from '../../../src/runbooks/runbook-loader.js';
 import type { Runbook } from '../../../src/runbooks/runbook-schema.js';
@@ -61,29 +60,6 @@ describe('plan', () => {
         expect(JSON.parse(canonicalJson(obj))).toEqual(obj);
       }),
     );
-  });
-});
-
-describe('planRollback', () => {
-  const dep = { metadata: { name: 'd', namespace: 'n', uid: 'u1', generation: 7, annotations: { 'deployment.kubernetes.io/revision': '3' } } };
-  const rs = (rev: number, image: string, owner = 'u1'): ReplicaSetObject => ({
-    metadata: { name: `d-${rev}`, annotations: { 'deployment.kubernetes.io/revision': String(rev) }, ownerReferences: [{ uid: owner, kind: 'Deployment' }] },
-    spec: { template: { metadata: { labels: { app: 'd', 'pod-template-hash': `h${rev}` } }, spec: { image } } },
-  });
-
-  it('picks the highest revision below the current one, owned by the deployment', () => {
-    const r = planRollback(dep, [rs(1, 'v1'), rs(3, 'v3'), rs(2, 'v2'), rs(9, 'other', 'u2')]);
-    if (!r.ok) throw new Error(r.reason);
-    expect(r.value.body).toEqual([
-      { op: 'test', path: '/metadata/generation', value: 7 },
-      { op: 'replace', path: '/spec/template', value: { metadata: { labels: { app: 'd' } }, spec: { image: 'v2' } } },
-    ]);
-    expect(r.value.idempotent).toBe(false);
-  });
-
-  it('refuses without a previous revision or when paused', () => {
-    expect(planRollback(dep, [rs(3, 'v3')])).toMatchObject({ ok: false, code: 'plan-failed' });
-    expect(planRollback({ ...dep, spec: { paused: true } }, [rs(2, 'v2')])).toMatchObject({ ok: false, reason: expect.stringContaining('paused') });
   });
 });
 
