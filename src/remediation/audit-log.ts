@@ -1,9 +1,11 @@
 // Append-only audit trail of remediation: a Redis stream whose entries are chained by SHA-256, so an edited,
-// removed or reordered entry breaks the chain. Exported as JSON lines; verified by recomputing the chain.
-import { createHash } from 'node:crypto';
+// removed or reordered entry breaks the chain. Entries reach it through the outbox (audit-outbox.ts), written in
+// the same atomic step as the state change they record. Exported as JSON lines; verified by recomputing the chain.
 import type { Redis } from 'ioredis';
-import { canonicalJson } from './plan.js';
+import { chainHash, chainOutbox, encodeAuditEntry, GENESIS, type AuditChainKeys } from './audit-outbox.js';
 import { remediationKeys } from './proposal-store.js';
+
+export { chainHash } from './audit-outbox.js';
 
 export type AuditAction =
   | 'proposed'
@@ -12,6 +14,7 @@ export type AuditAction =
   | 'approved'
   | 'rejected'
   | 'refused'
+  | 'expired'
   | 'execution-started'
   | 'execution-result'
   | 'verification'
@@ -35,55 +38,41 @@ export interface ExportedAuditEntry {
   hash: string;
 }
 
-const GENESIS = '0'.repeat(64);
-
-export function chainHash(prev: string, entryJson: string): string {
-  return createHash('sha256').update(`${prev}\n${entryJson}`).digest('hex');
-}
-
-// KEYS: stream, head. ARGV: expected prev, hash, entry. Appends only onto the head it was computed from.
-const APPEND = `
-local head = redis.call('GET', KEYS[2]) or '${GENESIS}'
-if head ~= ARGV[1] then return {0, head} end
-local id = redis.call('XADD', KEYS[1], '*', 'entry', ARGV[3], 'prev', ARGV[1], 'hash', ARGV[2])
-redis.call('SET', KEYS[2], ARGV[2])
-return {1, id}`;
-
 export class AuditLog {
-  private readonly stream: string;
-  private readonly head: string;
+  private readonly keys: AuditChainKeys;
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
   ) {
     const k = remediationKeys(prefix);
-    this.stream = k.auditStream;
-    this.head = k.auditHead;
+    this.keys = { outbox: k.auditOutbox, stream: k.auditStream, head: k.auditHead };
+  }
+
+  /** Adds an entry that goes with no state change (a refusal) to the outbox, without chaining it yet. */
+  async enqueue(entry: AuditEntry): Promise<string> {
+    return (await this.redis.xadd(this.keys.outbox, '*', 'entry', encodeAuditEntry(entry)))!;
+  }
+
+  /** Records an entry that goes with no state change: into the outbox, then onto the chain. */
+  async append(entry: AuditEntry): Promise<void> {
+    await this.enqueue(entry);
+    await this.chain();
   }
 
   /**
-   * Appends one entry, chained to the current head; retries when another writer appended first. The chain hash
-   * is SHA-256, which Redis scripts cannot compute, so the script only compares and appends: under a burst
-   * (50 simultaneous approvals) a writer may lose many rounds, so it retries until a deadline with jittered
-   * backoff instead of a fixed number of attempts.
+   * Moves pending outbox entries onto the chain; returns how many this call moved. Called right after each
+   * transition (so the entry is exported at once) and periodically (for entries whose writer crashed before this).
    */
-  async append(entry: AuditEntry): Promise<string> {
-    const json = canonicalJson(entry);
-    let prev = (await this.redis.get(this.head)) ?? GENESIS;
-    const deadline = Date.now() + APPEND_DEADLINE_MS;
-    for (let attempt = 0; ; attempt++) {
-      const r = (await this.redis.eval(APPEND, 2, this.stream, this.head, prev, chainHash(prev, json), json)) as [number, string];
-      if (r[0] === 1) return r[1];
-      prev = r[1];
-      if (Date.now() > deadline) throw new Error(`audit append lost the race for the chain head for ${APPEND_DEADLINE_MS} ms (${attempt + 1} attempts)`);
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50)));
-    }
+  chain(): Promise<number> {
+    return chainOutbox(this.redis, this.keys);
+  }
+
+  /** Entries written by transitions but not chained yet. */
+  pending(): Promise<number> {
+    return this.redis.xlen(this.keys.outbox);
   }
 }
-
-/** How long an append keeps retrying against concurrent writers before it reports failure. */
-const APPEND_DEADLINE_MS = 10_000;
 
 function parseEntry(raw: string | undefined): AuditEntry {
   try {

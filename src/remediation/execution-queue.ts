@@ -31,22 +31,23 @@ export interface ExecutionDeps {
  */
 export async function executeProposal(id: string, deps: ExecutionDeps): Promise<ExecutionOutcome | null> {
   const { store, audit } = deps;
-  const start = await store.startRun(id, deps.clock());
-  if (start.kind === 'unknown' || start.kind === 'state') return null; // finished already, or never approved
+  // The plan and ids never change after proposing, so the proposal read before the transition is the one that runs.
   const proposal = await store.get(id);
   if (!proposal) return null;
   const ctx = { proposalId: id, incidentId: proposal.incidentId, runbookId: proposal.runbookId };
-
-  if (start.kind === 'paused') {
-    return finish(proposal, { ok: false, detail: ['automation was paused before execution; nothing was sent'], finishedAt: deps.clock() }, deps);
-  }
-  await audit.append({
+  const start = await store.startRun(id, deps.clock(), {
     at: new Date(deps.clock()).toISOString(),
     actor: 'rcabot',
     action: 'execution-started',
     ...ctx,
-    detail: { attempt: start.attempt, planHash: proposal.planHash, resumed: start.kind === 'resumed' },
+    detail: { planHash: proposal.planHash },
   });
+  if (start.kind === 'unknown' || start.kind === 'state') return null; // finished already, or never approved
+
+  if (start.kind === 'paused') {
+    return finish(proposal, { ok: false, detail: ['automation was paused before execution; nothing was sent'], finishedAt: deps.clock() }, deps);
+  }
+  await audit.chain();
 
   const token = randomUUID();
   const detail: string[] = [];
@@ -80,9 +81,7 @@ export async function executeProposal(id: string, deps: ExecutionDeps): Promise<
 }
 
 async function finish(proposal: Proposal, outcome: ExecutionOutcome, deps: ExecutionDeps): Promise<ExecutionOutcome | null> {
-  const t = await deps.store.finish(proposal.id, outcome);
-  if (t.kind !== 'ok') return null; // another attempt finished first
-  await deps.audit.append({
+  const t = await deps.store.finish(proposal.id, outcome, {
     at: new Date(outcome.finishedAt).toISOString(),
     actor: 'rcabot',
     action: 'execution-result',
@@ -91,6 +90,8 @@ async function finish(proposal: Proposal, outcome: ExecutionOutcome, deps: Execu
     runbookId: proposal.runbookId,
     detail: { ok: outcome.ok, steps: outcome.detail },
   });
+  if (t.kind !== 'ok') return null; // another attempt finished first
+  await deps.audit.chain();
   const finished = await deps.store.get(proposal.id);
   const runbook = deps.runbooks.get(proposal.runbookId);
   if (finished && outcome.ok && runbook) await deps.scheduleVerification(finished, runbook.verify.after);

@@ -32,8 +32,8 @@ export function checkApproval(
 ): Result<true> {
   if (automationPaused) return refuse('automation-paused', 'automated remediation is paused by an administrator');
   if (runbook.id !== proposal.runbookId) return refuse('unknown-runbook', `proposal ${proposal.id} is for runbook ${proposal.runbookId}`);
-  if (proposal.state !== 'proposed') return refuse('wrong-state', `proposal ${proposal.id} is already ${proposal.state}`);
-  if (now >= proposal.expiresAt) return refuse('expired', `proposal ${proposal.id} expired at ${new Date(proposal.expiresAt).toISOString()}; propose it again`);
+  if (proposal.state !== 'proposed' && proposal.state !== 'expired') return refuse('wrong-state', `proposal ${proposal.id} is already ${proposal.state}`);
+  if (proposal.state === 'expired' || now >= proposal.expiresAt) return refuse('expired', `proposal ${proposal.id} expired at ${new Date(proposal.expiresAt).toISOString()}; propose it again`);
   if (!isApprover(runbook, approver)) return refuse('not-authorised', `<@${approver.userId}> may not approve runbook ${runbook.id}`);
   if (!runbook.approval.allowProposer && approver.userId === proposal.proposer)
     return refuse('proposer-may-not-approve', `runbook ${runbook.id} needs someone other than the proposer to approve`);

@@ -1,7 +1,11 @@
 // Proposals in Redis. Every state transition and approval is one Lua script, so concurrent clicks, approvers
-// and replicas meet in Redis and exactly one of them wins each transition.
+// and replicas meet in Redis and exactly one of them wins each transition. Each script also writes the audit
+// entry of what it changed to the audit outbox, in the same atomic step (audit-outbox.ts).
 import type { Redis } from 'ioredis';
 import { normalizePrefix } from '../store/keys.js';
+import type { AuditEntry } from './audit-log.js';
+import { encodeAuditEntry } from './audit-outbox.js';
+import { APPROVE, CLAIM_STEP, CREATE, EXPIRE, MARK_DRY_RUN, START_RUN, TRANSITION } from './proposal-scripts.js';
 import { TRANSITIONS, type Approval, type ExecutionOutcome, type Proposal, type ProposalState, type VerificationOutcome } from './proposal.js';
 
 const HOUR = 3_600_000;
@@ -14,8 +18,11 @@ export interface RemediationKeys {
   steps(id: string): string;
   runs(target: string): string;
   paused: string;
+  /** Proposals still `proposed`, scored by expiry: what the expiry sweep looks at. */
+  expiries: string;
   auditStream: string;
   auditHead: string;
+  auditOutbox: string;
   queuePrefix: string;
 }
 
@@ -28,84 +35,13 @@ export function remediationKeys(rawPrefix: string): RemediationKeys {
     steps: (id) => `${p}steps:${id}`,
     runs: (target) => `${p}runs:${target}`,
     paused: `${p}paused`,
+    expiries: `${p}expiries`,
     auditStream: `${p}audit`,
     auditHead: `${p}audit-head`,
+    auditOutbox: `${p}audit-outbox`,
     queuePrefix: `${normalizePrefix(rawPrefix)}{q-remediation}`,
   };
 }
-
-const CREATE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'state', 'proposed', 'expiresAt', ARGV[2], 'required', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-return 1`;
-
-// KEYS: proposal, approvals, runs(target), paused. ARGV: user, now, maxRunsPerHour, windowMs, proposalId, retainMs.
-// TTLs are relative (PEXPIRE): `now` is the caller's clock, which may be a replayed or test clock.
-const APPROVE = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'unknown'} end
-if redis.call('EXISTS', KEYS[4]) == 1 then return {'paused'} end
-local state = redis.call('HGET', KEYS[1], 'state')
-if state ~= 'proposed' then return {'state', state} end
-local now = tonumber(ARGV[2])
-if now >= tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) then return {'expired'} end
-if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return {'duplicate'} end
-local count = redis.call('ZCARD', KEYS[2]) + 1
-if count >= tonumber(redis.call('HGET', KEYS[1], 'required')) then
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[4]))
-  local runs = redis.call('ZCARD', KEYS[3])
-  if runs >= tonumber(ARGV[3]) then return {'rate-limited', tostring(runs)} end
-  redis.call('ZADD', KEYS[3], now, ARGV[5])
-  redis.call('PEXPIRE', KEYS[3], ARGV[4])
-  redis.call('ZADD', KEYS[2], now, ARGV[1])
-  redis.call('PEXPIRE', KEYS[2], ARGV[6])
-  redis.call('HSET', KEYS[1], 'state', 'approved', 'approvedAt', ARGV[2])
-  return {'approved', tostring(count)}
-end
-redis.call('ZADD', KEYS[2], now, ARGV[1])
-redis.call('PEXPIRE', KEYS[2], ARGV[6])
-return {'recorded', tostring(count)}`;
-
-// KEYS: proposal. ARGV: comma-separated allowed from-states, to-state, then field/value pairs to set.
-const TRANSITION = `
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return {'unknown'} end
-local allowed = false
-for s in string.gmatch(ARGV[1], '[^,]+') do if s == state then allowed = true end end
-if not allowed then return {'state', state} end
-redis.call('HSET', KEYS[1], 'state', ARGV[2])
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-return {'ok', state}`;
-
-// KEYS: proposal, paused. ARGV: now. approved → running (first attempt) or running → running (a retry after a crash).
-const START_RUN = `
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return {'unknown'} end
-if state ~= 'approved' and state ~= 'running' then return {'state', state} end
-redis.call('HSET', KEYS[1], 'state', 'running')
--- Paused: the run is taken (so no one else takes it) and the caller finishes it as failed, sending nothing.
-if redis.call('EXISTS', KEYS[2]) == 1 then return {'paused', state} end
-if state == 'approved' then redis.call('HSET', KEYS[1], 'startedAt', ARGV[1]) end
-local attempt = redis.call('HINCRBY', KEYS[1], 'runAttempts', 1)
-return {state == 'approved' and 'started' or 'resumed', tostring(attempt)}`;
-
-// KEYS: proposal, dry-run only while proposed, first time only.
-const MARK_DRY_RUN = `
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return {'unknown'} end
-if state ~= 'proposed' then return {'state', state} end
-redis.call('HSETNX', KEYS[1], 'dryRunAt', ARGV[1])
-return {'ok', redis.call('HGET', KEYS[1], 'dryRunAt')}`;
-
-// KEYS: steps. ARGV: step index, idempotent(0/1), token. A finished step is never claimed again.
-const CLAIM_STEP = `
-local v = redis.call('HGET', KEYS[1], ARGV[1])
-if v == 'done' then return 'done' end
-if v and string.sub(v, 1, 6) == 'failed' then return 'failed' end
-if v and ARGV[2] == '0' then return 'unknown' end
-redis.call('HSET', KEYS[1], ARGV[1], 'started:' .. ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-return 'claimed'`;
 
 export type ApproveOutcome =
   | { kind: 'recorded'; count: number }
@@ -133,8 +69,8 @@ export class ProposalStore {
     this.keys = remediationKeys(prefix);
   }
 
-  /** Stores a new proposal in state `proposed`; false when the id exists. */
-  async create(p: StaticPart, required: number): Promise<boolean> {
+  /** Stores a new proposal in state `proposed` with its "proposed" audit entry; false when the id exists. */
+  async create(p: StaticPart, required: number, audit: AuditEntry): Promise<boolean> {
     const doc: StaticPart = {
       id: p.id,
       incidentId: p.incidentId,
@@ -147,7 +83,9 @@ export class ProposalStore {
       plan: p.plan,
       planHash: p.planHash,
     };
-    const r = await this.redis.eval(CREATE, 1, this.keys.proposal(p.id), JSON.stringify(doc), p.expiresAt, required, p.expiresAt - p.createdAt + RETAIN_MS);
+    const k = this.keys;
+    const ttl = p.expiresAt - p.createdAt + RETAIN_MS;
+    const r = await this.redis.eval(CREATE, 3, k.proposal(p.id), k.auditOutbox, k.expiries, JSON.stringify(doc), p.expiresAt, required, ttl, p.id, encodeAuditEntry(audit));
     return r === 1;
   }
 
@@ -171,21 +109,36 @@ export class ProposalStore {
     };
   }
 
-  /** Records one distinct approval; the one that reaches the quorum moves the proposal to `approved`. */
-  async approve(p: Pick<Proposal, 'id' | 'target' | 'expiresAt'>, user: string, now: number, maxRunsPerHour: number): Promise<ApproveOutcome> {
+  /**
+   * Records one distinct approval; the one that reaches the quorum moves the proposal to `approved`. The
+   * "approval" entry (its count merged in) is written with each approval, the "approved" one (its approvers
+   * merged in) with the quorum.
+   */
+  async approve(
+    p: Pick<Proposal, 'id' | 'target' | 'expiresAt'>,
+    user: string,
+    now: number,
+    maxRunsPerHour: number,
+    audit: { approval: AuditEntry; approved: AuditEntry },
+  ): Promise<ApproveOutcome> {
+    const k = this.keys;
     const r = (await this.redis.eval(
       APPROVE,
-      4,
-      this.keys.proposal(p.id),
-      this.keys.approvals(p.id),
-      this.keys.runs(p.target),
-      this.keys.paused,
+      6,
+      k.proposal(p.id),
+      k.approvals(p.id),
+      k.runs(p.target),
+      k.paused,
+      k.auditOutbox,
+      k.expiries,
       user,
       now,
       maxRunsPerHour,
       HOUR,
       p.id,
       Math.max(0, p.expiresAt - now) + RETAIN_MS,
+      encodeAuditEntry(audit.approval),
+      encodeAuditEntry(audit.approved),
     )) as string[];
     switch (r[0]) {
       case 'recorded':
@@ -200,38 +153,61 @@ export class ProposalStore {
     }
   }
 
-  async transition(id: string, from: readonly ProposalState[], to: ProposalState, fields: Record<string, string> = {}): Promise<TransitionOutcome> {
+  /** Moves a proposal from one of `from` to `to`, setting `fields` and writing `audit`, all or nothing. */
+  async transition(id: string, from: readonly ProposalState[], to: ProposalState, audit: AuditEntry, fields: Record<string, string> = {}): Promise<TransitionOutcome> {
     for (const f of from) if (!TRANSITIONS[f].includes(to)) throw new Error(`not a proposal transition: ${f} → ${to}`);
-    const args = [from.join(','), to, ...Object.entries(fields).flat()];
-    const r = (await this.redis.eval(TRANSITION, 1, this.keys.proposal(id), ...args)) as string[];
-    if (r[0] === 'ok') return { kind: 'ok', from: r[1] as ProposalState };
-    if (r[0] === 'unknown') return { kind: 'unknown' };
-    return { kind: 'state', state: r[1] as ProposalState };
+    const k = this.keys;
+    const args = [from.join(','), to, id, encodeAuditEntry(audit), ...Object.entries(fields).flat()];
+    return transitionOutcome((await this.redis.eval(TRANSITION, 3, k.proposal(id), k.auditOutbox, k.expiries, ...args)) as string[]);
   }
 
-  reject(id: string, user: string): Promise<TransitionOutcome> {
-    return this.transition(id, ['proposed'], 'rejected', { rejectedBy: user });
+  reject(id: string, user: string, audit: AuditEntry): Promise<TransitionOutcome> {
+    return this.transition(id, ['proposed'], 'rejected', audit, { rejectedBy: user });
   }
 
-  finish(id: string, outcome: ExecutionOutcome): Promise<TransitionOutcome> {
-    return this.transition(id, ['running'], outcome.ok ? 'succeeded' : 'failed', { outcome: JSON.stringify(outcome) });
+  finish(id: string, outcome: ExecutionOutcome, audit: AuditEntry): Promise<TransitionOutcome> {
+    return this.transition(id, ['running'], outcome.ok ? 'succeeded' : 'failed', audit, { outcome: JSON.stringify(outcome) });
   }
 
-  recordVerification(id: string, v: VerificationOutcome): Promise<TransitionOutcome> {
-    return this.transition(id, ['succeeded'], v.fixed ? 'verified' : 'not-fixed', { verification: JSON.stringify(v) });
+  recordVerification(id: string, v: VerificationOutcome, audit: AuditEntry): Promise<TransitionOutcome> {
+    return this.transition(id, ['succeeded'], v.fixed ? 'verified' : 'not-fixed', audit, { verification: JSON.stringify(v) });
   }
 
-  /** Marks that the plan was shown as a dry run (the first time counts). */
-  async markDryRun(id: string, now: number): Promise<TransitionOutcome> {
-    const r = (await this.redis.eval(MARK_DRY_RUN, 1, this.keys.proposal(id), now)) as string[];
+  /** proposed → expired, only once its expiry has passed by `now`; `pending` when it has not. */
+  async expire(id: string, now: number, audit: AuditEntry): Promise<TransitionOutcome | { kind: 'pending' }> {
+    const k = this.keys;
+    const r = (await this.redis.eval(EXPIRE, 3, k.proposal(id), k.expiries, k.auditOutbox, now, id, encodeAuditEntry(audit))) as string[];
+    return r[0] === 'pending' ? { kind: 'pending' } : transitionOutcome(r);
+  }
+
+  /** Ids of proposals that were still `proposed` when last seen and whose expiry is at or before `now`, oldest first. */
+  dueForExpiry(now: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.expiries, '-inf', now, 'LIMIT', 0, limit);
+  }
+
+  /** Drops an id from the expiry index (its proposal is gone). */
+  async forgetExpiry(id: string): Promise<void> {
+    await this.redis.zrem(this.keys.expiries, id);
+  }
+
+  /** Records a dry run (`audit`); while proposed, the first one also counts for `requireDryRun`. */
+  async markDryRun(id: string, now: number, audit: AuditEntry): Promise<TransitionOutcome> {
+    const r = (await this.redis.eval(MARK_DRY_RUN, 2, this.keys.proposal(id), this.keys.auditOutbox, now, encodeAuditEntry(audit))) as string[];
     if (r[0] === 'ok') return { kind: 'ok', from: 'proposed' };
-    if (r[0] === 'unknown') return { kind: 'unknown' };
-    return { kind: 'state', state: r[1] as ProposalState };
+    return transitionOutcome(r);
   }
 
-  /** approved → running, or running → running when a crashed attempt is retried. */
-  async startRun(id: string, now: number): Promise<{ kind: 'started' | 'resumed'; attempt: number } | { kind: 'paused' } | { kind: 'unknown' } | { kind: 'state'; state: ProposalState }> {
-    const r = (await this.redis.eval(START_RUN, 2, this.keys.proposal(id), this.keys.paused, now)) as string[];
+  /**
+   * approved → running, or running → running when a crashed attempt is retried; writes the "execution-started"
+   * entry (attempt and resumption merged in) unless automation is paused.
+   */
+  async startRun(
+    id: string,
+    now: number,
+    audit: AuditEntry,
+  ): Promise<{ kind: 'started' | 'resumed'; attempt: number } | { kind: 'paused' } | { kind: 'unknown' } | { kind: 'state'; state: ProposalState }> {
+    const k = this.keys;
+    const r = (await this.redis.eval(START_RUN, 3, k.proposal(id), k.paused, k.auditOutbox, now, encodeAuditEntry(audit))) as string[];
     if (r[0] === 'started' || r[0] === 'resumed') return { kind: r[0], attempt: Number(r[1]) };
     if (r[0] === 'paused') return { kind: 'paused' };
     if (r[0] === 'unknown') return { kind: 'unknown' };
@@ -253,4 +229,10 @@ export class ProposalStore {
   async stepDetails(id: string): Promise<Record<string, string>> {
     return this.redis.hgetall(this.keys.steps(id));
   }
+}
+
+function transitionOutcome(r: string[]): TransitionOutcome {
+  if (r[0] === 'ok') return { kind: 'ok', from: r[1] as ProposalState };
+  if (r[0] === 'unknown') return { kind: 'unknown' };
+  return { kind: 'state', state: r[1] as ProposalState };
 }

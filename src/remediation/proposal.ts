@@ -5,6 +5,7 @@ export const PROPOSAL_STATES = [
   'proposed',
   'approved',
   'rejected',
+  'expired',
   'running',
   'succeeded',
   'failed',
@@ -13,11 +14,12 @@ export const PROPOSAL_STATES = [
 ] as const;
 export type ProposalState = (typeof PROPOSAL_STATES)[number];
 
-/** proposed → approved → running → succeeded|failed; succeeded → verified|not-fixed; proposed → rejected. */
+/** proposed → approved → running → succeeded|failed; succeeded → verified|not-fixed; proposed → rejected|expired. */
 export const TRANSITIONS: Readonly<Record<ProposalState, readonly ProposalState[]>> = {
-  proposed: ['approved', 'rejected'],
+  proposed: ['approved', 'rejected', 'expired'],
   approved: ['running'],
   rejected: [],
+  expired: [],
   running: ['succeeded', 'failed'],
   succeeded: ['verified', 'not-fixed'],
   failed: [],

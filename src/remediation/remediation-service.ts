@@ -1,16 +1,20 @@
 // The remediation API the chat layer calls: propose, dry-run, approve, reject, pause. Each call returns a
-// Result whose refusal says why; every decision is written to the audit log.
+// Result whose refusal says why; every decision is written to the audit log, in the same atomic step as the
+// state change it records (through the outbox), and chained before the call returns.
 import { randomUUID } from 'node:crypto';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { IncidentReport } from '../model/incident.js';
 import type { Runbook } from '../runbooks/runbook-schema.js';
-import { AuditLog, type AuditAction } from './audit-log.js';
+import type { Logger } from '../telemetry/logger.js';
+import { AuditLog, type AuditAction, type AuditEntry } from './audit-log.js';
 import { AutomationSwitch, type PauseState } from './automation-switch.js';
 import { ExecutionQueue, executeProposal, type WorkerOptions } from './execution-queue.js';
 import { buildPlan, type Executors } from './executors/executor.js';
 import { hashPlan, incidentFacts, resolveParams, type DeployFact, type Plan } from './plan.js';
+import { startPeriodicSweep, type PeriodicSweep } from './periodic-sweep.js';
 import { checkApproval, checkScope, isApprover } from './policy.js';
+import { expireDueProposals } from './proposal-expiry.js';
 import type { Actor, Proposal } from './proposal.js';
 import { ProposalStore } from './proposal-store.js';
 import { ok, refuse, type Refusal, type Result } from './result.js';
@@ -19,7 +23,8 @@ import { verifyProposal } from './verification.js';
 export type RemediationEvent =
   | { type: 'approved'; proposal: Proposal }
   | { type: 'finished'; proposal: Proposal }
-  | { type: 'verified'; proposal: Proposal };
+  | { type: 'verified'; proposal: Proposal }
+  | { type: 'expired'; proposal: Proposal };
 
 export interface RemediationServiceOptions {
   /** A connection with `maxRetriesPerRequest: null` (BullMQ shares it). The caller quits it. */
@@ -37,6 +42,13 @@ export interface RemediationServiceOptions {
   onEvent?: (event: RemediationEvent) => void | Promise<void>;
   clock?: () => number;
   newId?: () => string;
+  /**
+   * When set, startWorker also runs the sweep (chain audit entries a crash left in the outbox, expire due
+   * proposals) at start and then this often. Unset in tests that drive `sweep()` themselves.
+   */
+  sweepEveryMs?: number;
+  /** Where sweep failures are reported; they are retried at the next sweep. */
+  logger?: Logger;
 }
 
 export interface ApproveResult {
@@ -64,6 +76,7 @@ export class RemediationService {
   private readonly clock: () => number;
   private readonly newId: () => string;
   private readonly workers: Worker[] = [];
+  private sweeper: PeriodicSweep | null = null;
 
   constructor(private readonly o: RemediationServiceOptions) {
     this.store = new ProposalStore(o.redis, o.prefix);
@@ -109,8 +122,9 @@ export class RemediationService {
       outcome: null,
       verification: null,
     };
-    if (!(await this.store.create(proposal, runbook.approval.required))) throw new Error(`proposal id collision: ${proposal.id}`);
-    await this.record('proposed', proposer.userId, proposal, { target: proposal.target, planHash: proposal.planHash, plan: proposal.plan.steps.map((s) => s.summary) });
+    const entry = this.entry('proposed', proposer.userId, proposal, { target: proposal.target, planHash: proposal.planHash, plan: proposal.plan.steps.map((s) => s.summary) });
+    if (!(await this.store.create(proposal, runbook.approval.required, entry))) throw new Error(`proposal id collision: ${proposal.id}`);
+    await this.audit.chain();
     return ok(proposal);
   }
 
@@ -123,8 +137,10 @@ export class RemediationService {
     const now = this.clock();
     const current = await buildPlan(runbook, p.params, p.createdAt, this.o.executors);
     const unchanged = current.ok && hashPlan(current.value) === p.planHash;
-    if (p.state === 'proposed') await this.store.markDryRun(p.id, now);
-    await this.record('dry-run', actor.userId, p, { unchanged, planHash: p.planHash });
+    const entry = this.entry('dry-run', actor.userId, p, { unchanged, planHash: p.planHash });
+    // Gone since it was read: the dry run was still shown, so it is still recorded.
+    if ((await this.store.markDryRun(p.id, now, entry)).kind === 'unknown') await this.audit.enqueue(entry);
+    await this.audit.chain();
     return ok({ proposal: (await this.store.get(p.id)) ?? p, plan: p.plan, unchanged });
   }
 
@@ -147,18 +163,19 @@ export class RemediationService {
     const policy = checkApproval(p, approver, runbook, now, paused);
     if (!policy.ok) return this.refusal(who, policy, p);
 
-    const r = await this.store.approve(p, who, now, runbook.guardrails.maxRunsPerTargetPerHour);
     const required = runbook.approval.required;
+    // The script merges the approval count, and at the quorum the approvers, into these entries.
+    const entries = { approval: this.entry('approval', who, p, { required }), approved: this.entry('approved', 'rcabot', p, { planHash: p.planHash }) };
+    const r = await this.store.approve(p, who, now, runbook.guardrails.maxRunsPerTargetPerHour, entries);
     switch (r.kind) {
       case 'recorded': {
-        await this.record('approval', who, p, { count: r.count, required });
+        await this.audit.chain();
         return ok({ proposal: (await this.store.get(p.id)) ?? p, status: 'recorded', approvals: r.count, required });
       }
       case 'approved': {
-        await this.record('approval', who, p, { count: r.count, required });
+        await this.audit.chain();
         await this.queue.enqueueExecution(p.id);
         const approved = (await this.store.get(p.id)) ?? p;
-        await this.record('approved', 'rcabot', p, { approvers: approved.approvals.map((a) => a.user), planHash: p.planHash });
         await this.o.onEvent?.({ type: 'approved', proposal: approved });
         return ok({ proposal: approved, status: 'queued', approvals: r.count, required });
       }
@@ -166,6 +183,9 @@ export class RemediationService {
         return this.refusal(who, refuse('unknown-proposal', `no proposal "${proposalId}"`), p);
       case 'paused':
         return this.refusal(who, refuse('automation-paused', 'automated remediation is paused by an administrator'), p);
+      case 'state':
+        if (r.state !== 'expired') return this.refusal(who, refuse('wrong-state', `proposal ${p.id} is already ${r.state}`), p);
+      // falls through: expired by a sweep since it was read, so say expired as the policy check would have
       case 'expired':
         return this.refusal(who, refuse('expired', `proposal ${p.id} expired; propose it again`), p);
       case 'duplicate':
@@ -176,8 +196,6 @@ export class RemediationService {
           refuse('rate-limited', `${p.target} already had ${r.runs} run(s) in the last hour; runbook ${runbook.id} allows ${runbook.guardrails.maxRunsPerTargetPerHour}`),
           p,
         );
-      case 'state':
-        return this.refusal(who, refuse('wrong-state', `proposal ${p.id} is already ${r.state}`), p);
     }
   }
 
@@ -188,10 +206,10 @@ export class RemediationService {
     const runbook = this.runbooks.get(p.runbookId);
     if (actor.userId !== p.proposer && !(runbook && isApprover(runbook, actor)))
       return this.refusal(actor.userId, refuse('not-authorised', `<@${actor.userId}> may not reject proposal ${p.id}`), p);
-    const t = await this.store.reject(p.id, actor.userId);
+    const t = await this.store.reject(p.id, actor.userId, this.entry('rejected', actor.userId, p, { reason }));
     if (t.kind === 'unknown') return this.refusal(actor.userId, refuse('unknown-proposal', `no proposal "${proposalId}"`), p);
     if (t.kind === 'state') return this.refusal(actor.userId, refuse('wrong-state', `proposal ${p.id} is already ${t.state}`), p);
-    await this.record('rejected', actor.userId, p, { reason });
+    await this.audit.chain();
     return ok((await this.store.get(p.id)) ?? p);
   }
 
@@ -202,20 +220,42 @@ export class RemediationService {
   async pauseAutomation(actor: Actor, reason: string): Promise<Result<PauseState>> {
     if (!this.o.admins.includes(actor.userId))
       return this.refusal(actor.userId, refuse('not-authorised', `<@${actor.userId}> is not a remediation administrator`), {});
-    await this.automation.pause(actor.userId, reason, this.clock());
-    await this.audit.append({ at: this.iso(), actor: actor.userId, action: 'automation-paused', detail: { reason } });
+    await this.automation.pause(actor.userId, reason, this.clock(), { at: this.iso(), actor: actor.userId, action: 'automation-paused', detail: { reason } });
+    await this.audit.chain();
     return ok(await this.automation.state());
   }
 
   async resumeAutomation(actor: Actor): Promise<Result<PauseState>> {
     if (!this.o.admins.includes(actor.userId))
       return this.refusal(actor.userId, refuse('not-authorised', `<@${actor.userId}> is not a remediation administrator`), {});
-    await this.automation.resume();
-    await this.audit.append({ at: this.iso(), actor: actor.userId, action: 'automation-resumed' });
+    await this.automation.resume({ at: this.iso(), actor: actor.userId, action: 'automation-resumed' });
+    await this.audit.chain();
     return ok(await this.automation.state());
   }
 
-  /** Starts a worker for executions and verifications on this replica; any number of replicas may run one. */
+  /**
+   * Chains audit entries left in the outbox (by a process that crashed between a transition and its chaining)
+   * and expires every proposal past its expiry, telling onEvent. Safe on any number of replicas at once.
+   */
+  async sweep(): Promise<Proposal[]> {
+    await this.audit.chain();
+    return this.expireDue();
+  }
+
+  /** Moves proposals past their expiry from `proposed` to `expired`; returns the ones this call moved. */
+  expireDue(): Promise<Proposal[]> {
+    return expireDueProposals({
+      store: this.store,
+      audit: this.audit,
+      clock: this.clock,
+      onExpired: (p) => this.o.onEvent?.({ type: 'expired', proposal: p }),
+    });
+  }
+
+  /**
+   * Starts a worker for executions and verifications on this replica; any number of replicas may run one.
+   * With `sweepEveryMs`, the periodic sweep starts with the first worker.
+   */
   startWorker(options: WorkerOptions & { afterStep?: (proposalId: string, index: number) => void | Promise<void> } = {}): Worker {
     const common = { store: this.store, audit: this.audit, runbooks: this.runbooks, clock: this.clock };
     const worker = this.queue.startWorker(
@@ -239,11 +279,15 @@ export class RemediationService {
       options,
     );
     this.workers.push(worker);
+    if (this.o.sweepEveryMs !== undefined && !this.sweeper)
+      this.sweeper = startPeriodicSweep(() => this.sweep(), this.o.sweepEveryMs, (err) => this.o.logger?.error({ err }, 'remediation sweep failed; retrying at the next one'));
     return worker;
   }
 
-  /** Closes workers and the queue; the Redis connection belongs to the caller. */
+  /** Closes the sweep, workers and the queue; the Redis connection belongs to the caller. */
   async close(): Promise<void> {
+    await this.sweeper?.stop();
+    this.sweeper = null;
     await Promise.all(this.workers.map((w) => w.close()));
     await this.queue.close();
   }
@@ -252,8 +296,8 @@ export class RemediationService {
     return new Date(this.clock()).toISOString();
   }
 
-  private async record(action: AuditAction, actor: string, p: Pick<Proposal, 'id' | 'incidentId' | 'runbookId'>, detail: Record<string, unknown>): Promise<void> {
-    await this.audit.append({ at: this.iso(), actor, action, proposalId: p.id, incidentId: p.incidentId, runbookId: p.runbookId, detail });
+  private entry(action: AuditAction, actor: string, p: Pick<Proposal, 'id' | 'incidentId' | 'runbookId'>, detail: Record<string, unknown>): AuditEntry {
+    return { at: this.iso(), actor, action, proposalId: p.id, incidentId: p.incidentId, runbookId: p.runbookId, detail };
   }
 
   private async refusal(

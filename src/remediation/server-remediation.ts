@@ -1,5 +1,6 @@
 // The server's remediation service: runbooks, executors (Kubernetes when a cluster is configured, HTTP always),
-// incidents and deploys from Redis. Kept out of main.ts so the composition root stays a list of parts.
+// incidents and deploys from Redis, and the periodic sweep (audit outbox, proposal expiry). Kept out of main.ts so
+// the composition root stays a list of parts.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config.js';
@@ -13,6 +14,11 @@ import type { Executors } from './executors/executor.js';
 
 /** How far before an incident's opening a deploy still counts for `deploy.*` runbook parameters. */
 const DEPLOY_LOOKBACK_MS = 60 * 60_000;
+/**
+ * How often each replica sweeps: chains audit entries a crashed process left in the outbox and expires proposals
+ * past their expiry (their Slack message then loses its buttons). A proposal shows as expired within this long.
+ */
+const SWEEP_EVERY_MS = 15_000;
 
 function kubernetesExecutor(runbooks: readonly Runbook[], logger: Logger): KubernetesExecutor | undefined {
   if (!runbooks.some((r) => r.action.type.startsWith('kubernetes.'))) return undefined;
@@ -47,5 +53,7 @@ export function createRemediationService(
     getRecentDeploys: async (incident) => changes.since(Date.parse(incident.openedAt) - DEPLOY_LOOKBACK_MS),
     admins: config.automationAdmins,
     onEvent,
+    sweepEveryMs: SWEEP_EVERY_MS,
+    logger,
   });
 }

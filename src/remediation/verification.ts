@@ -38,9 +38,7 @@ export async function verifyProposal(id: string, deps: VerificationDeps): Promis
   const incident = await deps.getIncident(p.incidentId);
   const firing = incident ? await (deps.firingAlerts ?? (async (i: IncidentReport) => firingAlertsOfReport(i)))(incident) : [];
   const verdict = judgeVerification(incident, firing, deps.runbooks.get(p.runbookId), deps.clock());
-  const t = await deps.store.recordVerification(id, verdict);
-  if (t.kind !== 'ok') return null;
-  await deps.audit.append({
+  const t = await deps.store.recordVerification(id, verdict, {
     at: new Date(verdict.checkedAt).toISOString(),
     actor: 'rcabot',
     action: 'verification',
@@ -49,6 +47,8 @@ export async function verifyProposal(id: string, deps: VerificationDeps): Promis
     runbookId: p.runbookId,
     detail: { fixed: verdict.fixed, stillFiring: verdict.stillFiring, incidentFound: incident !== null, undo: verdict.undo },
   });
+  if (t.kind !== 'ok') return null;
+  await deps.audit.chain();
   const updated = await deps.store.get(id);
   if (updated && deps.onVerified) await deps.onVerified(updated);
   return verdict;

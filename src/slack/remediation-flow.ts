@@ -1,7 +1,8 @@
 // The Slack side of approved remediation: "Propose" posts a proposal message (Approve / Reject / Dry run, each
 // carrying only the proposal id), clicks call the RemediationService and either refuse privately (saying why,
 // changing nothing) or update that message in place; execution results and the verification verdict follow in
-// place and in the thread, with the runbook's undo offered as a new proposal. `/rca automation` is the kill switch.
+// place and in the thread, with the runbook's undo offered as a new proposal; a proposal the sweep expires loses
+// its buttons in place. `/rca automation` is the kill switch.
 import type { App, BlockButtonAction, RespondFn, webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -106,7 +107,7 @@ export class RemediationFlow {
     return renderAutomationState(r.value, this.now(), intent.action === 'pause' ? 'paused' : 'resumed');
   };
 
-  /** The RemediationService's onEvent: results and verdicts to Slack. Never throws (it runs inside queue jobs). */
+  /** The RemediationService's onEvent: results, verdicts and expiries to Slack. Never throws (it runs inside queue jobs and sweeps). */
   readonly onEvent = async (e: RemediationEvent): Promise<void> => {
     try {
       await this.refresh(e.proposal.id);

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Redis } from 'ioredis';
 import { deleteKeys, newTestRedis, uniquePrefix } from '../../support/redis.js';
 import { FakeKubernetes } from '../../support/fake-kubernetes.js';
@@ -55,7 +55,8 @@ describe('remediation approval flow (real Redis, fake Kubernetes)', () => {
     const verified = await waitForState(h.service, p.id, ['verified', 'not-fixed']);
     expect(verified.state).toBe('verified');
     expect(verified.verification?.fixed).toBe(true);
-    expect(h.events.map((e) => e.type)).toEqual(['approved', 'finished', 'verified']);
+    // The event follows the state change (after its audit entry is chained), so wait for it rather than race it.
+    await vi.waitFor(() => expect(h.events.map((e) => e.type)).toEqual(['approved', 'finished', 'verified']));
   });
 
   it('verification says not fixed, and offers the undo runbook, while the alerts still fire', async () => {

@@ -85,6 +85,29 @@ describe('audit log', () => {
     expect(await verifyAudit(redis, second.prefix)).toMatchObject({ ok: false, badId: null });
   });
 
+  it('detects two entries swapped, keeping their stream ids', async () => {
+    const { prefix } = await filled(4);
+    const k = remediationKeys(prefix);
+    const rows = (await redis.xrange(k.auditStream, '-', '+')) as [string, string[]][];
+    await redis.del(k.auditStream);
+    const order = [0, 2, 1, 3];
+    for (const [i, j] of order.entries()) await redis.xadd(k.auditStream, rows[i]![0], ...rows[j]![1]);
+    const v = await verifyAudit(redis, prefix);
+    expect(v).toMatchObject({ ok: false, badId: rows[1]![0] });
+    if (!v.ok) expect(v.reason).toContain('removed or reordered');
+  });
+
+  it('an outbox entry that cannot be parsed is still chained, verbatim, and verifies', async () => {
+    const prefix = uniquePrefix('remediation-audit');
+    prefixes.push(prefix);
+    const k = remediationKeys(prefix);
+    await redis.xadd(k.auditOutbox, '*', 'entry', '{not json');
+    expect(await new AuditLog(redis, prefix).chain()).toBe(1);
+    const [e] = await all(prefix);
+    expect(e!.entry.detail).toEqual({ unreadable: '{not json' });
+    expect(await verifyAudit(redis, prefix)).toEqual({ ok: true, entries: 1 });
+  });
+
   it('export --since starts at the given time', async () => {
     const { prefix } = await filled(3);
     const entries = await all(prefix);

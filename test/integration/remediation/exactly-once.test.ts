@@ -6,7 +6,8 @@ import { deleteKeys, newTestRedis, testRedisUrl, uniquePrefix } from '../../supp
 import { FakeKubernetes } from '../../support/fake-kubernetes.js';
 import type { Actor } from '../../../src/remediation/proposal.js';
 import { executeProposal } from '../../../src/remediation/execution-queue.js';
-import { alice, bob, incident, makeService, must, runbook, waitForState, ONCALL, type Harness } from './harness.js';
+import { verifyAudit } from '../../../src/remediation/audit-log.js';
+import { alice, auditEntries, bob, incident, makeService, must, runbook, waitForState, ONCALL, type Harness } from './harness.js';
 
 const fake = new FakeKubernetes();
 const redises: Redis[] = [];
@@ -149,13 +150,22 @@ describe('exactly-once execution', () => {
     const p = must(await h.service.propose('inc-4', 'rollback', alice));
     must(await h.service.approve(p.id, bob));
     // Simulate the crash window: state running and step 0 claimed, but no result recorded.
-    expect((await h.service.store.startRun(p.id, 0)).kind).toBe('started');
+    const started = { at: new Date(0).toISOString(), actor: 'rcabot', action: 'execution-started' as const, proposalId: p.id };
+    expect((await h.service.store.startRun(p.id, 0, started)).kind).toBe('started');
     expect(await h.service.store.claimStep(p.id, 0, false, 'dead-worker')).toBe('claimed');
     h.service.startWorker();
     const done = await waitForState(h.service, p.id, ['succeeded', 'failed']);
     expect(done.state).toBe('failed');
     expect(done.outcome?.detail[0]).toContain('not idempotent');
     expect(fake.writes().filter((w) => w.path.endsWith('/deployments/unknown'))).toHaveLength(0);
+    // The dead worker's "execution-started" was never chained by it; the next chaining picked it up, in order.
+    const entries = await auditEntries(connection(), prefix);
+    expect(entries.filter((e) => e.action === 'execution-started').map((e) => e.detail)).toEqual([
+      { attempt: 1, resumed: false },
+      { attempt: 2, resumed: true, planHash: p.planHash },
+    ]);
+    expect(entries.at(-1)).toMatchObject({ action: 'execution-result', detail: { ok: false } });
+    expect(await verifyAudit(connection(), prefix)).toEqual({ ok: true, entries: entries.length });
     await h.service.close();
   });
 });

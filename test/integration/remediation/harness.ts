@@ -5,6 +5,7 @@ import { parseRunbook } from '../../../src/runbooks/runbook-loader.js';
 import type { Runbook } from '../../../src/runbooks/runbook-schema.js';
 import { KubernetesExecutor } from '../../../src/remediation/executors/kubernetes.js';
 import type { Executors } from '../../../src/remediation/executors/executor.js';
+import { exportAudit, type AuditEntry, type ExportedAuditEntry } from '../../../src/remediation/audit-log.js';
 import { RemediationService, type RemediationEvent, type RemediationServiceOptions } from '../../../src/remediation/remediation-service.js';
 import type { Actor, Proposal, ProposalState } from '../../../src/remediation/proposal.js';
 import type { FakeKubernetes } from '../../support/fake-kubernetes.js';
@@ -96,4 +97,11 @@ export async function waitForState(service: RemediationService, id: string, stat
 export function must<T>(r: { ok: true; value: T } | { ok: false; reason: string }): T {
   if (!r.ok) throw new Error(`unexpected refusal: ${r.reason}`);
   return r.value;
+}
+
+/** The chained audit entries, in chain order (what `rcabot audit export` prints). */
+export async function auditEntries(redis: Redis, prefix: string): Promise<AuditEntry[]> {
+  const out: AuditEntry[] = [];
+  for await (const line of exportAudit(redis, prefix)) out.push((JSON.parse(line) as ExportedAuditEntry).entry);
+  return out;
 }

@@ -3,7 +3,7 @@
 // (signed requests), real Redis and BullMQ, the fake Slack Web API and the fake Kubernetes API. The verification is
 // a delayed job: the test checks it waits exactly verify.after, then promotes it at the injected clock's
 // verify.after instead of sleeping ten minutes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { IncidentReport } from '../../../src/model/incident.js';
@@ -146,7 +146,8 @@ async function rollBackFromRca(incidentId: string, svc: string): Promise<{ propo
   expect(String((await respondedTo(clicked)).text)).toContain(`Proposed *Roll back the deployment* on \`deployment/production/${svc}\``);
   const proposal = await postAfter(posts, (c) => String(c.params.text).startsWith(`Remediation waiting for approval: Roll back the deployment on deployment/production/${svc}`));
   const proposalId = buttons(proposal.params.blocks).find((b) => b.action_id === 'rca_approve_proposal')!.value;
-  const ts = (await flow.messageOf(proposalId))!.ts;
+  // The flow saves the message record right after chat.postMessage answers: wait for it rather than race it.
+  const ts = await vi.waitFor(async () => (await flow.messageOf(proposalId))!.ts);
 
   const beforeDry = h.fake.callsTo('chat.postMessage').length;
   await click('rca_dry_run_proposal', proposalId, 'UBOB');
