@@ -67,7 +67,7 @@ export function renderDryRun(input: { proposal: Proposal; plan: Plan; unchanged:
     : ':warning: *The plan computed now differs from the proposed one* (the target changed since). Approving still sends the proposed plan below; reject and propose again if that is no longer right.';
   const blocks: Block[] = [
     section(`:mag: *Dry run* of \`${escapeMrkdwn(p.runbookId)}\` on \`${escapeMrkdwn(p.target)}\` by <@${escapeMrkdwn(by)}> at ${formatTime(now, now)}: nothing was sent.\n${verdict}`),
-    ...planBlocks(plan, p.planHash),
+    ...fullPlanBlocks(plan, p.planHash, LIMITS.blocks - 1),
   ];
   return message(`Dry run of ${p.runbookId} on ${p.target}: nothing was sent${unchanged ? '' : ' (the plan has changed since it was proposed)'}`, blocks);
 }
@@ -92,17 +92,21 @@ export function renderVerification(input: { proposal: Proposal; undo: Runbook | 
   return message(text, blocks);
 }
 
-/** One step: what it does, then method, path or URL, content type, headers and body exactly as they will be sent. */
-export function renderPlanStep(step: PlanStep, index: number, planHash: string, max: number = LIMITS.sectionText): string {
-  const head = truncate(`*Step ${index + 1}:* ${escapeMrkdwn(step.summary)}`, 300);
+/** Method, path or URL, content type or headers, and the body of a step, as they will be sent. */
+function stepText(step: PlanStep): string {
   const request: string[] =
     step.kind === 'kubernetes'
       ? [`${step.method} ${step.path}`, `Content-Type: ${step.contentType}`]
       : [`${step.method} ${step.url}`, ...Object.entries(step.headers).map(([k, v]) => `${k}: ${v}`)];
   const body = step.kind === 'kubernetes' || step.body !== undefined ? JSON.stringify(step.body, null, 2) : null;
-  const full = body === null ? request.join('\n') : `${request.join('\n')}\n\n${body}`;
+  return body === null ? request.join('\n') : `${request.join('\n')}\n\n${body}`;
+}
+
+/** One step: what it does, then method, path or URL, content type, headers and body exactly as they will be sent. */
+export function renderPlanStep(step: PlanStep, index: number, planHash: string, max: number = LIMITS.sectionText): string {
+  const head = truncate(`*Step ${index + 1}:* ${escapeMrkdwn(step.summary)}`, 300);
   const budget = Math.max(200, max - STEP_OVERHEAD);
-  const code = codeText(full);
+  const code = codeText(stepText(step));
   if ([...code].length <= budget) return `${head}\n\`\`\`${code}\`\`\``;
   const shown = truncate(code, budget);
   const note = `_Truncated to fit Slack: ${[...shown].length - 1} of ${[...code].length} characters shown. What runs is the stored plan, exactly as proposed (plan hash \`${planHash.slice(0, 12)}…\`)._`;
@@ -114,6 +118,49 @@ function planBlocks(plan: Plan, planHash: string): Block[] {
   if (plan.steps.length > MAX_STEPS) blocks.push(context([`…and ${plural(plan.steps.length - MAX_STEPS, 'more step')} (plan hash \`${planHash.slice(0, 12)}…\`)`]));
   if (plan.steps.length === 0) blocks.push(section('_The plan has no steps._'));
   return blocks;
+}
+
+/**
+ * The dry run shows every request in full: a step too long for one section continues in the next ones (a
+ * rollback's patch carries the whole pod template and annotations). Only past `maxBlocks` is it cut, with a note.
+ */
+function fullPlanBlocks(plan: Plan, planHash: string, maxBlocks: number): Block[] {
+  const texts: string[] = [];
+  plan.steps.forEach((step, i) => {
+    const chunks = splitCode(codeText(stepText(step)), LIMITS.sectionText - STEP_OVERHEAD);
+    chunks.forEach((chunk, j) => {
+      const head = j === 0 ? truncate(`*Step ${i + 1}:* ${escapeMrkdwn(step.summary)}`, 300) : `_Step ${i + 1}, continued (${j + 1} of ${chunks.length})_`;
+      texts.push(`${head}\n\`\`\`${chunk}\`\`\``);
+    });
+  });
+  if (plan.steps.length === 0) texts.push('_The plan has no steps._');
+  if (texts.length <= maxBlocks) return texts.map((t) => section(t));
+  const kept = texts.slice(0, maxBlocks - 1).map((t) => section(t));
+  const note = `_${texts.length - kept.length} more parts left out to fit Slack's limits. What runs is the stored plan, exactly as proposed (plan hash \`${planHash.slice(0, 12)}…\`)._`;
+  return [...kept, section(note)];
+}
+
+/**
+ * Splits escaped code text into parts of at most `max` characters, at line ends where it can and never inside
+ * an HTML entity (&amp; &lt; &gt;) or a surrogate pair.
+ */
+export function splitCode(text: string, max: number): string[] {
+  const chars = [...text];
+  const parts: string[] = [];
+  let start = 0;
+  while (chars.length - start > max) {
+    let end = start + max;
+    const newline = chars.lastIndexOf('\n', end - 1);
+    if (newline > start + max / 2) end = newline + 1;
+    else {
+      const amp = chars.lastIndexOf('&', end - 1);
+      if (amp > end - 5 && amp >= start && !chars.slice(amp, end).includes(';')) end = amp;
+    }
+    parts.push(chars.slice(start, end).join(''));
+    start = end;
+  }
+  parts.push(chars.slice(start).join(''));
+  return parts;
 }
 
 /** Text inside a ``` block: mrkdwn's control characters escaped, and no run of backticks that could end it. */

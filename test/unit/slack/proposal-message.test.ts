@@ -7,7 +7,7 @@ import { ActionRefs } from '../../../src/slack/action-refs.js';
 import { parseRcaCommand } from '../../../src/slack/rca-command.js';
 import { renderBlocksAsText } from '../../../src/slack/render/blocks-as-text.js';
 import { LIMITS } from '../../../src/slack/render/block-kit.js';
-import { renderDryRun, renderPlanStep, renderProposalMessage, renderVerification } from '../../../src/slack/render/proposal-message.js';
+import { renderDryRun, renderPlanStep, renderProposalMessage, renderVerification, splitCode } from '../../../src/slack/render/proposal-message.js';
 import { expectWithinBlockKitLimits } from './block-limits.js';
 
 const T0 = Date.parse('2026-10-14T09:00:00Z');
@@ -129,6 +129,35 @@ describe('renderDryRun and renderVerification', () => {
     expect(same).toContain('same as the proposed one');
     const changed = renderBlocksAsText(renderDryRun({ proposal: p, plan: p.plan, unchanged: false, by: 'UBOB', now: T0 }).blocks);
     expect(changed).toContain('The plan computed now differs from the proposed one');
+  });
+
+  it('a dry run shows a long request in full, continued over several sections, each a closed code block', () => {
+    const lines = Array.from({ length: 400 }, (_, i) => `line ${i} <&> ${'y'.repeat(20)}`);
+    const long = { ...planScale('production', 'checkout', 6), body: { spec: { lines, blob: 'z&'.repeat(4000) } } };
+    const p = proposal([long]);
+    const m = renderDryRun({ proposal: p, plan: p.plan, unchanged: true, by: 'UBOB', now: T0 });
+    expectWithinBlockKitLimits(m.blocks);
+    const sections = m.blocks.slice(1).map((b) => (b as { text: { text: string } }).text.text);
+    expect(sections.length).toBeGreaterThan(3);
+    expect(sections[1]).toMatch(/^_Step 1, continued \(2 of \d+\)_\n```/);
+    for (const t of sections) expect(t.match(/```/g)).toHaveLength(2);
+    // Gluing the code parts back gives exactly the escaped request: nothing left out, no entity cut in two.
+    const code = sections.map((t) => t.slice(t.indexOf('```') + 3, t.lastIndexOf('```'))).join('');
+    expect(code).toContain('line 399 &lt;&amp;&gt; ');
+    expect(code.endsWith(`${'z&amp;'.repeat(3)}"\n  }\n}`)).toBe(true);
+    expect(code.split('\n\n')[1]).toBe(JSON.stringify(long.body, null, 2).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+  });
+
+  it('splitCode never cuts an entity or a surrogate pair, and keeps every character', () => {
+    const text = `${'a'.repeat(7)}&amp;${'b'.repeat(3)}😀&lt;`;
+    for (const max of [5, 8, 9, 10, 11, 12]) {
+      const parts = splitCode(text, max);
+      expect(parts.join('')).toBe(text);
+      for (const part of parts) {
+        expect([...part].length).toBeLessThanOrEqual(max);
+        expect(part).not.toMatch(/&[a-z]*$/);
+      }
+    }
   });
 
   it('not fixed offers the undo runbook as a Propose button with an opaque ref; fixed offers nothing', () => {
