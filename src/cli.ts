@@ -8,6 +8,8 @@ import { parseHistory, HistoryFileError } from './history/history-file.js';
 import type { HistoricalIncident } from './model/history.js';
 import { loadRunbooks, RunbookLoadError } from './runbooks/runbook-loader.js';
 import type { Runbook } from './runbooks/runbook-schema.js';
+import { CatalogLoadError, loadServiceCatalog } from './catalog/catalog-file.js';
+import type { DeclaredDependency } from './topology/dependency-graph.js';
 
 /** Errors the user can act on: printed as one line, exit code 1 (or 2 for usage). */
 class CliError extends Error {}
@@ -44,6 +46,15 @@ function readRunbooks(dir: string): Runbook[] {
       throw new CliError(first ? `runbooks: ${[first.file, first.path, first.message].filter(Boolean).join(': ')}` : `runbooks: ${err.message}`);
     }
     throw new CliError(`cannot read runbooks from ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+function readCatalog(file: string): DeclaredDependency[] {
+  try {
+    return loadServiceCatalog(file);
+  } catch (err) {
+    if (err instanceof CatalogLoadError) throw new CliError(err.message);
+    throw err;
   }
 }
 
@@ -100,13 +111,16 @@ export function buildCli(): Command {
     .option('--at <time>', 'analyse as of this ISO time instead of the end of the stream', parseIsoTime)
     .option('--json', 'print exactly one JSON document on stdout')
     .option('--slack', 'also print each incident as its Slack message would show it')
-    .action(async (events: string, opts: { history?: string; runbooks?: string; at?: number; json?: boolean; slack?: boolean }) => {
+    .option('--catalog <file>', "service catalog (Backstage entities or a plain list) whose dependsOn complements the traced graph")
+    .action(async (events: string, opts: { history?: string; runbooks?: string; at?: number; json?: boolean; slack?: boolean; catalog?: string }) => {
       const history = opts.history ? readHistoryFile(opts.history) : undefined;
       const runbooks = opts.runbooks ? readRunbooks(opts.runbooks) : undefined;
+      const declaredTopology = opts.catalog ? readCatalog(opts.catalog) : undefined;
       const lines = await openLines(events);
       const result = await replayLines(lines, {
         history,
         runbooks,
+        ...(declaredTopology ? { engine: { declaredTopology } } : {}),
         at: opts.at,
         onWarning: (m) => process.stderr.write(`rcabot: ${m}\n`),
       });
@@ -127,7 +141,7 @@ export function buildCli(): Command {
       try {
         await startServer(await configOrExit());
       } catch (err) {
-        if (err instanceof RunbookConfigError) throw new CliError(err.message);
+        if (err instanceof RunbookConfigError || err instanceof CatalogLoadError) throw new CliError(err.message);
         throw err;
       }
     });

@@ -45,6 +45,8 @@ export interface AppConfig {
     incidentChannel: string | undefined;
   };
   runbooksDir: string;
+  /** A service catalog (Backstage entities or a plain list) whose `dependsOn` complements the traced graph. */
+  serviceCatalogFile: string | undefined;
   /** Slack user ids who may pause and resume automated remediation (`/rca automation`). */
   automationAdmins: string[];
   /** Secrets runbooks reference as `${secret:NAME}`, from RUNBOOK_SECRET_NAME (or RUNBOOK_SECRET_NAME_FILE). */
@@ -115,6 +117,7 @@ const envSchema = z.object({
   SLACK_INCIDENT_CHANNEL: optionalText,
   SLACK_ADMIN_USERS: optionalText.transform((v) => commaList(v) ?? []),
   RUNBOOKS_DIR: optionalText.transform((v) => v ?? './runbooks'),
+  SERVICE_CATALOG_FILE: optionalText,
   KUBECONFIG: optionalText,
   PAGERDUTY_WEBHOOK_SECRETS: optionalText.transform((v) => commaList(v) ?? []),
   GITHUB_WEBHOOK_SECRET: optionalText,
@@ -229,6 +232,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       incidentChannel: e.SLACK_INCIDENT_CHANNEL,
     },
     runbooksDir: e.RUNBOOKS_DIR,
+    serviceCatalogFile: e.SERVICE_CATALOG_FILE,
     automationAdmins: e.SLACK_ADMIN_USERS,
     runbookSecrets: secrets.values,
     kubeconfig: e.KUBECONFIG,

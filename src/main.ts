@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics } from './telemetry/metrics.js';
 import { shutdownTracing, startTracing } from './telemetry/tracing.js';
 import { AnalysisRunner } from './analysis/analysis-runner.js';
+import { loadServiceCatalog } from './catalog/catalog-file.js';
 import { loadServerRunbooks } from './runbooks/server-runbooks.js';
 import { suggestRemediations } from './runbooks/runbook-matcher.js';
 import { HistoryStore } from './store/history-store.js';
@@ -112,6 +113,9 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
 
   // Runbooks are validated before anything starts: a bad file stops the process with file, field and reason.
   const runbooks = loadServerRunbooks(config.runbooksDir, logger);
+  // A bad catalog stops the start, like a bad runbook: the operator asked for it.
+  const declaredTopology = config.serviceCatalogFile ? loadServiceCatalog(config.serviceCatalogFile) : undefined;
+  if (declaredTopology) logger.info({ file: config.serviceCatalogFile, services: declaredTopology.length }, 'service catalog loaded');
 
   // Analyzer, Slack and their stores: commands wait for Redis instead of failing fast like ingest does.
   const stateRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
@@ -154,7 +158,10 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     redis: stateRedis,
     prefix,
     logger,
-    engine: runbooks.length > 0 ? { suggestRemediations: (incident) => suggestRemediations(incident, runbooks) } : {},
+    engine: {
+      ...(runbooks.length > 0 ? { suggestRemediations: (incident: Parameters<typeof suggestRemediations>[0]) => suggestRemediations(incident, runbooks) } : {}),
+      ...(declaredTopology ? { declaredTopology } : {}),
+    },
     onAnalysis: slackHook,
     // The notifier sends in order per incident from one process: the analyzing one.
     onLeadership: (leader) => {

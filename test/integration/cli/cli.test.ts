@@ -59,6 +59,30 @@ describe('rcabot replay', () => {
     expect(doc.incidents.some((i) => i.services.includes('orders'))).toBe(false);
   }, 60_000);
 
+  it('takes a service catalog (--catalog): declared dependencies join the graph, group alerts and become candidates', async () => {
+    const events = join(tmp, 'catalog-events.ndjson');
+    const alertAt = (name: string, service: string, t: string) => JSON.stringify({ type: 'alert', receivedAt: t, payload: { name, service, startsAt: t } });
+    writeFileSync(events, [alertAt('HighLatency', 'checkout', '2026-10-14T09:00:00Z'), alertAt('HighErrorRate', 'cart', '2026-10-14T09:00:20Z')].join('\n'));
+    const catalog = join(tmp, 'catalog-info.yaml');
+    const entity = (kind: string, name: string, dependsOn?: string[]) =>
+      `apiVersion: backstage.io/v1alpha1\nkind: ${kind}\nmetadata: { name: ${name} }\nspec: { type: x${dependsOn ? `, dependsOn: [${dependsOn.map((d) => `'${d}'`).join(', ')}]` : ''} }\n`;
+    writeFileSync(catalog, [entity('Component', 'checkout', ['resource:default/payments-db']), entity('Component', 'cart', ['resource:payments-db']), entity('Resource', 'payments-db')].join('---\n'));
+    type Doc = { incidents: Array<{ services: string[]; rootCauses: Array<{ service: string }> }> };
+    const without = JSON.parse((await rcabot(['replay', events, '--at', '2026-10-14T09:05:00Z', '--json'])).stdout) as Doc;
+    expect(without.incidents.map((i) => i.services)).toEqual([['cart'], ['checkout']]);
+    const r = await rcabot(['replay', events, '--catalog', catalog, '--at', '2026-10-14T09:05:00Z', '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as Doc;
+    // Two callers of one declared database belong together, and the database is a candidate.
+    expect(doc.incidents.map((i) => i.services)).toEqual([['cart', 'checkout']]);
+    expect(doc.incidents[0]!.rootCauses.map((c) => c.service)).toContain('payments-db');
+
+    writeFileSync(catalog, `${entity('Component', 'checkout')}---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: { name: '' }\n`);
+    const bad = await rcabot(['replay', events, '--catalog', catalog]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain(`${catalog}: document 2: metadata.name: must not be empty`);
+  }, 60_000);
+
   it('fails with one line and a non-zero code for unreadable input', async () => {
     const r = await rcabot(['replay', join(tmp, 'missing.ndjson')]);
     expect(r.code).not.toBe(0);
