@@ -45,6 +45,8 @@ export interface AppConfig {
     incidentChannel: string | undefined;
   };
   runbooksDir: string;
+  /** Whether this replica consumes the traces queue (span pairing needs one consumer: see decision 003). */
+  tracesWorker: boolean;
   /** A service catalog (Backstage entities or a plain list) whose `dependsOn` complements the traced graph. */
   serviceCatalogFile: string | undefined;
   /** Slack user ids who may pause and resume automated remediation (`/rca automation`). */
@@ -118,6 +120,7 @@ const envSchema = z.object({
   SLACK_ADMIN_USERS: optionalText.transform((v) => commaList(v) ?? []),
   RUNBOOKS_DIR: optionalText.transform((v) => v ?? './runbooks'),
   SERVICE_CATALOG_FILE: optionalText,
+  TRACES_WORKER: optionalText.pipe(z.enum(['true', 'false'], { error: 'expected true or false' }).optional()).transform((v) => v !== 'false'),
   KUBECONFIG: optionalText,
   PAGERDUTY_WEBHOOK_SECRETS: optionalText.transform((v) => commaList(v) ?? []),
   GITHUB_WEBHOOK_SECRET: optionalText,
@@ -233,6 +236,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     runbooksDir: e.RUNBOOKS_DIR,
     serviceCatalogFile: e.SERVICE_CATALOG_FILE,
+    tracesWorker: e.TRACES_WORKER,
     automationAdmins: e.SLACK_ADMIN_USERS,
     runbookSecrets: secrets.values,
     kubeconfig: e.KUBECONFIG,

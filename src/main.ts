@@ -190,6 +190,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
             connection: clientRedis,
             prefix: config.redisPrefix,
             serviceLabels: config.serviceLabels,
+            traces: config.tracesWorker,
             logger,
             metrics,
             ...(options.now ? { now: options.now } : {}),

@@ -58,6 +58,11 @@ export interface StartWorkersOptions {
   onStateChange?: (delta: StateDelta) => void;
   /** Alert jobs active at once (= most jobs per commit). Default 500. */
   alertsConcurrency?: number;
+  /**
+   * Whether this process consumes the traces queue (default true). With several replicas, leave it on in one:
+   * a CLIENT span and its SERVER span consumed by different processes do not pair.
+   */
+  traces?: boolean;
   /** Trace aggregate flush period. Default 2000 ms. */
   traceFlushIntervalMs?: number;
   traceRetentionMs?: number;
@@ -151,7 +156,8 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<IngestWor
   );
 
   const pairer = opts.createPairer?.() ?? new SpanPairer();
-  const tracesWorker = new Worker<StoredIngestJob>(
+  // Pairing needs a trace's CLIENT and SERVER spans in one process: with several replicas, one consumes traces.
+  const tracesWorker = opts.traces === false ? null : new Worker<StoredIngestJob>(
     TRACES_QUEUE,
     (job) =>
       withJobSpan(job, async () => {
@@ -167,7 +173,7 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<IngestWor
 
   for (const [name, w] of [
     [ALERTS_QUEUE, alertsWorker],
-    [TRACES_QUEUE, tracesWorker],
+    ...(tracesWorker ? [[TRACES_QUEUE, tracesWorker] as const] : []),
   ] as const) {
     w.on('error', (err) => logger.error({ err, queue: name }, 'ingest worker error'));
     w.on('failed', (job, err) =>
@@ -221,19 +227,19 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<IngestWor
   pruneTimer.unref();
 
   void alertsWorker.run().catch((err: unknown) => logger.error({ err }, 'alerts worker stopped'));
-  void tracesWorker.run().catch((err: unknown) => logger.error({ err }, 'traces worker stopped'));
-  await Promise.all([alertsWorker.waitUntilReady(), tracesWorker.waitUntilReady()]);
+  void tracesWorker?.run().catch((err: unknown) => logger.error({ err }, 'traces worker stopped'));
+  await Promise.all([alertsWorker.waitUntilReady(), tracesWorker?.waitUntilReady()]);
 
   let closed = false;
   return {
-    running: () => !closed && alertsWorker.isRunning() && tracesWorker.isRunning(),
+    running: () => !closed && alertsWorker.isRunning() && (tracesWorker?.isRunning() ?? true),
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(flushTimer);
       clearInterval(pruneTimer);
       // Finish active jobs first (their commits included), then settle every span still waiting for its pair.
-      await Promise.all([alertsWorker.close(), tracesWorker.close()]);
+      await Promise.all([alertsWorker.close(), tracesWorker?.close()]);
       await batcher.idle();
       await flushTraces(now() + DEFAULT_PAIRING_WINDOW_MS + 1);
       await Promise.all([workerRedis.quit().catch(() => {}), storeRedis.quit().catch(() => {})]);

@@ -181,6 +181,17 @@ describe('ingest workers: traces', () => {
     expect(loaded.services).toEqual([expect.objectContaining({ service: 'payments', bucket, calls: 1, errors: 1, originErrors: 1 })]);
   });
 
+  it('leaves the traces queue to another replica when traces are off, and still processes alerts', async () => {
+    const { metrics, queue, workers } = await setup({ traces: false });
+    expect(workers.running()).toBe(true);
+    await queue.enqueue({ type: 'otlp', event: { kind: 'spans', receivedAt: T0, spans: [span({ spanId: '04'.repeat(8), service: 'checkout', kind: SpanKind.SERVER })] } });
+    await queue.enqueue(alertsJob([alert({ fingerprint: 'z' })]));
+    await waitFor('the alert processed', () => metrics.alertsProcessed.value === 1);
+    // The alerts job ran after the span batch was queued; the span batch is still waiting for its consumer.
+    expect(await queue.waitingCounts()).toEqual({ alerts: 0, traces: 1 });
+    expect(metrics.spansAggregated.value).toBe(0);
+  });
+
   it('settles and persists spans still waiting for their pair when closed', async () => {
     const { metrics, queue, workers, prefix } = await setup({ traceFlushIntervalMs: 60_000, now: () => T0 + 6000 });
     const client = span({ spanId: '04'.repeat(8), parentSpanId: '01'.repeat(8), kind: SpanKind.CLIENT, peer: 'postgresql orders-db', peerKind: 'database' });

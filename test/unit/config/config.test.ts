@@ -42,6 +42,14 @@ describe('loadConfig', () => {
       incidentChannel: undefined,
     });
     expect(c.tracing).toEqual({ enabled: false, serviceName: 'rcabot' });
+    expect(c.tracesWorker).toBe(true);
+    expect(c.serviceCatalogFile).toBeUndefined();
+  });
+
+  it('turns the traces worker off only for TRACES_WORKER=false, and names a bad value', () => {
+    expect(loadConfig({ TRACES_WORKER: 'false' }).tracesWorker).toBe(false);
+    expect(loadConfig({ TRACES_WORKER: 'true' }).tracesWorker).toBe(true);
+    expect(errorOf({ TRACES_WORKER: 'no' }).message).toMatch(/^TRACES_WORKER: expected true or false/);
   });
 
   it('reads every variable it knows', () => {
