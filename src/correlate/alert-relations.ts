@@ -1,5 +1,5 @@
-// How strongly two groups of alerts are related: call-graph paths between their services, each edge weighted
-// by whether traces saw calls along it go bad around the onsets, then onset time and shared labels.
+// How strongly two groups of alerts are related: whether what could explain each of them — its own service and
+// the services it calls, followed downstream along calls that went bad — meets, then onset time and shared labels.
 // Pure; these weights are the clustering's knobs, so each one is explained here.
 import type { DependencyGraph } from '../topology/dependency-graph.js';
 
@@ -24,47 +24,81 @@ export type EdgeCoupling = (caller: string, callee: string) => number;
 /** Without trace evidence every edge couples fully: the relation is the call-graph pattern alone. */
 const topologyOnly: EdgeCoupling = () => 1;
 
+/** How far downstream an alert's explanation is followed. */
+export const EXPLANATION_DEPTH = 3;
+/** Two explanations meet only through paths of at most this many calls in all (a → x → y → b, a → x → y ← b). */
+export const MAX_RELATION_HOPS = 3;
+/** Each hop past the first weakens a path: the further away a failure, the less it says about this alert. */
+const HOP_FACTOR = 0.8;
+/** Paths weaker than this are not followed further: they explain nothing. */
+const EXPLANATION_FLOOR = 0.05;
+
+export interface ExplanationStep {
+  /** Strength of the strongest path to the service, 0..1. */
+  strength: number;
+  /** Calls along that path (0: the alert's own service). */
+  depth: number;
+}
+
+/** What could explain an alert on one service: services → how strongly. */
+export type Explanation = ReadonlyMap<string, ExplanationStep>;
+
 /**
- * Relatedness of two services, 0..1: the strongest short path between them in the call graph, where a path's
- * weight is its pattern's base weight times the coupling of each of its edges:
- * - same service: 1;
- * - one calls the other: 1 (failures propagate along calls);
- * - both call a common dependency: 0.8 (two callers of one failing database belong together);
- * - a two-hop call chain: 0.7; a three-hop chain: 0.4.
- * Siblings under a common caller are not related (a frontend calls everything; that alone says nothing), and
- * neither are services the graph does not know: an alert never joins an incident on labels or time alone.
+ * What could explain an alert on `service`: the service itself (strength 1) and every service reachable by
+ * following calls downstream up to EXPLANATION_DEPTH hops, each with the strength of its strongest path — the
+ * product of the path's edge couplings, weakened by HOP_FACTOR for each hop past the first. Only downstream:
+ * failures propagate from callee to caller, so callers in common (a frontend calls everything) explain nothing.
+ * Layered search over paths of exactly 1, 2, 3 hops, so that a longer path through failing calls can beat a
+ * shorter one through healthy calls; paths under EXPLANATION_FLOOR are dropped. O(edges within the depth).
  */
-export function topologicalRelation(graph: DependencyGraph, a: string, b: string, coupling: EdgeCoupling = topologyOnly): number {
-  if (a === b) return 1;
-  if (!graph.hasNode(a) || !graph.hasNode(b)) return 0;
+export function downstreamExplanation(graph: DependencyGraph, service: string, coupling: EdgeCoupling = topologyOnly): Map<string, ExplanationStep> {
+  const out = new Map<string, ExplanationStep>([[service, { strength: 1, depth: 0 }]]);
+  if (!graph.hasNode(service)) return out;
+  let layer = new Map<string, number>([[service, 1]]);
+  for (let depth = 1; depth <= EXPLANATION_DEPTH && layer.size > 0; depth++) {
+    const next = new Map<string, number>();
+    const hop = depth > 1 ? HOP_FACTOR : 1;
+    for (const [node, from] of layer) {
+      graph.forEachOutNeighbor(node, (callee) => {
+        if (callee === service) return;
+        const s = from * hop * coupling(node, callee);
+        if (s >= EXPLANATION_FLOOR && s > (next.get(callee) ?? 0)) next.set(callee, s);
+      });
+    }
+    for (const [node, strength] of next) {
+      const known = out.get(node);
+      if (known === undefined || strength > known.strength) out.set(node, { strength, depth });
+    }
+    layer = next;
+  }
+  return out;
+}
+
+/**
+ * Relatedness of two explanations, 0..1: the strongest service they share within MAX_RELATION_HOPS calls in
+ * all, the product of both strengths. With couplings of 1 this gives: same service 1; one calls the other 1;
+ * both call a common dependency 1 (two callers of one failing database belong together); a two-hop chain, or
+ * callers one and two hops above a common dependency, 0.8; a three-hop chain 0.64. O(smaller explanation).
+ */
+export function sharedExplanation(a: Explanation, b: Explanation): number {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
   let best = 0;
-  const consider = (w: number): void => {
+  for (const [service, x] of small) {
+    const y = large.get(service);
+    if (y === undefined || x.depth + y.depth > MAX_RELATION_HOPS) continue;
+    const w = x.strength * y.strength;
     if (w > best) best = w;
-  };
-  if (graph.hasDirectedEdge(a, b)) consider(coupling(a, b));
-  if (graph.hasDirectedEdge(b, a)) consider(coupling(b, a));
-  graph.forEachOutNeighbor(a, (x) => {
-    if (x === b) return;
-    const ax = coupling(a, x);
-    if (graph.hasDirectedEdge(b, x)) consider(0.8 * ax * coupling(b, x)); // shared dependency
-    if (graph.hasDirectedEdge(x, b)) consider(0.7 * ax * coupling(x, b)); // a → x → b
-    if (best < 0.4 * ax) {
-      graph.forEachOutNeighbor(x, (y) => {
-        if (y !== a && y !== b && graph.hasDirectedEdge(y, b)) consider(0.4 * ax * coupling(x, y) * coupling(y, b)); // a → x → y → b
-      });
-    }
-  });
-  graph.forEachOutNeighbor(b, (x) => {
-    if (x === a) return;
-    const bx = coupling(b, x);
-    if (graph.hasDirectedEdge(x, a)) consider(0.7 * bx * coupling(x, a)); // b → x → a
-    if (best < 0.4 * bx) {
-      graph.forEachOutNeighbor(x, (y) => {
-        if (y !== a && y !== b && graph.hasDirectedEdge(y, a)) consider(0.4 * bx * coupling(x, y) * coupling(y, a)); // b → x → y → a
-      });
-    }
-  });
+  }
   return best;
+}
+
+/**
+ * Relatedness of two services, 0..1 (see sharedExplanation), with each side's calls judged by its own coupling
+ * (`couplingB` defaults to `coupling`). Services the graph does not know relate only to themselves: an alert
+ * never joins an incident on labels or time alone.
+ */
+export function topologicalRelation(graph: DependencyGraph, a: string, b: string, coupling: EdgeCoupling = topologyOnly, couplingB: EdgeCoupling = coupling): number {
+  return sharedExplanation(downstreamExplanation(graph, a, coupling), downstreamExplanation(graph, b, couplingB));
 }
 
 export function timeAffinity(onsetA: number, onsetB: number, options: RelationOptions): number {

@@ -3,9 +3,20 @@
 import { UndirectedGraph } from 'graphology';
 import louvainModule from 'graphology-communities-louvain';
 import type { Alert } from '../model/alert.js';
-import { neighbourhoodOf, type DependencyGraph } from '../topology/dependency-graph.js';
+import type { DependencyGraph } from '../topology/dependency-graph.js';
 import { seededRandom } from '../model/seeded-random.js';
-import { DEFAULT_RELATION_OPTIONS, sharesLabels, timeAffinity, topologicalRelation, type EdgeCoupling, type RelationOptions } from './alert-relations.js';
+import {
+  DEFAULT_RELATION_OPTIONS,
+  downstreamExplanation,
+  sharedExplanation,
+  sharesLabels,
+  timeAffinity,
+  type Explanation,
+  type RelationOptions,
+} from './alert-relations.js';
+import type { CallersOf, CouplingForWindow } from './trace-coupling.js';
+
+export type { CouplingForWindow } from './trace-coupling.js';
 
 // The package is CommonJS with typings that declare an ES default export; at runtime the import is the function.
 const louvain = louvainModule as unknown as (typeof louvainModule)['default'];
@@ -65,23 +76,57 @@ export function groupAlerts(alerts: readonly Alert[], gapMs: number): AlertGroup
   return groups.sort((a, b) => a.onset - b.onset || a.key.localeCompare(b.key));
 }
 
-/** Returns clusters of alerts (each a list of alerts), deterministic for the same input and seed. */
-/** Gives the edge coupling for a time window [from, to): how traces saw calls behave around two onsets. */
-export type CouplingForWindow = (from: number, to: number) => EdgeCoupling;
-
-/** Window around a pair of onsets in which calls between their services are judged. */
+/**
+ * The window in which the calls that explain an alert group are judged: around its own onset, not around the
+ * pair's. Failures precede the alerts they cause (rule windows, `for` durations), and a failure that only starts
+ * after an alert fired did not cause it — in a storm, that is another incident's.
+ */
 const WINDOW_LEAD_MS = 2 * 60_000;
 const WINDOW_TAIL_MS = 5 * 60_000;
 
 /**
- * Relations between alert groups whose judging window lies wholly before `completeBefore` cannot change any more
- * (their trace buckets are complete), so a caller analysing repeatedly keeps them here across analyses.
+ * What a caller analysing repeatedly keeps across analyses (the engine keeps one for its life).
+ * `completeBefore`: alert groups whose judging window (plus the one-minute snap) ends before it have a settled
+ * explanation: their trace buckets are complete, so it holds for good. `Number.POSITIVE_INFINITY` says more: the
+ * inputs (graph, traces) are those of the previous call with this memo, so everything computed then still holds.
  */
 export interface RelationMemo {
+  /** The memo's identity: explanations are kept alongside it (weights by pair are no longer written). */
   weights: Map<string, number>;
   completeBefore: number;
 }
 
+/** Explanations kept for one memo: for good, and for as long as the inputs do not change. */
+interface ExplanationMemo {
+  lasting: Map<string, Explanation>;
+  session: Map<string, Explanation>;
+}
+
+/** Keyed by the caller's memo map, so explanations live exactly as long as the caller's memo. */
+const explanationMemos = new WeakMap<object, ExplanationMemo>();
+
+/** Kept explanations beyond this many are dropped wholesale (a bound on memory in a long storm). */
+const MAX_MEMO_EXPLANATIONS = 50_000;
+
+function explanationMemoFor(memo: RelationMemo): ExplanationMemo {
+  let kept = explanationMemos.get(memo.weights);
+  if (!kept) explanationMemos.set(memo.weights, (kept = { lasting: new Map(), session: new Map() }));
+  if (memo.completeBefore !== Number.POSITIVE_INFINITY) kept.session.clear();
+  if (kept.lasting.size + kept.session.size > MAX_MEMO_EXPLANATIONS) {
+    kept.lasting.clear();
+    kept.session.clear();
+  }
+  return kept;
+}
+
+/**
+ * Returns clusters of alerts (each a list of alerts), deterministic for the same input and seed.
+ * Two alert groups are related when their explanations meet (alert-relations.ts), each judged by the calls in its
+ * own window; weights then fall with onset distance and rise a little with shared labels.
+ * Cost: one bounded downstream search per group (memoised once its window is complete), then every pair of groups
+ * whose explanations share a service — O(groups²) at worst (one failing hub in every explanation), usually far
+ * fewer; never all pairs of unrelated groups.
+ */
 export function clusterAlerts(
   alerts: readonly Alert[],
   graph: DependencyGraph,
@@ -90,36 +135,20 @@ export function clusterAlerts(
   memo?: RelationMemo,
 ): Alert[][] {
   const groups = groupAlerts(alerts, options.groupGapMs);
+  const explanations = explainGroups(groups, graph, couplingFor, memo);
   const g = new UndirectedGraph<{ group: AlertGroup }, { weight: number }>();
   for (const group of groups) g.addNode(group.key, { group });
 
-  // Candidate pairs: groups on the same service or on services within 3 hops; never all pairs.
-  const groupsByService = new Map<string, AlertGroup[]>();
-  for (const group of groups) {
-    if (!group.service) continue;
-    let list = groupsByService.get(group.service);
-    if (!list) groupsByService.set(group.service, (list = []));
-    list.push(group);
-  }
-  for (const group of groups) {
-    if (!group.service) continue;
-    const near = neighbourhoodOf(graph, group.service, 3);
-    for (const service of near.keys()) {
-      for (const other of groupsByService.get(service) ?? []) {
-        if (other.key <= group.key || g.hasEdge(group.key, other.key)) continue;
-        const pairKey = `${group.key}\u0000${other.key}`;
-        let weight = memo?.weights.get(pairKey);
-        if (weight === undefined) {
-          const from = Math.min(group.onset, other.onset) - WINDOW_LEAD_MS;
-          const to = Math.max(group.onset, other.onset) + WINDOW_TAIL_MS;
-          const topo = topologicalRelation(graph, group.service, other.service, couplingFor?.(from, to));
-          const labelBonus = topo > 0 && sharesLabels(group.alerts[0]!.labels, other.alerts[0]!.labels, options) ? 0.1 : 0;
-          weight = (topo + labelBonus) * timeAffinity(group.onset, other.onset, options);
-          if (memo && to < memo.completeBefore) memo.weights.set(pairKey, weight);
-        }
-        if (weight >= options.minWeight) g.addEdge(group.key, other.key, { weight });
-      }
-    }
+  for (const pair of candidatePairs(explanations)) {
+    const i = Math.floor(pair / groups.length);
+    const j = pair % groups.length;
+    const topo = sharedExplanation(explanations[i]!, explanations[j]!);
+    if (topo === 0) continue;
+    const a = groups[i]!;
+    const b = groups[j]!;
+    const labelBonus = sharesLabels(a.alerts[0]!.labels, b.alerts[0]!.labels, options) ? 0.1 : 0;
+    const weight = (topo + labelBonus) * timeAffinity(a.onset, b.onset, options);
+    if (weight >= options.minWeight) g.addEdge(a.key, b.key, { weight });
   }
 
   const community = g.size > 0 ? louvain(g, { getEdgeWeight: 'weight', resolution: options.resolution, rng: seededRandom(options.seed) }) : {};
@@ -131,4 +160,46 @@ export function clusterAlerts(
     list.push(...group.alerts);
   }
   return [...clusters.values()];
+}
+
+/** Each group's explanation (null for alerts that name no service: they relate to nothing). */
+function explainGroups(groups: readonly AlertGroup[], graph: DependencyGraph, couplingFor: CouplingForWindow | undefined, memo: RelationMemo | undefined): Array<Explanation | null> {
+  const callersOf: CallersOf = (service) => (graph.hasNode(service) ? graph.inNeighbors(service) : []);
+  const kept = memo ? explanationMemoFor(memo) : undefined;
+  return groups.map((group) => {
+    if (!group.service) return null;
+    const cached = kept?.lasting.get(group.key) ?? kept?.session.get(group.key);
+    if (cached) return cached;
+    const from = group.onset - WINDOW_LEAD_MS;
+    const to = group.onset + WINDOW_TAIL_MS;
+    const explanation = downstreamExplanation(graph, group.service, couplingFor?.(from, to, callersOf));
+    if (kept && memo) {
+      // The coupling snaps windows out to whole minutes: settled once that minute is complete.
+      if (memo.completeBefore !== Number.POSITIVE_INFINITY && to + 60_000 < memo.completeBefore) kept.lasting.set(group.key, explanation);
+      else kept.session.set(group.key, explanation);
+    }
+    return explanation;
+  });
+}
+
+/**
+ * Pairs of groups whose explanations share a service, keyed i * n + j for groups i < j: found through an index from
+ * service to the explanations that hold it, so unrelated pairs are never visited.
+ */
+function candidatePairs(explanations: ReadonlyArray<Explanation | null>): Set<number> {
+  const n = explanations.length;
+  const holders = new Map<string, number[]>();
+  explanations.forEach((explanation, i) => {
+    if (!explanation) return;
+    for (const service of explanation.keys()) {
+      let list = holders.get(service);
+      if (!list) holders.set(service, (list = []));
+      list.push(i);
+    }
+  });
+  const pairs = new Set<number>();
+  for (const list of holders.values()) {
+    for (let x = 0; x < list.length; x++) for (let y = x + 1; y < list.length; y++) pairs.add(list[x]! * n + list[y]!);
+  }
+  return pairs;
 }

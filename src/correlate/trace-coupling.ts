@@ -1,5 +1,6 @@
 // Edge coupling from traces: did calls along caller → callee go bad in a window, compared with the baseline
 // just before it? Feeds the clustering's relation weights (alert-relations.ts).
+import type { CallTotals } from '../model/trace-aggregate.js';
 import type { TraceAggregates } from '../traces/trace-store.js';
 import { compareCalls } from '../rank/trace-signals.js';
 import type { EdgeCoupling } from './alert-relations.js';
@@ -9,24 +10,56 @@ export const HEALTHY_COUPLING = 0.15;
 /** Coupling when traces cannot tell (no or too few calls): neither evidence for nor against. */
 export const UNKNOWN_COUPLING = 0.65;
 const MIN_CALLS = 5;
+/**
+ * Sampled traces leave most edges with a handful of calls per window: one stray error among five calls looks
+ * like an outage, five healthy calls like health. A callee that fails, fails for all of its callers, so an
+ * edge's own calls are read together with the callee's calls from every caller: the edge's own verdict counts
+ * for calls / (calls + POOL_WEIGHT), the callee's as a whole for the rest.
+ */
+const POOL_WEIGHT = 10;
 
-/** Pair windows snap outwards to this grid so that pairs with nearby onsets share one computation per edge. */
-const WINDOW_GRID_MS = 5 * 60_000;
+/** Windows snap outwards to whole trace buckets (one minute) so that alerts with nearby onsets share lookups. */
+const WINDOW_GRID_MS = 60_000;
+
+/** Who calls a service (the dependency graph's in-neighbours): lets an edge borrow its callee's evidence. */
+export type CallersOf = (service: string) => Iterable<string>;
+
+/** Gives the edge coupling for a window [from, to); with `callersOf`, sparse edges borrow their callee's evidence. */
+export type CouplingForWindow = (from: number, to: number, callersOf?: CallersOf) => EdgeCoupling;
 
 /**
- * Edge coupling for any window, memoised per (edge, snapped window) for the life of the returned function —
- * one analysis. `to` is capped at `now` so a window never reaches into the future.
+ * Edge coupling for any window, memoised per (edge, snapped window) and the pooled callee verdicts per (callee,
+ * window) for the life of the returned function — one analysis. `to` is capped at `now` so a window never
+ * reaches into the future. Cost per new edge: two range queries, plus two per caller of the callee once per window.
  */
-export function traceCouplingFor(traces: TraceAggregates, now: number, baselineMs: number): (from: number, to: number) => EdgeCoupling {
+export function traceCouplingFor(traces: TraceAggregates, now: number, baselineMs: number): CouplingForWindow {
   const memo = new Map<string, number>();
-  return (from, to) => {
+  const pooledMemo = new Map<string, Verdict>();
+  return (from, to, callersOf) => {
     const f = Math.floor(from / WINDOW_GRID_MS) * WINDOW_GRID_MS;
     const t = Math.min(Math.ceil(to / WINDOW_GRID_MS) * WINDOW_GRID_MS, now + 1);
+    const window = `${f}\u0000${t}`;
+    const pooled = (callee: string, callers: CallersOf): Verdict => {
+      const key = `${callee}\u0000${window}`;
+      let v = pooledMemo.get(key);
+      if (v === undefined) {
+        const sumNow = { calls: 0, errors: 0, latencySumMs: 0 };
+        const sumBase = { calls: 0, errors: 0, latencySumMs: 0 };
+        for (const caller of callers(callee)) {
+          add(sumNow, traces.edgeStats(caller, callee, f, t));
+          add(sumBase, traces.edgeStats(caller, callee, f - baselineMs, f));
+        }
+        v = verdictOf(sumNow, sumBase);
+        pooledMemo.set(key, v);
+      }
+      return v;
+    };
     return (caller, callee) => {
-      const key = `${caller}\u0000${callee}\u0000${f}\u0000${t}`;
+      const key = `${caller}\u0000${callee}\u0000${window}\u0000${callersOf ? 'p' : 'e'}`;
       let c = memo.get(key);
       if (c === undefined) {
-        c = couplingOf(traces, caller, callee, f, t, baselineMs);
+        const own = verdictOf(traces.edgeStats(caller, callee, f, t), traces.edgeStats(caller, callee, f - baselineMs, f));
+        c = couplingOf(callersOf ? withCallee(own, pooled(callee, callersOf)) : own);
         memo.set(key, c);
       }
       return c;
@@ -34,13 +67,35 @@ export function traceCouplingFor(traces: TraceAggregates, now: number, baselineM
   };
 }
 
-function couplingOf(traces: TraceAggregates, caller: string, callee: string, from: number, to: number, baselineMs: number): number {
-  const now = traces.edgeStats(caller, callee, from, to);
-  if (!now || now.calls < MIN_CALLS) return UNKNOWN_COUPLING;
-  const base = traces.edgeStats(caller, callee, from - baselineMs, from) ?? undefined;
-  const change = compareCalls(now, base);
+/** What a window of calls says: how anomalous they are (0..1; null when it cannot tell) and how many calls say it. */
+interface Verdict {
+  anomaly: number | null;
+  calls: number;
+}
+
+function add(into: CallTotals, from: CallTotals | null): void {
+  if (!from) return;
+  into.calls += from.calls;
+  into.errors += from.errors;
+  into.latencySumMs += from.latencySumMs;
+}
+
+function verdictOf(now: CallTotals | null, base: CallTotals | null): Verdict {
+  if (!now || now.calls < MIN_CALLS) return { anomaly: null, calls: now?.calls ?? 0 };
+  const change = compareCalls(now, base ?? undefined);
   const anomaly = Math.max(change.errorAnomaly, change.latencyAnomaly);
-  // Without a baseline a latency rise cannot be seen, so a healthy-looking edge stays "unknown".
-  if (!base || base.calls < MIN_CALLS) return Math.max(UNKNOWN_COUPLING, HEALTHY_COUPLING + (1 - HEALTHY_COUPLING) * anomaly);
-  return HEALTHY_COUPLING + (1 - HEALTHY_COUPLING) * anomaly;
+  // Without a baseline a latency rise cannot be seen, so only a clear error rise says anything.
+  if (!base || base.calls < MIN_CALLS) return { anomaly: couplingOf({ anomaly, calls: now.calls }) > UNKNOWN_COUPLING ? anomaly : null, calls: now.calls };
+  return { anomaly, calls: now.calls };
+}
+
+/** The edge's own verdict read against its callee's: the callee's fills in for calls the edge did not carry. */
+function withCallee(own: Verdict, callee: Verdict): Verdict {
+  if (callee.anomaly === null) return own;
+  const w = own.anomaly === null ? 0 : own.calls / (own.calls + POOL_WEIGHT);
+  return { anomaly: w * own.anomaly! + (1 - w) * callee.anomaly, calls: own.calls };
+}
+
+function couplingOf(v: Verdict): number {
+  return v.anomaly === null ? UNKNOWN_COUPLING : HEALTHY_COUPLING + (1 - HEALTHY_COUPLING) * v.anomaly;
 }

@@ -48,6 +48,12 @@ export interface EngineOptions {
    * moved (they move all the time); an incident whose alerts changed is re-ranked at once.
    */
   rerankIntervalMs: number;
+  /**
+   * Reuse work across analyses: the dependency graph while its edges are unchanged, and every relation weight while
+   * nothing relations read has changed (see Engine.relationMemo). Off, every analysis rebuilds the graph and
+   * recomputes every relation whose trace window is still open — the reference the reuse is tested against.
+   */
+  reuseAcrossAnalyses: boolean;
   /** Suggests runbooks for an incident (the runbook matcher); none when absent. */
   suggestRemediations?: (incident: RemediationContext) => RemediationSuggestion[];
 }
@@ -77,6 +83,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   declaredTopology: [],
   settleMs: 15_000,
   rerankIntervalMs: 30_000,
+  reuseAcrossAnalyses: true,
 };
 
 export class Engine {
@@ -90,8 +97,12 @@ export class Engine {
   held = 0;
   /** Bumped whenever traces, changes or history change: cached rankings may be stale. */
   private inputsVersion = 0;
-  /** Relations between alert groups whose trace windows are complete: they never change, so keep them. */
-  private readonly relationMemo: RelationMemo = { weights: new Map(), completeBefore: Number.NEGATIVE_INFINITY };
+  /** The clustering's memo identity: explanations of alert groups are kept alongside it across analyses. */
+  private readonly relationMemoKey = new Map<string, number>();
+  /** The dependency graph of the last analysis and what it was built from (TraceAggregates.topologyKey). */
+  private graphCache: { key: string | null; graph: DependencyGraph } | null = null;
+  /** What the relation weights computed in the last analysis depended on; equal next time = they still hold. */
+  private relationInputs: { graph: DependencyGraph; traces: number; now: number } | null = null;
   private readonly reportCache = new Map<string, { alertsKey: string; inputsVersion: number; at: number; report: IncidentReport }>();
   readonly changes = new Map<string, Change>();
   readonly traces = new TraceAggregates();
@@ -167,12 +178,9 @@ export class Engine {
       (a) => a.startsAt <= now && (a.status === 'firing' || (a.endsAt ?? a.startsAt) >= now - o.resolvedActiveMs),
     );
     const couplingFor = traceCouplingFor(this.traces, now, o.traceBaselineMs);
-    // A window is complete once its snapped end (5-min grid) plus the traces' flush lag lies in the past.
-    this.relationMemo.completeBefore = now - 10 * MINUTE;
-    if (this.relationMemo.weights.size > 500_000) this.relationMemo.weights.clear();
     const settled = (cluster: readonly Alert[]) =>
       final || Math.min(...cluster.map((a) => this.firstSeen.get(instanceKey(a)) ?? a.startsAt)) <= now - o.settleMs;
-    this.held = this.tracker.assign(clusterAlerts(active, graph, o.cluster, couplingFor, this.relationMemo), settled);
+    this.held = this.tracker.assign(clusterAlerts(active, graph, o.cluster, couplingFor, this.relationMemo(graph, now)), settled);
     this.tracker.refreshStatus(
       (key) => {
         const inst = this.instances.get(key);
@@ -273,10 +281,34 @@ export class Engine {
     };
   }
 
+  /** The graph for `now`: rebuilt only when the edges it is built from changed (a new trace delta, an edge aging out). */
   private dependencyGraph(now: number): DependencyGraph {
-    return buildDependencyGraph(this.traces.topology(now - this.options.edgeMaxAgeMs), {
-      declared: this.options.declaredTopology,
-    });
+    const since = now - this.options.edgeMaxAgeMs;
+    const key = this.options.reuseAcrossAnalyses ? this.traces.topologyKey(since) : null;
+    if (key === null || this.graphCache?.key !== key) {
+      this.graphCache = { key, graph: buildDependencyGraph(this.traces.topology(since), { declared: this.options.declaredTopology }) };
+    }
+    return this.graphCache.graph;
+  }
+
+  /**
+   * The relation memo for this analysis (correlate/incident-clusters.ts keeps each alert group's explanation with
+   * it). Explanations whose judging window is complete (ends before now − 10 min: the window plus the traces'
+   * flush lag) hold for good. When nothing an explanation reads has changed since the last analysis — the same
+   * graph, the same trace aggregates, and no bucket after either analysis time (so both saw the same trace data) —
+   * every explanation computed then still holds too (completeBefore = +∞): only new alert groups are explained.
+   * That is what makes re-analysis after one new alert cheap; any trace delta drops the unsettled ones.
+   */
+  private relationMemo(graph: DependencyGraph, now: number): RelationMemo {
+    const last = this.relationInputs;
+    const unchanged =
+      this.options.reuseAcrossAnalyses &&
+      last !== null &&
+      last.graph === graph &&
+      last.traces === this.traces.version &&
+      this.traces.latestBucket <= Math.min(last.now, now);
+    this.relationInputs = { graph, traces: this.traces.version, now };
+    return { weights: this.relationMemoKey, completeBefore: unchanged ? Number.POSITIVE_INFINITY : now - 10 * MINUTE };
   }
 }
 

@@ -9,8 +9,9 @@ export { UNKNOWN_SERVICE } from './otlp-span-record.js';
 
 /*
  * Why not zod per span: a body carries hundreds of spans with a dozen attributes each, and zod would copy every one
- * of them. The envelope (few objects per body) is checked by zod; spans are walked by hand, reading only the fields
- * we use, validating those, and naming the first bad field of a bad span by its path. A bad span costs only itself.
+ * of them. The envelope (few objects per body) is zod's to judge (a hand check passes the well-formed ones without
+ * copying them); spans are walked by hand, reading only the fields we use, validating those, and naming the first
+ * bad field of a bad span by its path. A bad span costs only itself.
  */
 
 const KeyValueSchema = z.object({ key: z.string(), value: z.unknown() });
@@ -31,6 +32,47 @@ export const OtlpEnvelopeSchema = z.object({
 });
 export type OtlpEnvelope = z.infer<typeof OtlpEnvelopeSchema>;
 
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function scopesAreWellFormed(list: unknown): boolean {
+  if (list === undefined || list === null) return true;
+  if (!Array.isArray(list)) return false;
+  for (const scope of list) {
+    if (!isRecord(scope)) return false;
+    const spans = scope.spans;
+    if (spans !== undefined && spans !== null && !Array.isArray(spans)) return false;
+  }
+  return true;
+}
+
+/**
+ * A hand check of the envelope that accepts only bodies OtlpEnvelopeSchema accepts (a test holds it to that), so
+ * that such a body — nearly every one — is read as it is: zod would copy every span array just to check that it
+ * is an array. A body it declines goes through zod, for zod's verdict and issues.
+ */
+export function isWellFormedEnvelope(body: unknown): body is OtlpEnvelope {
+  if (!isRecord(body)) return false;
+  const resourceSpans = body.resourceSpans;
+  if (resourceSpans === undefined || resourceSpans === null) return true;
+  if (!Array.isArray(resourceSpans)) return false;
+  for (const rs of resourceSpans) {
+    if (!isRecord(rs)) return false;
+    const resource = rs.resource;
+    if (resource !== undefined && resource !== null) {
+      if (!isRecord(resource)) return false;
+      const attributes = resource.attributes;
+      if (attributes !== undefined && attributes !== null) {
+        if (!Array.isArray(attributes)) return false;
+        for (const a of attributes) if (!isRecord(a) || typeof a.key !== 'string' || a.value === undefined) return false;
+      }
+    }
+    if (!scopesAreWellFormed(rs.scopeSpans) || !scopesAreWellFormed(rs.instrumentationLibrarySpans)) return false;
+  }
+  return true;
+}
+
 const KIND_NAMES: Readonly<Record<string, SpanKindValue>> = {
   SPAN_KIND_UNSPECIFIED: SpanKind.UNSPECIFIED,
   SPAN_KIND_INTERNAL: SpanKind.INTERNAL,
@@ -46,10 +88,14 @@ const ZERO_TRACE_ID = '0'.repeat(32);
 const ZERO_SPAN_ID = '0'.repeat(16);
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
+/** 1 for the lowercase hex digits' char codes: ids are checked a character at a time against it. */
+const LOWER_HEX = new Uint8Array(128);
+for (const c of '0123456789abcdef') LOWER_HEX[c.charCodeAt(0)] = 1;
+
 function isLowerHex(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+    if (c >= 128 || LOWER_HEX[c] !== 1) return false;
   }
   return true;
 }
@@ -166,11 +212,17 @@ const EMPTY: never[] = [];
 
 /** Validates an OTLP/JSON body and normalises its valid spans; bad spans are reported by path and skipped. */
 export function parseOtlpTraces(body: unknown, ctx: IngestContext): ParseResult {
-  const envelope = OtlpEnvelopeSchema.safeParse(body);
-  if (!envelope.success) return { ok: false, issues: toInputIssues(envelope.error.issues) };
+  let data: OtlpEnvelope;
+  if (isWellFormedEnvelope(body)) {
+    data = body;
+  } else {
+    const envelope = OtlpEnvelopeSchema.safeParse(body);
+    if (!envelope.success) return { ok: false, issues: toInputIssues(envelope.error.issues) };
+    data = envelope.data;
+  }
   return collectSpans<JsonResourceSpans, JsonScopeSpans>(
     {
-      resourceSpans: envelope.data.resourceSpans ?? EMPTY,
+      resourceSpans: data.resourceSpans ?? EMPTY,
       serviceOf: (rs) => serviceNameOf(rs.resource?.attributes),
       scopeKeyOf: (rs) => (rs.scopeSpans ? 'scopeSpans' : 'instrumentationLibrarySpans'),
       scopesOf: (rs) => rs.scopeSpans ?? rs.instrumentationLibrarySpans ?? EMPTY,

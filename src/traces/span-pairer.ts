@@ -3,7 +3,7 @@
 import { SpanKind, type PeerKind, type SpanRecord } from '../model/span.js';
 import {
   addCall,
-  emptyCallStats,
+  LATENCY_BUCKETS,
   TRACE_BUCKET_MS,
   type EdgeAggregate,
   type ServiceAggregate,
@@ -46,6 +46,11 @@ interface UnsettledError {
 /** Keys of failed calls: the parent span id and the caller's service (only a call of the parent's own service counts). */
 function failedCallKey(parentSpanId: string, service: string): string {
   return `${parentSpanId}\u0000${service}`;
+}
+
+/** An empty latency histogram, as emptyCallStats() has it: aggregates are built inline, not spread from a second object. */
+function emptyHistogram(): number[] {
+  return new Array<number>(LATENCY_BUCKETS).fill(0);
 }
 
 function bucketOf(ms: number): number {
@@ -282,7 +287,7 @@ export class SpanPairer {
     if (byBucket === undefined) byCallee.set(callee, (byBucket = new Map()));
     let agg = byBucket.get(bucket);
     if (agg === undefined) {
-      agg = { caller, callee, bucket, calleeUninstrumented: uninstrumented, calleeKind: kind, ...emptyCallStats() };
+      agg = { caller, callee, bucket, calleeUninstrumented: uninstrumented, calleeKind: kind, calls: 0, errors: 0, latencySumMs: 0, latencyHist: emptyHistogram() };
       byBucket.set(bucket, agg);
     } else {
       agg.calleeUninstrumented = agg.calleeUninstrumented && uninstrumented;
@@ -296,7 +301,7 @@ export class SpanPairer {
     if (byBucket === undefined) this.serviceAggregates.set(service, (byBucket = new Map()));
     let agg = byBucket.get(bucket);
     if (agg === undefined) {
-      agg = { service, bucket, originErrors: 0, ...emptyCallStats() };
+      agg = { service, bucket, originErrors: 0, calls: 0, errors: 0, latencySumMs: 0, latencyHist: emptyHistogram() };
       byBucket.set(bucket, agg);
     }
     return agg;

@@ -35,33 +35,90 @@ interface EdgeSeries {
   buckets: Map<number, EdgeBucket>;
   /** Prefix sums over the buckets in time order, built on first range query, dropped when the series changes. */
   prefix: PrefixSums | null;
+  /** Totals over every bucket held, kept as buckets arrive: topology() reads these instead of the buckets. */
+  summary: SeriesSummary;
+}
+
+interface SeriesSummary {
+  calls: number;
+  first: number;
+  last: number;
+  uninstrumented: boolean;
+  kind: PeerKind;
+}
+
+interface ServiceSeries {
+  buckets: Map<number, ServiceStats>;
+  /** Earliest bucket held, so that prune skips series with nothing to drop. */
+  first: number;
+  prefix: PrefixSums | null;
+}
+
+function summarize(buckets: ReadonlyMap<number, EdgeBucket>): SeriesSummary {
+  const summary: SeriesSummary = { calls: 0, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY, uninstrumented: true, kind: 'external' };
+  let kind: PeerKind | undefined;
+  for (const [b, stats] of buckets) {
+    summary.calls += stats.calls;
+    if (b < summary.first) summary.first = b;
+    if (b > summary.last) summary.last = b;
+    summary.uninstrumented &&= stats.uninstrumented;
+    kind = kind === undefined ? stats.kind : strongerCalleeKind(kind, stats.kind);
+  }
+  if (kind !== undefined) summary.kind = kind;
+  return summary;
+}
+
+function copyHistogram(hist: readonly number[]): number[] {
+  const out = new Array<number>(LATENCY_BUCKETS);
+  for (let i = 0; i < LATENCY_BUCKETS; i++) out[i] = hist[i] ?? 0;
+  return out;
 }
 
 interface PrefixSums {
-  starts: number[];
+  starts: Float64Array;
   /** cumulative[i] = sum over the first i buckets; length starts.length + 1. */
   calls: Float64Array;
   errors: Float64Array;
   latency: Float64Array;
+  /** Origin errors (service series only). */
+  origin: Float64Array | null;
 }
 
-function buildPrefix(buckets: ReadonlyMap<number, CallTotals>): PrefixSums {
-  const starts = [...buckets.keys()].sort((a, b) => a - b);
-  const n = starts.length;
+/** One object shape for every series' sums: range queries stay monomorphic. */
+function buildPrefix(buckets: ReadonlyMap<number, CallTotals & { originErrors?: number }>, withOrigin: boolean): PrefixSums {
+  // Buckets nearly always arrive in time order: read them once, and sort (by start) only when they did not.
+  const n = buckets.size;
+  let starts = new Float64Array(n);
+  let rows: Array<CallTotals & { originErrors?: number }> = new Array(n);
+  let i = 0;
+  let sorted = true;
+  for (const [b, stats] of buckets) {
+    if (i > 0 && b < starts[i - 1]!) sorted = false;
+    starts[i] = b;
+    rows[i++] = stats;
+  }
+  if (!sorted) {
+    const order = Array.from({ length: n }, (_, k) => k).sort((x, y) => starts[x]! - starts[y]!);
+    rows = order.map((k) => rows[k]!);
+    starts = Float64Array.from(order, (k) => starts[k]!);
+  }
+  // A typed array: the binary searches over it are most of a range query, and they run unboxed.
   const calls = new Float64Array(n + 1);
   const errors = new Float64Array(n + 1);
   const latency = new Float64Array(n + 1);
-  for (let i = 0; i < n; i++) {
-    const b = buckets.get(starts[i]!)!;
-    calls[i + 1] = calls[i]! + b.calls;
-    errors[i + 1] = errors[i]! + b.errors;
-    latency[i + 1] = latency[i]! + b.latencySumMs;
+  const origin = withOrigin ? new Float64Array(n + 1) : null;
+  for (let k = 0; k < n; k++) {
+    const b = rows[k]!;
+    calls[k + 1] = calls[k]! + b.calls;
+    errors[k + 1] = errors[k]! + b.errors;
+    latency[k + 1] = latency[k]! + b.latencySumMs;
+    if (origin !== null) origin[k + 1] = origin[k]! + b.originErrors!;
   }
-  return { starts, calls, errors, latency };
+  return { starts, calls, errors, latency, origin };
 }
 
 /** Index of the first start ≥ t. */
-function lowerBound(starts: readonly number[], t: number): number {
+function lowerBound(starts: ArrayLike<number>, t: number): number {
   let lo = 0;
   let hi = starts.length;
   while (lo < hi) {
@@ -130,52 +187,128 @@ function forEachBucketIn<T>(buckets: Map<number, T>, from: number, to: number, v
 }
 
 export class TraceAggregates {
+  /** Edge series in arrival order (which every listing keeps), by caller + SEP + callee. */
   private readonly edgeSeries = new Map<string, EdgeSeries>();
-  private readonly serviceSeries = new Map<string, Map<number, ServiceStats>>();
-  /** Prefix sums per service series (like EdgeSeries.prefix), built on first query, dropped when it changes. */
-  private readonly servicePrefix = new Map<string, PrefixSums & { origin: Float64Array }>();
+  /** The same series by caller, then callee: point lookups build no key string. */
+  private readonly edgeIndex = new Map<string, Map<string, EdgeSeries>>();
+  private readonly serviceSeries = new Map<string, ServiceSeries>();
+  private changes = 0;
+  private latest = Number.NEGATIVE_INFINITY;
+  /** Start of the earliest edge bucket held (+∞ when none). */
+  private earliestEdgeBucket = Number.POSITIVE_INFINITY;
+
+  /** Changes whenever the held aggregates change (apply with content, prune that dropped something). */
+  get version(): number {
+    return this.changes;
+  }
+
+  /** Start of the latest bucket ever applied (ms); −∞ when none. */
+  get latestBucket(): number {
+    return this.latest;
+  }
+
+  /**
+   * Identifies what topology(since) returns: equal keys mean equal results, so a caller can keep a graph built from
+   * it. Any `since` at or before the earliest bucket held sees every bucket, hence one key for all of them.
+   */
+  topologyKey(since: number): string {
+    return since <= this.earliestEdgeBucket ? `${this.changes}:all` : `${this.changes}:${since}`;
+  }
 
   apply(delta: TraceDelta): void {
+    if (delta.edges.length > 0 || delta.services.length > 0) this.changes++;
     for (const e of delta.edges) {
-      const key = e.caller + SEP + e.callee;
-      let series = this.edgeSeries.get(key);
-      if (series === undefined) this.edgeSeries.set(key, (series = { caller: e.caller, callee: e.callee, buckets: new Map(), prefix: null }));
+      let byCallee = this.edgeIndex.get(e.caller);
+      if (byCallee === undefined) this.edgeIndex.set(e.caller, (byCallee = new Map()));
+      let series = byCallee.get(e.callee);
+      if (series === undefined) {
+        series = {
+          caller: e.caller,
+          callee: e.callee,
+          buckets: new Map(),
+          prefix: null,
+          summary: { calls: 0, first: e.bucket, last: e.bucket, uninstrumented: e.calleeUninstrumented, kind: e.calleeKind },
+        };
+        byCallee.set(e.callee, series);
+        this.edgeSeries.set(e.caller + SEP + e.callee, series);
+      }
       series.prefix = null;
-      let bucket = series.buckets.get(e.bucket);
+      const bucket = series.buckets.get(e.bucket);
       if (bucket === undefined) {
-        series.buckets.set(e.bucket, (bucket = { ...emptyCallStats(), uninstrumented: e.calleeUninstrumented, kind: e.calleeKind }));
+        if (e.bucket < this.earliestEdgeBucket) this.earliestEdgeBucket = e.bucket;
+        series.buckets.set(e.bucket, {
+          calls: e.calls,
+          errors: e.errors,
+          latencySumMs: e.latencySumMs,
+          latencyHist: copyHistogram(e.latencyHist),
+          uninstrumented: e.calleeUninstrumented,
+          kind: e.calleeKind,
+        });
       } else {
         bucket.uninstrumented = bucket.uninstrumented && e.calleeUninstrumented;
         bucket.kind = strongerCalleeKind(bucket.kind, e.calleeKind);
+        mergeCallStats(bucket, e);
       }
-      mergeCallStats(bucket, e);
+      // Both folds are commutative (AND, strongest kind), so the summary equals one computed over the buckets.
+      const sum = series.summary;
+      sum.calls += e.calls;
+      if (e.bucket < sum.first) sum.first = e.bucket;
+      if (e.bucket > sum.last) sum.last = e.bucket;
+      sum.uninstrumented = sum.uninstrumented && e.calleeUninstrumented;
+      sum.kind = strongerCalleeKind(sum.kind, e.calleeKind);
+      if (e.bucket > this.latest) this.latest = e.bucket;
     }
     for (const s of delta.services) {
       let series = this.serviceSeries.get(s.service);
-      if (series === undefined) this.serviceSeries.set(s.service, (series = new Map()));
-      this.servicePrefix.delete(s.service);
-      let bucket = series.get(s.bucket);
-      if (bucket === undefined) series.set(s.bucket, (bucket = { ...emptyCallStats(), originErrors: 0 }));
-      mergeCallStats(bucket, s);
-      bucket.originErrors += s.originErrors;
+      if (series === undefined) this.serviceSeries.set(s.service, (series = { buckets: new Map(), first: s.bucket, prefix: null }));
+      series.prefix = null;
+      if (s.bucket < series.first) series.first = s.bucket;
+      const bucket = series.buckets.get(s.bucket);
+      if (bucket === undefined) {
+        series.buckets.set(s.bucket, {
+          calls: s.calls,
+          errors: s.errors,
+          latencySumMs: s.latencySumMs,
+          latencyHist: copyHistogram(s.latencyHist),
+          originErrors: s.originErrors,
+        });
+      } else {
+        mergeCallStats(bucket, s);
+        bucket.originErrors += s.originErrors;
+      }
+      if (s.bucket > this.latest) this.latest = s.bucket;
     }
   }
 
-  /** Drops every bucket that starts before `olderThan` (ms), and series left empty. */
+  /** Drops every bucket that starts before `olderThan` (ms), and series left empty. Skips series with nothing that old. */
   prune(olderThan: number): void {
+    let pruned = false;
     for (const [key, series] of this.edgeSeries) {
-      for (const b of series.buckets.keys()) {
-        if (b < olderThan) {
-          series.buckets.delete(b);
-          series.prefix = null;
-        }
+      if (series.summary.first >= olderThan) continue;
+      for (const b of series.buckets.keys()) if (b < olderThan) series.buckets.delete(b);
+      this.changes++;
+      pruned = true;
+      series.prefix = null;
+      if (series.buckets.size === 0) {
+        this.edgeSeries.delete(key);
+        const byCallee = this.edgeIndex.get(series.caller)!;
+        byCallee.delete(series.callee);
+        if (byCallee.size === 0) this.edgeIndex.delete(series.caller);
+      } else {
+        series.summary = summarize(series.buckets);
       }
-      if (series.buckets.size === 0) this.edgeSeries.delete(key);
+    }
+    if (pruned) {
+      this.earliestEdgeBucket = Number.POSITIVE_INFINITY;
+      for (const series of this.edgeSeries.values()) this.earliestEdgeBucket = Math.min(this.earliestEdgeBucket, series.summary.first);
     }
     for (const [service, series] of this.serviceSeries) {
-      this.servicePrefix.delete(service);
-      for (const b of series.keys()) if (b < olderThan) series.delete(b);
-      if (series.size === 0) this.serviceSeries.delete(service);
+      if (series.first >= olderThan) continue;
+      for (const b of series.buckets.keys()) if (b < olderThan) series.buckets.delete(b);
+      this.changes++;
+      series.prefix = null;
+      if (series.buckets.size === 0) this.serviceSeries.delete(service);
+      else series.first = Math.min(...series.buckets.keys());
     }
   }
 
@@ -204,9 +337,9 @@ export class TraceAggregates {
    * the edge carried no call in that range. O(range buckets).
    */
   edgeStats(caller: string, callee: string, from: number, to: number): CallTotals | null {
-    const series = this.edgeSeries.get(caller + SEP + callee);
+    const series = this.edgeIndex.get(caller)?.get(callee);
     if (series === undefined) return null;
-    const p = (series.prefix ??= buildPrefix(series.buckets));
+    const p = (series.prefix ??= buildPrefix(series.buckets, false));
     const lo = lowerBound(p.starts, from);
     const hi = lowerBound(p.starts, to);
     if (hi <= lo) return null;
@@ -220,6 +353,13 @@ export class TraceAggregates {
   topology(since: number): Array<{ caller: string; callee: string; stats: { calls: number }; calleeUninstrumented: boolean; calleeKind: PeerKind; lastSeen: number }> {
     const out = [];
     for (const series of this.edgeSeries.values()) {
+      const sum = series.summary;
+      if (sum.first >= since) {
+        // Every bucket is in range: the running summary is the answer.
+        out.push({ caller: series.caller, callee: series.callee, stats: { calls: sum.calls }, calleeUninstrumented: sum.uninstrumented, calleeKind: sum.kind, lastSeen: sum.last });
+        continue;
+      }
+      if (sum.last < since) continue;
       let calls = 0;
       let lastSeen = Number.NEGATIVE_INFINITY;
       let uninstrumented = true;
@@ -241,7 +381,7 @@ export class TraceAggregates {
     const out = new Map<string, ServiceStats>();
     for (const service of [...this.serviceSeries.keys()].sort()) {
       let merged: ServiceStats | undefined;
-      forEachBucketIn(this.serviceSeries.get(service)!, from, to, (_b, stats) => {
+      forEachBucketIn(this.serviceSeries.get(service)!.buckets, from, to, (_b, stats) => {
         merged ??= { ...emptyCallStats(), originErrors: 0 };
         mergeCallStats(merged, stats);
         merged.originErrors += stats.originErrors;
@@ -255,13 +395,7 @@ export class TraceAggregates {
   serviceStats(service: string, from: number, to: number): (CallTotals & { originErrors: number }) | null {
     const series = this.serviceSeries.get(service);
     if (series === undefined) return null;
-    let p = this.servicePrefix.get(service);
-    if (p === undefined) {
-      const base = buildPrefix(series);
-      const origin = new Float64Array(base.starts.length + 1);
-      base.starts.forEach((b, i) => (origin[i + 1] = origin[i]! + series.get(b)!.originErrors));
-      this.servicePrefix.set(service, (p = { ...base, origin }));
-    }
+    const p = (series.prefix ??= buildPrefix(series.buckets, true));
     const lo = lowerBound(p.starts, from);
     const hi = lowerBound(p.starts, to);
     if (hi <= lo) return null;
@@ -269,7 +403,7 @@ export class TraceAggregates {
       calls: p.calls[hi]! - p.calls[lo]!,
       errors: p.errors[hi]! - p.errors[lo]!,
       latencySumMs: p.latency[hi]! - p.latency[lo]!,
-      originErrors: p.origin[hi]! - p.origin[lo]!,
+      originErrors: p.origin![hi]! - p.origin![lo]!,
     };
   }
 
@@ -294,7 +428,7 @@ export class TraceAggregates {
       })),
       services: [...this.serviceSeries].map(([service, series]) => ({
         service,
-        buckets: [...series].map(([b, st]) => [b, st.calls, st.errors, st.latencySumMs, st.originErrors, trimHistogram(st.latencyHist)] as const),
+        buckets: [...series.buckets].map(([b, st]) => [b, st.calls, st.errors, st.latencySumMs, st.originErrors, trimHistogram(st.latencyHist)] as const),
       })),
     } as TraceAggregatesJson;
   }

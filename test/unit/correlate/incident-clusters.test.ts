@@ -20,21 +20,24 @@ function clusterNames(clusters: Alert[][]): string[][] {
 }
 
 describe('topological relation', () => {
-  it('ranks direct calls and shared dependencies above siblings, and unknown as unrelated', () => {
+  it('relates direct calls, shared dependencies and call chains, never siblings or unknown services', () => {
     expect(topologicalRelation(graph, 'checkout', 'payments')).toBe(1);
-    expect(topologicalRelation(graph, 'checkout', 'cart')).toBe(0.8);
-    expect(topologicalRelation(graph, 'frontend', 'payments')).toBe(0.7);
-    expect(topologicalRelation(graph, 'checkout', 'search')).toBe(0);
+    expect(topologicalRelation(graph, 'checkout', 'cart')).toBe(1); // two callers of orders-db
+    expect(topologicalRelation(graph, 'frontend', 'payments')).toBeCloseTo(0.8); // frontend → checkout → payments
+    expect(topologicalRelation(graph, 'frontend', 'cart')).toBeCloseTo(0.8); // one and two hops above orders-db
+    expect(topologicalRelation(graph, 'checkout', 'search')).toBe(0); // siblings under frontend
     expect(topologicalRelation(graph, 'checkout', 'nowhere')).toBe(0);
+    expect(topologicalRelation(graph, 'nowhere', 'nowhere')).toBe(1);
   });
 });
 
 describe('relation weighted by trace coupling', () => {
   it('needs calls along the path to go bad: healthy edges barely relate, failing ones fully', () => {
     const failingDb = (caller: string, callee: string) => (callee === 'orders-db' ? 1 : 0.15);
-    expect(topologicalRelation(graph, 'checkout', 'cart', failingDb)).toBeCloseTo(0.8);
+    expect(topologicalRelation(graph, 'checkout', 'cart', failingDb)).toBeCloseTo(1);
     expect(topologicalRelation(graph, 'checkout', 'payments', failingDb)).toBeCloseTo(0.15);
-    expect(topologicalRelation(graph, 'frontend', 'payments', failingDb)).toBeCloseTo(0.7 * 0.15 * 0.15);
+    // frontend → checkout → payments: two healthy calls explain nothing.
+    expect(topologicalRelation(graph, 'frontend', 'payments', failingDb)).toBe(0);
   });
 
   it('keeps a noise alert on a healthy neighbour out of the incident', () => {

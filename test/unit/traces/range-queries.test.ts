@@ -3,6 +3,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { TraceAggregates } from '../../../src/traces/trace-store.js';
 import { addCall, emptyCallStats, TRACE_BUCKET_MS, type TraceDelta } from '../../../src/model/trace-aggregate.js';
+import type { PeerKind } from '../../../src/model/span.js';
 
 const T0 = Date.parse('2026-10-14T08:00:00Z');
 
@@ -44,6 +45,66 @@ describe('range queries on trace aggregates', () => {
           else expect(fastSvc).toEqual({ calls: svc.calls, errors: svc.errors, latencySumMs: svc.latencySumMs, originErrors: svc.originErrors });
         },
       ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keep topology (running per-edge totals) equal to a merge of the buckets since any time, through prunes', () => {
+    const kinds: PeerKind[] = ['service', 'database', 'cache', 'queue', 'external'];
+    const bucketArb = fc.record({
+      edge: fc.constantFrom(['a', 'b'], ['a', 'db'], ['c', 'b']),
+      minute: fc.integer({ min: 0, max: 60 }),
+      calls: fc.integer({ min: 0, max: 9 }),
+      uninstrumented: fc.boolean(),
+      kind: fc.constantFrom(...kinds),
+    });
+    const step = fc.oneof(
+      fc.record({ apply: fc.array(bucketArb, { minLength: 1, maxLength: 6 }) }),
+      fc.record({ prune: fc.integer({ min: 0, max: 70 }) }),
+      fc.record({ since: fc.integer({ min: -5, max: 70 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 30 }), (steps) => {
+        const t = new TraceAggregates();
+        let versionBefore = t.version;
+        let previous: { key: string; topology: unknown } | null = null;
+        for (const s of steps) {
+          if ('apply' in s) {
+            t.apply({
+              edges: s.apply.map((b) => {
+                const stats = emptyCallStats();
+                for (let i = 0; i < b.calls; i++) addCall(stats, 10, false);
+                return { caller: b.edge[0]!, callee: b.edge[1]!, bucket: T0 + b.minute * TRACE_BUCKET_MS, calleeUninstrumented: b.uninstrumented, calleeKind: b.kind, ...stats };
+              }),
+              services: [],
+            });
+            expect(t.version).not.toBe(versionBefore);
+          } else if ('prune' in s) {
+            const edgesBefore = JSON.stringify(t.toJSON());
+            t.prune(T0 + s.prune * TRACE_BUCKET_MS);
+            // The version moves exactly when the held aggregates changed.
+            expect(t.version !== versionBefore).toBe(JSON.stringify(t.toJSON()) !== edgesBefore);
+          } else {
+            const since = T0 + s.since * TRACE_BUCKET_MS + 17;
+            const expected = t.edges(since, Number.MAX_SAFE_INTEGER).map((e) => ({
+              caller: e.caller,
+              callee: e.callee,
+              stats: { calls: e.stats.calls },
+              calleeUninstrumented: e.calleeUninstrumented,
+              calleeKind: e.calleeKind,
+              lastSeen: e.lastSeen,
+            }));
+            const byKey = (x: { caller: string; callee: string }) => `${x.caller}>${x.callee}`;
+            const topology = [...t.topology(since)].sort((x, y) => byKey(x).localeCompare(byKey(y)));
+            expect(topology).toEqual(expected.sort((x, y) => byKey(x).localeCompare(byKey(y))));
+            // Equal keys promise equal topologies (what lets the engine keep its graph).
+            const key = t.topologyKey(since);
+            if (previous !== null && previous.key === key) expect(topology).toEqual(previous.topology);
+            previous = { key, topology };
+          }
+          versionBefore = t.version;
+        }
+      }),
       { numRuns: 300 },
     );
   });

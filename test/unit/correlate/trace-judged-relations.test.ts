@@ -1,0 +1,149 @@
+// Relations judged by traces: what explains an alert is followed downstream along calls that went bad in the
+// alert's own window; sparse edges borrow their callee's evidence; kept explanations never change an answer.
+import { describe, it, expect } from 'vitest';
+import { buildDependencyGraph } from '../../../src/topology/dependency-graph.js';
+import { downstreamExplanation, sharedExplanation } from '../../../src/correlate/alert-relations.js';
+import { clusterAlerts, DEFAULT_CLUSTER_OPTIONS, type RelationMemo } from '../../../src/correlate/incident-clusters.js';
+import { traceCouplingFor, HEALTHY_COUPLING, UNKNOWN_COUPLING, type CouplingForWindow } from '../../../src/correlate/trace-coupling.js';
+import { TraceAggregates } from '../../../src/traces/trace-store.js';
+import type { Alert } from '../../../src/model/alert.js';
+import { alert, edge, MIN, stats, T0 } from '../../support/alerts.js';
+
+const BASELINE_MS = 30 * MIN;
+
+/** Calls along caller → callee every minute of [fromMin, toMin) after T0: `calls` a minute, `errors` of them failing. */
+function traffic(traces: TraceAggregates, caller: string, callee: string, fromMin: number, toMin: number, calls: number, errors: number): void {
+  for (let m = fromMin; m < toMin; m++) {
+    traces.apply({
+      edges: [{ caller, callee, bucket: T0 + m * MIN, calleeUninstrumented: callee.endsWith('-db'), calleeKind: callee.endsWith('-db') ? 'database' : 'service', ...stats(calls, errors, 20) }],
+      services: [],
+    });
+  }
+}
+
+function clusterNames(clusters: Alert[][]): string[][] {
+  return clusters.map((c) => [...new Set(c.map((a) => a.service))].sort()).sort((a, b) => a[0]!.localeCompare(b[0]!));
+}
+
+describe('downstream explanation', () => {
+  const graph = buildDependencyGraph([edge('a', 'b'), edge('a', 'x'), edge('x', 'b'), edge('b', 'c'), edge('c', 'd'), edge('d', 'e')]);
+
+  it('follows failing calls: a longer path through failing calls beats a direct healthy one', () => {
+    const healthyDirect = (caller: string, callee: string) => (caller === 'a' && callee === 'b' ? HEALTHY_COUPLING : 1);
+    const explanation = downstreamExplanation(graph, 'a', healthyDirect);
+    expect(explanation.get('a')).toEqual({ strength: 1, depth: 0 });
+    expect(explanation.get('b')).toEqual({ strength: 0.8, depth: 2 }); // a → x → b
+  });
+
+  it('stops three calls down and drops paths too weak to explain anything', () => {
+    expect([...downstreamExplanation(graph, 'b').keys()].sort()).toEqual(['b', 'c', 'd', 'e']);
+    expect([...downstreamExplanation(graph, 'a').keys()].sort()).toEqual(['a', 'b', 'c', 'd', 'x']); // e is four calls down
+    expect([...downstreamExplanation(graph, 'b', () => HEALTHY_COUPLING).keys()].sort()).toEqual(['b', 'c']); // 0.15 × 0.8 × 0.15 < floor
+  });
+
+  it('relates two explanations only through a service both reach within three calls in all', () => {
+    const fromA = downstreamExplanation(graph, 'a');
+    expect(sharedExplanation(fromA, downstreamExplanation(graph, 'c'))).toBeCloseTo(0.8); // a → b → c
+    expect(sharedExplanation(fromA, downstreamExplanation(graph, 'e'))).toBe(0); // four calls apart
+  });
+});
+
+describe('edge coupling from traces', () => {
+  const graph = buildDependencyGraph([edge('c1', 'orders-db', 100, true), edge('c2', 'orders-db', 100, true), edge('c3', 'orders-db', 100, true), edge('rare', 'orders-db', 100, true)]);
+  const callersOf = (service: string) => graph.inNeighbors(service);
+
+  it('lets an edge with too few calls borrow the verdict of its callee as all its callers see it', () => {
+    const traces = new TraceAggregates();
+    for (const c of ['c1', 'c2', 'c3']) {
+      traffic(traces, c, 'orders-db', -40, 0, 10, 0);
+      traffic(traces, c, 'orders-db', 0, 10, 10, 6);
+    }
+    traffic(traces, 'rare', 'orders-db', 2, 4, 1, 0); // two calls in the window, both fine
+    const couplingFor = traceCouplingFor(traces, T0 + 60 * MIN, BASELINE_MS);
+    expect(couplingFor(T0, T0 + 7 * MIN)('rare', 'orders-db')).toBe(UNKNOWN_COUPLING);
+    expect(couplingFor(T0, T0 + 7 * MIN, callersOf)('rare', 'orders-db')).toBeGreaterThan(0.95);
+  });
+
+  it('does not take one stray error among a few calls for an outage when the callee is healthy for everyone else', () => {
+    const traces = new TraceAggregates();
+    for (const c of ['c1', 'c2', 'c3']) traffic(traces, c, 'orders-db', -40, 10, 10, 0);
+    traffic(traces, 'rare', 'orders-db', -40, 0, 1, 0);
+    traffic(traces, 'rare', 'orders-db', 0, 4, 1, 0);
+    traffic(traces, 'rare', 'orders-db', 4, 5, 1, 1); // five calls in the window, one failed
+    const couplingFor = traceCouplingFor(traces, T0 + 60 * MIN, BASELINE_MS);
+    expect(couplingFor(T0, T0 + 7 * MIN)('rare', 'orders-db')).toBeGreaterThan(0.7);
+    expect(couplingFor(T0, T0 + 7 * MIN, callersOf)('rare', 'orders-db')).toBeLessThan(0.4);
+  });
+});
+
+describe('clustering with each alert judged in its own window', () => {
+  const graph = buildDependencyGraph([edge('a', 'orders-db', 100, true), edge('b', 'orders-db', 100, true)]);
+
+  /** Both services call orders-db, which fails from minute 8 on. */
+  function dbFailingFrom8(): TraceAggregates {
+    const traces = new TraceAggregates();
+    for (const caller of ['a', 'b']) {
+      traffic(traces, caller, 'orders-db', -40, 8, 10, 0);
+      traffic(traces, caller, 'orders-db', 8, 30, 10, 6);
+    }
+    return traces;
+  }
+
+  it('does not join an alert that fired before the shared dependency failed: that failure did not cause it', () => {
+    const couplingFor = traceCouplingFor(dbFailingFrom8(), T0 + 30 * MIN, BASELINE_MS);
+    const alerts = [alert('a', 'HighErrorRate', 3), alert('b', 'HighErrorRate', 9)];
+    expect(clusterNames(clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS, couplingFor))).toEqual([['a'], ['b']]);
+  });
+
+  it('joins the two callers when both alerts follow the failure', () => {
+    const couplingFor = traceCouplingFor(dbFailingFrom8(), T0 + 30 * MIN, BASELINE_MS);
+    const alerts = [alert('a', 'HighErrorRate', 8.5), alert('b', 'HighErrorRate', 9)];
+    expect(clusterNames(clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS, couplingFor))).toEqual([['a', 'b']]);
+  });
+});
+
+describe('explanations kept across analyses', () => {
+  const graph = buildDependencyGraph([edge('a', 'orders-db', 100, true), edge('b', 'orders-db', 100, true)]);
+
+  /** Counts the windows asked for, so a test can tell which explanations were recomputed. */
+  function counting(couplingFor: CouplingForWindow): { couplingFor: CouplingForWindow; windows: number[] } {
+    const windows: number[] = [];
+    return {
+      windows,
+      couplingFor: (from, to, callersOf) => {
+        windows.push(from);
+        return couplingFor(from, to, callersOf);
+      },
+    };
+  }
+
+  it('keeps settled explanations for good and recomputes open ones when the traces moved', () => {
+    const traces = new TraceAggregates();
+    for (const caller of ['a', 'b']) traffic(traces, caller, 'orders-db', -40, 30, 10, 0);
+    const memo: RelationMemo = { weights: new Map(), completeBefore: T0 + 20 * MIN };
+    const alerts = [alert('a', 'HighErrorRate', 0), alert('b', 'HighErrorRate', 16)];
+
+    const first = counting(traceCouplingFor(traces, T0 + 30 * MIN, BASELINE_MS));
+    expect(clusterNames(clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS, first.couplingFor, memo))).toEqual([['a'], ['b']]);
+    expect(first.windows).toHaveLength(2);
+
+    // New traces: orders-db fails from minute 14, in b's window (still open) but after a's (settled).
+    for (const caller of ['a', 'b']) traffic(traces, caller, 'orders-db', 14, 30, 10, 8);
+    const second = counting(traceCouplingFor(traces, T0 + 30 * MIN, BASELINE_MS));
+    const withMemo = clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS, second.couplingFor, memo);
+    expect(second.windows).toEqual([T0 + 14 * MIN]); // only b's window is judged again
+    expect(clusterNames(withMemo)).toEqual(clusterNames(clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS, traceCouplingFor(traces, T0 + 30 * MIN, BASELINE_MS))));
+  });
+
+  it('reuses every explanation while the inputs are unchanged (completeBefore = +Infinity)', () => {
+    const traces = new TraceAggregates();
+    for (const caller of ['a', 'b']) traffic(traces, caller, 'orders-db', -40, 30, 10, caller === 'a' ? 0 : 5);
+    const memo: RelationMemo = { weights: new Map(), completeBefore: T0 };
+    const alerts = [alert('a', 'HighErrorRate', 10), alert('b', 'HighErrorRate', 11)];
+    const expected = clusterNames(clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS, traceCouplingFor(traces, T0 + 30 * MIN, BASELINE_MS), memo));
+    const again = counting(traceCouplingFor(traces, T0 + 30 * MIN, BASELINE_MS));
+    const next = clusterAlerts([...alerts, alert('b', 'HighLatency', 12)], graph, DEFAULT_CLUSTER_OPTIONS, again.couplingFor, { ...memo, completeBefore: Number.POSITIVE_INFINITY });
+    expect(again.windows).toEqual([]);
+    expect(clusterNames(next)).toEqual(expected);
+  });
+});
