@@ -1,53 +1,25 @@
 // The audit outbox: a transition and its audit entry are one atomic step, and chaining is a separate step any
 // replica may run. These tests stop a "process" between the two steps (the transition script runs, the chainer
 // does not) and race chainers, then check the chain with `rcabot audit verify`'s own code.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog, exportAudit, verifyAudit, type AuditEntry, type ExportedAuditEntry } from '../../../src/remediation/audit-log.js';
 import { remediationKeys } from '../../../src/remediation/proposal-store.js';
-import { deleteKeys, newTestRedis, uniquePrefix } from '../../support/redis.js';
-import { FakeKubernetes } from '../../support/fake-kubernetes.js';
-import { admin, alice, auditEntries, bob, carol, incident, makeService, must, runbook, T0, waitForState, type Harness } from './harness.js';
+import { admin, alice, auditEntries, bob, carol, incident, makeService, must, runbook, T0, waitForState, useRemediationTestBed, type Harness } from './harness.js';
 
-const fake = new FakeKubernetes();
-const redises: Redis[] = [];
-const prefixes: string[] = [];
-const harnesses: Harness[] = [];
-
-function connection(): Redis {
-  const r = newTestRedis();
-  redises.push(r);
-  return r;
-}
-
-function newPrefix(): string {
-  const p = uniquePrefix('remediation-outbox');
-  prefixes.push(p);
-  return p;
-}
+const { fake, connection, newPrefix, track } = useRemediationTestBed('remediation-outbox');
 
 /** A fresh app instance on its own connection: what a restarted or another replica is. */
 function instance(prefix: string, extra: Parameters<typeof makeService>[4] = {}): Harness {
   const h = makeService(connection(), prefix, fake, [runbook({ approval: { required: 2 } })], extra);
   h.incidents.set('inc-1', incident('inc-1', 'checkout'));
-  harnesses.push(h);
+  track(h);
   return h;
 }
 
 const at = new Date(T0).toISOString();
 
-beforeAll(async () => {
-  await fake.start();
+beforeAll(() => {
   fake.addDeployment('production', 'checkout');
-});
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.service.close()));
-});
-afterAll(async () => {
-  const cleaner = connection();
-  for (const p of prefixes) await deleteKeys(cleaner, p);
-  await fake.stop();
-  await Promise.all(redises.map((r) => r.quit()));
 });
 
 describe('audit outbox: crash between a transition and its chaining', () => {

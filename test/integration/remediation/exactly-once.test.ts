@@ -1,39 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
-import { deleteKeys, newTestRedis, testRedisUrl, uniquePrefix } from '../../support/redis.js';
-import { FakeKubernetes } from '../../support/fake-kubernetes.js';
+import { testRedisUrl } from '../../support/redis.js';
 import type { Actor } from '../../../src/remediation/proposal.js';
 import { executeProposal } from '../../../src/remediation/execution-queue.js';
 import { verifyAudit } from '../../../src/remediation/audit-log.js';
-import { alice, auditEntries, bob, incident, makeService, must, runbook, waitForState, ONCALL, type Harness } from './harness.js';
+import { alice, auditEntries, bob, incident, makeService, must, runbook, waitForState, ONCALL, useRemediationTestBed, type Harness } from './harness.js';
 
-const fake = new FakeKubernetes();
-const redises: Redis[] = [];
-const prefixes: string[] = [];
-
-function connection(): Redis {
-  const r = newTestRedis();
-  redises.push(r);
-  return r;
-}
-
-beforeAll(async () => {
-  await fake.start();
-});
-afterAll(async () => {
-  const cleaner = connection();
-  for (const p of prefixes) await deleteKeys(cleaner, p);
-  await fake.stop();
-  await Promise.all(redises.map((r) => r.quit()));
-});
+const { fake, connection, newPrefix } = useRemediationTestBed('remediation');
 
 describe('exactly-once execution', () => {
   it('50 concurrent approvals across two instances execute the plan exactly once', async () => {
     fake.addDeployment('production', 'race');
-    const prefix = uniquePrefix('remediation-race');
-    prefixes.push(prefix);
+    const prefix = newPrefix('remediation-race');
     const rb = [runbook({ approval: { required: 2 } })];
     const a: Harness = makeService(connection(), prefix, fake, rb);
     const b: Harness = makeService(connection(), prefix, fake, rb, { incidents: a.incidents, clock: a.clock });
@@ -65,8 +44,7 @@ describe('exactly-once execution', () => {
 
   it('the per-target run limit holds when quorums on two proposals land at the same instant', async () => {
     fake.addDeployment('production', 'limited');
-    const prefix = uniquePrefix('remediation-limit');
-    prefixes.push(prefix);
+    const prefix = newPrefix('remediation-limit');
     const rb = [runbook({ guardrails: { namespaces: ['production'], maxRunsPerTargetPerHour: 1 } })];
     const a = makeService(connection(), prefix, fake, rb);
     const b = makeService(connection(), prefix, fake, rb, { incidents: a.incidents, clock: a.clock });
@@ -80,8 +58,7 @@ describe('exactly-once execution', () => {
 
   it('running the job body again after success, or enqueueing twice, sends nothing more', async () => {
     fake.addDeployment('production', 'twice');
-    const prefix = uniquePrefix('remediation-twice');
-    prefixes.push(prefix);
+    const prefix = newPrefix('remediation-twice');
     const h = makeService(connection(), prefix, fake, [runbook()]);
     h.incidents.set('inc-2', incident('inc-2', 'twice'));
     h.service.startWorker();
@@ -99,8 +76,7 @@ describe('exactly-once execution', () => {
 
   it('a worker killed after finishing a step: the retry does not send that step again', async () => {
     fake.addDeployment('production', 'crash');
-    const prefix = uniquePrefix('remediation-crash');
-    prefixes.push(prefix);
+    const prefix = newPrefix('remediation-crash');
     const h = makeService(connection(), prefix, fake, [runbook()]);
     h.incidents.set('inc-3', incident('inc-3', 'crash'));
     const p = must(await h.service.propose('inc-3', 'restart', alice));
@@ -142,8 +118,7 @@ describe('exactly-once execution', () => {
 
   it('a non-idempotent step interrupted before its result was recorded is not sent again', async () => {
     fake.addDeployment('production', 'unknown', ['u:1', 'u:2']);
-    const prefix = uniquePrefix('remediation-unknown');
-    prefixes.push(prefix);
+    const prefix = newPrefix('remediation-unknown');
     const rb = runbook({ id: 'rollback', action: { type: 'kubernetes.rollback', params: { namespace: { value: 'production' }, deployment: { from: 'rootCause.service' } } } });
     const h = makeService(connection(), prefix, fake, [rb]);
     h.incidents.set('inc-4', incident('inc-4', 'unknown'));

@@ -8,7 +8,9 @@ import type { Executors } from '../../../src/remediation/executors/executor.js';
 import { exportAudit, type AuditEntry, type ExportedAuditEntry } from '../../../src/remediation/audit-log.js';
 import { RemediationService, type RemediationEvent, type RemediationServiceOptions } from '../../../src/remediation/remediation-service.js';
 import type { Actor, Proposal, ProposalState } from '../../../src/remediation/proposal.js';
-import type { FakeKubernetes } from '../../support/fake-kubernetes.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { FakeKubernetes } from '../../support/fake-kubernetes.js';
+import { deleteKeys, newTestRedis, uniquePrefix } from '../../support/redis.js';
 
 export const T0 = Date.parse('2026-10-14T09:00:00Z');
 export const ONCALL = 'S0ONCALL';
@@ -104,4 +106,48 @@ export async function auditEntries(redis: Redis, prefix: string): Promise<AuditE
   const out: AuditEntry[] = [];
   for await (const line of exportAudit(redis, prefix)) out.push((JSON.parse(line) as ExportedAuditEntry).entry);
   return out;
+}
+
+/**
+ * The lifecycle every multi-instance remediation test file needs, registered as vitest hooks: one fake
+ * Kubernetes API, a Redis connection per app instance, a key prefix per test (all deleted at the end), and the
+ * instances' services closed after each test.
+ */
+export function useRemediationTestBed(name: string): {
+  fake: FakeKubernetes;
+  connection(): Redis;
+  newPrefix(label?: string): string;
+  track(...h: Harness[]): void;
+} {
+  const fake = new FakeKubernetes();
+  const redises: Redis[] = [];
+  const prefixes: string[] = [];
+  const harnesses: Harness[] = [];
+  const connection = (): Redis => {
+    const r = newTestRedis();
+    redises.push(r);
+    return r;
+  };
+  beforeAll(async () => {
+    await fake.start();
+  });
+  afterEach(async () => {
+    await Promise.all(harnesses.splice(0).map((h) => h.service.close()));
+  });
+  afterAll(async () => {
+    const cleaner = connection();
+    for (const p of prefixes) await deleteKeys(cleaner, p);
+    await fake.stop();
+    await Promise.all(redises.map((r) => r.quit()));
+  });
+  return {
+    fake,
+    connection,
+    newPrefix(label = name) {
+      const p = uniquePrefix(label);
+      prefixes.push(p);
+      return p;
+    },
+    track: (...h) => void harnesses.push(...h),
+  };
 }

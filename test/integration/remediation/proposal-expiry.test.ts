@@ -1,50 +1,25 @@
 // Proactive expiry: the sweep moves proposals past their expiry from `proposed` to `expired` (audited through the
 // outbox, once across replicas) and the Slack message loses its buttons in place. Time is the injected clock.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../../src/remediation/audit-log.js';
 import { registerRemediationFlow, type RemediationFlow } from '../../../src/slack/remediation-flow.js';
 import { renderBlocksAsText } from '../../../src/slack/render/blocks-as-text.js';
 import type { Block } from '../../../src/slack/render/block-kit.js';
-import { deleteKeys, newTestRedis, uniquePrefix } from '../../support/redis.js';
-import { FakeKubernetes } from '../../support/fake-kubernetes.js';
 import { recordingLogger, startSlackHarness, type SlackHarness } from '../slack/slack-harness.js';
-import { alice, auditEntries, bob, carol, incident, makeService, must, ONCALL, runbook, T0, type Harness } from './harness.js';
+import { alice, auditEntries, bob, carol, incident, makeService, must, ONCALL, runbook, T0, useRemediationTestBed, type Harness } from './harness.js';
 
 const MIN = 60_000;
-const fake = new FakeKubernetes();
-const redises: Redis[] = [];
-const prefixes: string[] = [];
-const harnesses: Harness[] = [];
+const { fake, connection, newPrefix, track } = useRemediationTestBed('remediation-expiry');
 const runbooks = [runbook({ approval: { expiresAfter: '10m' } }), runbook({ id: 'restart-two', approval: { required: 2, expiresAfter: '30m' } })];
 
-function connection(): Redis {
-  const r = newTestRedis();
-  redises.push(r);
-  return r;
-}
-
-beforeAll(async () => {
-  await fake.start();
-});
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.service.close()));
-});
-afterAll(async () => {
-  const cleaner = connection();
-  for (const p of prefixes) await deleteKeys(cleaner, p);
-  await fake.stop();
-  await Promise.all(redises.map((r) => r.quit()));
-});
 
 /** Two replicas on one prefix, sharing incidents and the injected clock. */
 function twoReplicas(): { prefix: string; a: Harness; b: Harness } {
-  const prefix = uniquePrefix('remediation-expiry');
-  prefixes.push(prefix);
+  const prefix = newPrefix();
   const a = makeService(connection(), prefix, fake, runbooks);
   const b = makeService(connection(), prefix, fake, runbooks, { incidents: a.incidents, clock: a.clock });
   a.incidents.set('inc-1', incident('inc-1', 'checkout'));
-  harnesses.push(a, b);
+  track(a, b);
   return { prefix, a, b };
 }
 

@@ -16,8 +16,8 @@ import { IncidentStore } from '../../../src/store/incident-store.js';
 import { FakeKubernetes } from '../../support/fake-kubernetes.js';
 import type { RecordedCall } from '../../support/fake-slack-api.js';
 import { newTestRedis } from '../../support/redis.js';
-import { blockActionsBody, slashCommandBody } from '../../support/signed-slack-request.js';
-import { recordingLogger, startSlackHarness, type SlackHarness } from '../slack/slack-harness.js';
+import { slashCommandBody } from '../../support/signed-slack-request.js';
+import { recordingLogger, slackUser, startSlackHarness, type SlackHarness } from '../slack/slack-harness.js';
 import { incident, makeService, ONCALL, runbook, T0, waitForState, type Harness } from './harness.js';
 
 const CHANNEL = 'C0INCIDENTS';
@@ -98,10 +98,7 @@ async function badRelease(id: string, svc: string, messageTs: string): Promise<v
   await h.redis.hset(slackKeys(h.prefix).messages, id, JSON.stringify({ channel: CHANNEL, ts: messageTs, digest: 'd', topSuspect: svc, status: 'open', pendingNotes: [] }));
 }
 
-async function respondedTo(id: string): Promise<Record<string, unknown>> {
-  await h.fake.waitFor((c) => c.some((x) => x.path === `/response/${id}`));
-  return h.fake.calls.find((x) => x.path === `/response/${id}`)!.params;
-}
+const respondedTo = (id: string) => slackUser(h).respondedTo(id);
 
 async function rca(text: string, userId: string): Promise<{ text: string; blocks: Block[] }> {
   const id = `cmd-${++n}`;
@@ -109,18 +106,8 @@ async function rca(text: string, userId: string): Promise<{ text: string; blocks
   return (await respondedTo(id)) as { text: string; blocks: Block[] };
 }
 
-async function click(actionId: string, value: string, userId: string): Promise<string> {
-  const id = `click-${++n}`;
-  expect((await h.post(blockActionsBody({ actionId, value, userId, responseUrl: h.fake.responseUrl(id) }))).status).toBe(200);
-  return id;
-}
-
-/** The first chat.postMessage after the first `after` ones that matches. */
-async function postAfter(after: number, match: (c: RecordedCall) => boolean): Promise<RecordedCall> {
-  const find = () => h.fake.callsTo('chat.postMessage').slice(after).find(match);
-  await h.fake.waitFor(() => find() !== undefined);
-  return find()!;
-}
+const click = (actionId: string, value: string, userId: string) => slackUser(h).click(actionId, value, userId);
+const postAfter = (after: number, match: (c: RecordedCall) => boolean) => slackUser(h).postAfter(after, match);
 
 function buttons(blocks: unknown): Array<{ action_id: string; value: string; text: { text: string } }> {
   const list = blocks as Array<{ elements?: Array<{ action_id: string; value: string; text: { text: string } }>; accessory?: { action_id: string; value: string; text: { text: string } } }>;

@@ -14,7 +14,7 @@ import { newTestRedis } from '../../support/redis.js';
 import { blockActionsBody, slashCommandBody } from '../../support/signed-slack-request.js';
 import { expectWithinBlockKitLimits } from '../../unit/slack/block-limits.js';
 import { incident, makeService, ONCALL, runbook, T0, waitForState, type Harness } from '../remediation/harness.js';
-import { recordingLogger, startSlackHarness, type SlackHarness } from './slack-harness.js';
+import { recordingLogger, slackUser, startSlackHarness, type SlackHarness } from './slack-harness.js';
 
 const kube = new FakeKubernetes();
 let h: SlackHarness;
@@ -90,12 +90,7 @@ async function newIncident(id: string, svc: string, opts: { messageInChannel?: b
   }
 }
 
-async function click(actionId: string, value: string, userId: string): Promise<string> {
-  const id = `click-${++n}`;
-  const res = await h.post(blockActionsBody({ actionId, value, userId, responseUrl: h.fake.responseUrl(id) }));
-  expect(res.status).toBe(200);
-  return id;
-}
+const click = (actionId: string, value: string, userId: string) => slackUser(h).click(actionId, value, userId);
 
 /** Clicks "Propose" on a suggested runbook and returns the posted proposal message. */
 async function propose(incidentId: string, runbookId: string, userId = 'UALICE'): Promise<{ proposalId: string; post: RecordedCall; answer: string }> {
@@ -112,12 +107,7 @@ async function propose(incidentId: string, runbookId: string, userId = 'UALICE')
   return { proposalId: approveButtons(post)[0]!.value, post, answer };
 }
 
-/** The first chat.postMessage after the first `after` ones that matches (other tests' late verdicts may interleave). */
-async function postAfter(after: number, match: (c: RecordedCall) => boolean): Promise<RecordedCall> {
-  const find = () => h.fake.callsTo('chat.postMessage').slice(after).find(match);
-  await h.fake.waitFor(() => find() !== undefined);
-  return find()!;
-}
+const postAfter = (after: number, match: (c: RecordedCall) => boolean) => slackUser(h).postAfter(after, match);
 
 function approveButtons(call: RecordedCall): Array<{ action_id: string; value: string; text: { text: string } }> {
   const blocks = call.params.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string; text: { text: string } }> }>;

@@ -20,8 +20,8 @@ import { RedisRcaQueries } from '../../../src/slack/rca-queries.js';
 import { ServiceOverviewStore } from '../../../src/slack/service-overview-store.js';
 import { createSlackApp, type SlackApp, type SlackAppOptions } from '../../../src/slack/slack-app.js';
 import { deleteKeys, testRedisUrl, uniquePrefix } from '../../support/redis.js';
-import { FakeSlackApi } from '../../support/fake-slack-api.js';
-import { FORM, signedHeaders } from '../../support/signed-slack-request.js';
+import { FakeSlackApi, type RecordedCall } from '../../support/fake-slack-api.js';
+import { blockActionsBody, FORM, signedHeaders } from '../../support/signed-slack-request.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-1234';
 
@@ -109,6 +109,37 @@ export async function startSlackHarness(name: string, extra: Partial<Pick<SlackA
       await fake.stop();
       await deleteKeys(redis, prefix);
       await redis.quit();
+    },
+  };
+}
+
+/** Response-url ids of clicks, unique in the process. */
+let clicks = 0;
+
+/** What a user does in Slack, as signed requests to the harness, and what the fake Slack API then recorded. */
+export function slackUser(h: SlackHarness): {
+  /** Clicks a button; returns the id of its response_url. */
+  click(actionId: string, value: string, userId: string): Promise<string>;
+  /** The body rcabot sent to a response_url, once it has. */
+  respondedTo(id: string): Promise<Record<string, unknown>>;
+  /** The first chat.postMessage after the first `after` ones that matches (other tests' late posts may interleave). */
+  postAfter(after: number, match: (c: RecordedCall) => boolean): Promise<RecordedCall>;
+} {
+  return {
+    async click(actionId, value, userId) {
+      const id = `click-${++clicks}`;
+      const res = await h.post(blockActionsBody({ actionId, value, userId, responseUrl: h.fake.responseUrl(id) }));
+      if (res.status !== 200) throw new Error(`click ${actionId}: HTTP ${res.status}`);
+      return id;
+    },
+    async respondedTo(id) {
+      await h.fake.waitFor((c) => c.some((x) => x.path === `/response/${id}`));
+      return h.fake.calls.find((x) => x.path === `/response/${id}`)!.params;
+    },
+    async postAfter(after, match) {
+      const find = () => h.fake.callsTo('chat.postMessage').slice(after).find(match);
+      await h.fake.waitFor(() => find() !== undefined);
+      return find()!;
     },
   };
 }
