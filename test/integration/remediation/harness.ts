@@ -9,6 +9,8 @@ import { exportAudit, type AuditEntry, type ExportedAuditEntry } from '../../../
 import { RemediationService, type RemediationEvent, type RemediationServiceOptions } from '../../../src/remediation/remediation-service.js';
 import type { Actor, Proposal, ProposalState } from '../../../src/remediation/proposal.js';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { registerRemediationFlow, type RemediationFlow } from '../../../src/slack/remediation-flow.js';
+import { recordingLogger, type SlackHarness } from '../slack/slack-harness.js';
 import { FakeKubernetes } from '../../support/fake-kubernetes.js';
 import { deleteKeys, newTestRedis, uniquePrefix } from '../../support/redis.js';
 
@@ -150,4 +152,32 @@ export function useRemediationTestBed(name: string): {
     },
     track: (...h) => void harnesses.push(...h),
   };
+}
+
+/**
+ * The remediation flow on a Slack harness as the server wires it (groups not cached, so a test's user-group
+ * change counts at once), with the on-call group of alice, bob and carol; the service's worker started.
+ */
+export function registerTestFlow(h: SlackHarness, service: RemediationService, runbooks: readonly Runbook[], now: () => number): RemediationFlow {
+  const flow = registerRemediationFlow(h.slack.app, {
+    service,
+    runbooks: [...runbooks],
+    refs: h.refs,
+    redis: h.redis,
+    prefix: h.prefix,
+    logger: recordingLogger().logger,
+    now,
+    groupCacheMs: 0,
+  });
+  h.fake.userGroups.set(ONCALL, ['UALICE', 'UBOB', 'UCAROL']);
+  service.startWorker({ stalledIntervalMs: 1000 });
+  return flow;
+}
+
+/** The usual end of a Slack remediation test file. */
+export async function closeAll(service: RemediationService | undefined, h: SlackHarness | undefined, redis: Redis | undefined, kube: FakeKubernetes): Promise<void> {
+  await service?.close();
+  await h?.close();
+  await redis?.quit();
+  await kube.stop();
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { IncidentReport } from '../../../src/model/incident.js';
-import { registerRemediationFlow, type RemediationFlow } from '../../../src/slack/remediation-flow.js';
+import type { RemediationFlow } from '../../../src/slack/remediation-flow.js';
 import { renderBlocksAsText } from '../../../src/slack/render/blocks-as-text.js';
 import type { Block } from '../../../src/slack/render/block-kit.js';
 import { slackKeys } from '../../../src/slack/slack-keys.js';
@@ -17,8 +17,8 @@ import { FakeKubernetes } from '../../support/fake-kubernetes.js';
 import type { RecordedCall } from '../../support/fake-slack-api.js';
 import { newTestRedis } from '../../support/redis.js';
 import { slashCommandBody } from '../../support/signed-slack-request.js';
-import { recordingLogger, slackUser, startSlackHarness, type SlackHarness } from '../slack/slack-harness.js';
-import { incident, makeService, ONCALL, runbook, T0, waitForState, type Harness } from './harness.js';
+import { slackUser, startSlackHarness, type SlackHarness } from '../slack/slack-harness.js';
+import { closeAll, incident, makeService, registerTestFlow, runbook, T0, waitForState, type Harness } from './harness.js';
 
 const CHANNEL = 'C0INCIDENTS';
 const VERIFY_AFTER_MS = 10 * 60_000;
@@ -66,26 +66,10 @@ beforeAll(async () => {
   // Incidents come from the store the analysis writes, as in the server (not from a test map).
   r = makeService(queueRedis, h.prefix, kube, runbooks, { clock, getIncident: (id) => incidents.get(id), onEvent: (e) => flow.onEvent(e) });
   service = r.service;
-  flow = registerRemediationFlow(h.slack.app, {
-    service,
-    runbooks,
-    refs: h.refs,
-    redis: h.redis,
-    prefix: h.prefix,
-    logger: recordingLogger().logger,
-    now: () => clock.now,
-    groupCacheMs: 0,
-  });
-  h.fake.userGroups.set(ONCALL, ['UALICE', 'UBOB', 'UCAROL']);
-  service.startWorker({ stalledIntervalMs: 1000 });
+  flow = registerTestFlow(h, service, runbooks, () => clock.now);
 }, 30_000);
 
-afterAll(async () => {
-  await service?.close();
-  await h?.close();
-  await queueRedis?.quit();
-  await kube.stop();
-});
+afterAll(() => closeAll(service, h, queueRedis, kube));
 
 function report(id: string, svc: string, status: 'open' | 'resolved' = 'open'): IncidentReport {
   return { ...incident(id, svc, status), remediations: [{ runbook: 'rollback', action: 'kubernetes.rollback', target: `deployment/production/${svc}` }] };

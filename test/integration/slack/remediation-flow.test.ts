@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { ActionRefs } from '../../../src/slack/action-refs.js';
-import { registerRemediationFlow, type RemediationFlow } from '../../../src/slack/remediation-flow.js';
+import type { RemediationFlow } from '../../../src/slack/remediation-flow.js';
 import { renderBlocksAsText } from '../../../src/slack/render/blocks-as-text.js';
 import type { Block } from '../../../src/slack/render/block-kit.js';
 import { slackKeys } from '../../../src/slack/slack-keys.js';
@@ -13,8 +13,8 @@ import type { RecordedCall } from '../../support/fake-slack-api.js';
 import { newTestRedis } from '../../support/redis.js';
 import { blockActionsBody, slashCommandBody } from '../../support/signed-slack-request.js';
 import { expectWithinBlockKitLimits } from '../../unit/slack/block-limits.js';
-import { incident, makeService, ONCALL, runbook, T0, waitForState, type Harness } from '../remediation/harness.js';
-import { recordingLogger, slackUser, startSlackHarness, type SlackHarness } from './slack-harness.js';
+import { closeAll, incident, makeService, ONCALL, registerTestFlow, runbook, T0, waitForState, type Harness } from '../remediation/harness.js';
+import { slackUser, startSlackHarness, type SlackHarness } from './slack-harness.js';
 
 const kube = new FakeKubernetes();
 let h: SlackHarness;
@@ -60,26 +60,10 @@ beforeAll(async () => {
   });
   r = makeService(queueRedis, h.prefix, kube, runbooks, { onEvent: (e) => flow.onEvent(e) });
   service = r.service;
-  flow = registerRemediationFlow(h.slack.app, {
-    service,
-    runbooks,
-    refs: h.refs,
-    redis: h.redis,
-    prefix: h.prefix,
-    logger: recordingLogger().logger,
-    now: () => r.clock.now,
-    groupCacheMs: 0,
-  });
-  h.fake.userGroups.set(ONCALL, ['UALICE', 'UBOB', 'UCAROL']);
-  service.startWorker({ stalledIntervalMs: 1000 });
+  flow = registerTestFlow(h, service, runbooks, () => r.clock.now);
 }, 30_000);
 
-afterAll(async () => {
-  await service?.close();
-  await h?.close();
-  await queueRedis?.quit();
-  await kube.stop();
-});
+afterAll(() => closeAll(service, h, queueRedis, kube));
 
 /** A new incident on its own deployment (so PATCH counts and rate limits do not mix between tests). */
 async function newIncident(id: string, svc: string, opts: { messageInChannel?: boolean } = {}): Promise<void> {
