@@ -44,26 +44,68 @@ export interface ExplanationStep {
 export type Explanation = ReadonlyMap<string, ExplanationStep>;
 
 /**
- * What could explain an alert on `service`: the service itself (strength 1) and every service reachable by
- * following calls downstream up to EXPLANATION_DEPTH hops, each with the strength of its strongest path — the
- * product of the path's edge couplings, weakened by HOP_FACTOR for each hop past the first. Only downstream:
- * failures propagate from callee to caller, so callers in common (a frontend calls everything) explain nothing.
- * Layered search over paths of exactly 1, 2, 3 hops, so that a longer path through failing calls can beat a
- * shorter one through healthy calls; paths under EXPLANATION_FLOOR are dropped. O(edges within the depth).
+ * What could explain a failure alert (errors, latency) on `service`: the service itself (strength 1) and every
+ * service reachable by following calls downstream up to EXPLANATION_DEPTH hops, each with the strength of its
+ * strongest path — the product of the path's edge couplings, weakened by HOP_FACTOR for each hop past the first.
+ * Only downstream: failures propagate from callee to caller, so callers in common (a frontend calls everything)
+ * explain nothing. Layered search over paths of exactly 1, 2, 3 hops, so that a longer path through failing calls
+ * can beat a shorter one through healthy calls; paths under EXPLANATION_FLOOR are dropped. O(edges within the depth).
  */
 export function downstreamExplanation(graph: DependencyGraph, service: string, coupling: EdgeCoupling = topologyOnly): Map<string, ExplanationStep> {
   const out = new Map<string, ExplanationStep>([[service, { strength: 1, depth: 0 }]]);
+  if (graph.hasNode(service)) followCalls(graph, service, new Map([[service, 1]]), 0, 'down', coupling, out);
+  return out;
+}
+
+/**
+ * What could explain a traffic alert on `service` (its request rate shifted; see model/alert-signal.ts): the
+ * service itself, the callers above it up to EXPLANATION_DEPTH hops (one that calls it less, or more), and what
+ * its direct callers call in turn (a caller failing on another dependency gives up before it calls this one) —
+ * paths of at most EXPLANATION_DEPTH calls in all. Only direct callers: a failure beside a caller further up
+ * (mail ← checkout ← frontend → search) is too far from this service's traffic to explain it. Steps up are judged by `rateCoupling` (did the caller's calls to it
+ * change), steps down by `coupling` as in downstreamExplanation. So a traffic alert meets a failure alert where
+ * both point: at the caller that failed, or at the dependency that made it fail. O(edges within the depth).
+ */
+export function trafficExplanation(
+  graph: DependencyGraph,
+  service: string,
+  rateCoupling: EdgeCoupling = topologyOnly,
+  coupling: EdgeCoupling = topologyOnly,
+): Map<string, ExplanationStep> {
+  const out = new Map<string, ExplanationStep>([[service, { strength: 1, depth: 0 }]]);
   if (!graph.hasNode(service)) return out;
-  let layer = new Map<string, number>([[service, 1]]);
-  for (let depth = 1; depth <= EXPLANATION_DEPTH && layer.size > 0; depth++) {
+  followCalls(graph, service, new Map([[service, 1]]), 0, 'up', rateCoupling, out);
+  const directCallers = new Map<string, number>();
+  for (const [node, step] of out) if (step.depth === 1) directCallers.set(node, step.strength);
+  followCalls(graph, service, directCallers, 1, 'down', coupling, out);
+  return out;
+}
+
+/**
+ * Layered search from `layer` (nodes → path strength, all `startDepth` calls from `service`) along calls, down
+ * (to callees) or up (to callers), until EXPLANATION_DEPTH calls in all; keeps each node's strongest path in `out`.
+ * `coupling` is always asked about the call as made: (caller, callee).
+ */
+function followCalls(
+  graph: DependencyGraph,
+  service: string,
+  layer: Map<string, number>,
+  startDepth: number,
+  direction: 'down' | 'up',
+  coupling: EdgeCoupling,
+  out: Map<string, ExplanationStep>,
+): void {
+  for (let depth = startDepth + 1; depth <= EXPLANATION_DEPTH && layer.size > 0; depth++) {
     const next = new Map<string, number>();
     const hop = depth > 1 ? HOP_FACTOR : 1;
     for (const [node, from] of layer) {
-      graph.forEachOutNeighbor(node, (callee) => {
-        if (callee === service) return;
-        const s = from * hop * coupling(node, callee);
-        if (s >= EXPLANATION_FLOOR && s > (next.get(callee) ?? 0)) next.set(callee, s);
-      });
+      const visit = (neighbour: string): void => {
+        if (neighbour === service) return;
+        const s = from * hop * (direction === 'down' ? coupling(node, neighbour) : coupling(neighbour, node));
+        if (s >= EXPLANATION_FLOOR && s > (next.get(neighbour) ?? 0)) next.set(neighbour, s);
+      };
+      if (direction === 'down') graph.forEachOutNeighbor(node, visit);
+      else graph.forEachInNeighbor(node, visit);
     }
     for (const [node, strength] of next) {
       const known = out.get(node);
@@ -71,7 +113,6 @@ export function downstreamExplanation(graph: DependencyGraph, service: string, c
     }
     layer = next;
   }
-  return out;
 }
 
 /**

@@ -3,6 +3,7 @@
 import { UndirectedGraph } from 'graphology';
 import louvainModule from 'graphology-communities-louvain';
 import type { Alert } from '../model/alert.js';
+import { alertSignal, type AlertSignal } from '../model/alert-signal.js';
 import type { DependencyGraph } from '../topology/dependency-graph.js';
 import { seededRandom } from '../model/seeded-random.js';
 import {
@@ -11,6 +12,7 @@ import {
   sharedExplanation,
   sharesLabels,
   timeAffinity,
+  trafficExplanation,
   type Explanation,
   type RelationOptions,
 } from './alert-relations.js';
@@ -46,15 +48,17 @@ export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
 export interface AlertGroup {
   key: string;
   service: string;
+  /** Failure and traffic alerts of one service form separate groups: their causes lie in opposite directions. */
+  signal: AlertSignal;
   onset: number;
   alerts: Alert[];
 }
 
-/** Groups alerts per service (or per alert when it names no service) and onset proximity. O(n log n). */
+/** Groups alerts per service and signal (or per alert when it names no service) and onset proximity. O(n log n). */
 export function groupAlerts(alerts: readonly Alert[], gapMs: number): AlertGroup[] {
   const byService = new Map<string, Alert[]>();
   for (const a of alerts) {
-    const key = a.service || `alert:${a.fingerprint}`;
+    const key = !a.service ? `alert:${a.fingerprint}` : alertSignal(a) === 'traffic' ? `${a.service}#traffic` : a.service;
     let list = byService.get(key);
     if (!list) byService.set(key, (list = []));
     list.push(a);
@@ -66,7 +70,7 @@ export function groupAlerts(alerts: readonly Alert[], gapMs: number): AlertGroup
     let last = Number.NEGATIVE_INFINITY;
     for (const a of list) {
       if (!current || a.startsAt - last > gapMs) {
-        current = { key: `${key}@${a.startsAt}`, service: a.service, onset: a.startsAt, alerts: [] };
+        current = { key: `${key}@${a.startsAt}`, service: a.service, signal: alertSignal(a), onset: a.startsAt, alerts: [] };
         groups.push(current);
       }
       current.alerts.push(a);
@@ -133,9 +137,10 @@ export function clusterAlerts(
   options: ClusterOptions = DEFAULT_CLUSTER_OPTIONS,
   couplingFor?: CouplingForWindow,
   memo?: RelationMemo,
+  rateCouplingFor?: CouplingForWindow,
 ): Alert[][] {
   const groups = groupAlerts(alerts, options.groupGapMs);
-  const explanations = explainGroups(groups, graph, couplingFor, memo);
+  const explanations = explainGroups(groups, graph, couplingFor, rateCouplingFor, memo);
   const g = new UndirectedGraph<{ group: AlertGroup }, { weight: number }>();
   for (const group of groups) g.addNode(group.key, { group });
 
@@ -163,7 +168,13 @@ export function clusterAlerts(
 }
 
 /** Each group's explanation (null for alerts that name no service: they relate to nothing). */
-function explainGroups(groups: readonly AlertGroup[], graph: DependencyGraph, couplingFor: CouplingForWindow | undefined, memo: RelationMemo | undefined): Array<Explanation | null> {
+function explainGroups(
+  groups: readonly AlertGroup[],
+  graph: DependencyGraph,
+  couplingFor: CouplingForWindow | undefined,
+  rateCouplingFor: CouplingForWindow | undefined,
+  memo: RelationMemo | undefined,
+): Array<Explanation | null> {
   const callersOf: CallersOf = (service) => (graph.hasNode(service) ? graph.inNeighbors(service) : []);
   const kept = memo ? explanationMemoFor(memo) : undefined;
   return groups.map((group) => {
@@ -172,7 +183,11 @@ function explainGroups(groups: readonly AlertGroup[], graph: DependencyGraph, co
     if (cached) return cached;
     const from = group.onset - WINDOW_LEAD_MS;
     const to = group.onset + WINDOW_TAIL_MS;
-    const explanation = downstreamExplanation(graph, group.service, couplingFor?.(from, to, callersOf));
+    const coupling = couplingFor?.(from, to, callersOf);
+    const explanation =
+      group.signal === 'traffic'
+        ? trafficExplanation(graph, group.service, rateCouplingFor?.(from, to), coupling)
+        : downstreamExplanation(graph, group.service, coupling);
     if (kept && memo) {
       // The coupling snaps windows out to whole minutes: settled once that minute is complete.
       if (memo.completeBefore !== Number.POSITIVE_INFINITY && to + 60_000 < memo.completeBefore) kept.lasting.set(group.key, explanation);

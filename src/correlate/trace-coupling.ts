@@ -99,3 +99,39 @@ function withCallee(own: Verdict, callee: Verdict): Verdict {
 function couplingOf(v: Verdict): number {
   return v.anomaly === null ? UNKNOWN_COUPLING : HEALTHY_COUPLING + (1 - HEALTHY_COUPLING) * v.anomaly;
 }
+
+/** A change in call volume this large (a halving, or a doubling) couples the two ends fully. */
+const FULL_RATE_CHANGE = 0.5;
+
+/**
+ * Edge coupling for traffic explanations (alert-relations.ts trafficExplanation): did the volume of calls along
+ * caller → callee change in the window, per minute, against the baseline just before it? Unchanged volume is
+ * weak evidence (HEALTHY_COUPLING), too few baseline calls cannot tell (UNKNOWN_COUPLING). Only complete minutes
+ * count: the minute still being flushed would look like a drop. Memoised like traceCouplingFor.
+ */
+export function rateCouplingFor(traces: TraceAggregates, now: number, baselineMs: number): CouplingForWindow {
+  const memo = new Map<string, number>();
+  const completeTo = Math.floor(now / WINDOW_GRID_MS) * WINDOW_GRID_MS;
+  return (from, to) => {
+    const f = Math.floor(from / WINDOW_GRID_MS) * WINDOW_GRID_MS;
+    const t = Math.min(Math.ceil(to / WINDOW_GRID_MS) * WINDOW_GRID_MS, completeTo);
+    return (caller, callee) => {
+      if (t - f < WINDOW_GRID_MS) return UNKNOWN_COUPLING;
+      const key = `${caller}\u0000${callee}\u0000${f}\u0000${t}`;
+      let c = memo.get(key);
+      if (c === undefined) {
+        const base = traces.edgeStats(caller, callee, f - baselineMs, f)?.calls ?? 0;
+        const current = traces.edgeStats(caller, callee, f, t)?.calls ?? 0;
+        c = rateCoupling(current / (t - f), base / baselineMs, base);
+        memo.set(key, c);
+      }
+      return c;
+    };
+  };
+}
+
+function rateCoupling(rateNow: number, rateBase: number, baseCalls: number): number {
+  if (baseCalls < MIN_CALLS) return UNKNOWN_COUPLING;
+  const change = Math.abs(rateNow - rateBase) / Math.max(rateNow, rateBase);
+  return HEALTHY_COUPLING + (1 - HEALTHY_COUPLING) * Math.min(1, change / FULL_RATE_CHANGE);
+}

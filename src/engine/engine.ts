@@ -9,7 +9,7 @@ import { TraceAggregates } from '../traces/trace-store.js';
 import { HistoryIndex } from '../history/similarity-index.js';
 import { buildDependencyGraph, downstreamOf, type DeclaredDependency, type DependencyGraph } from '../topology/dependency-graph.js';
 import { clusterAlerts, DEFAULT_CLUSTER_OPTIONS, type ClusterOptions, type RelationMemo } from '../correlate/incident-clusters.js';
-import { traceCouplingFor } from '../correlate/trace-coupling.js';
+import { rateCouplingFor, traceCouplingFor } from '../correlate/trace-coupling.js';
 import { DEFAULT_RANKING_OPTIONS, rankRootCauses, type RankingOptions } from '../rank/root-cause-ranking.js';
 import { callAnomaly, lazyTraceSignals } from '../rank/trace-signals.js';
 import { IncidentTracker, instanceKey, type TrackedIncident } from './incident-tracker.js';
@@ -178,9 +178,10 @@ export class Engine {
       (a) => a.startsAt <= now && (a.status === 'firing' || (a.endsAt ?? a.startsAt) >= now - o.resolvedActiveMs),
     );
     const couplingFor = traceCouplingFor(this.traces, now, o.traceBaselineMs);
+    const rateCoupling = rateCouplingFor(this.traces, now, o.traceBaselineMs);
     const settled = (cluster: readonly Alert[]) =>
       final || Math.min(...cluster.map((a) => this.firstSeen.get(instanceKey(a)) ?? a.startsAt)) <= now - o.settleMs;
-    this.held = this.tracker.assign(clusterAlerts(active, graph, o.cluster, couplingFor, this.relationMemo(graph, now)), settled);
+    this.held = this.tracker.assign(clusterAlerts(active, graph, o.cluster, couplingFor, this.relationMemo(graph, now), rateCoupling), settled);
     this.tracker.refreshStatus(
       (key) => {
         const inst = this.instances.get(key);

@@ -48,8 +48,17 @@ export function describeOrigin(service: string, t: ServiceTraceSignal): string {
   return `${service}: ${pct(t.originErrorRateNow)} of its own spans fail while its callees succeed${base}`;
 }
 
-export function describePosition(service: string, upstreamAnomalous: number, totalAnomalous: number, worstCallee: string, worstCalleeAnomaly: number): string {
-  const depends = upstreamAnomalous > 0 ? `${upstreamAnomalous} of ${totalAnomalous} anomalous services depend on it` : '';
+export function describePosition(
+  service: string,
+  upstreamAnomalous: number,
+  totalAnomalous: number,
+  worstCallee: string,
+  worstCalleeAnomaly: number,
+  trafficShifted: readonly string[] = [],
+): string {
+  const failing = upstreamAnomalous > 0 ? `${upstreamAnomalous} of ${totalAnomalous} anomalous services depend on it` : '';
+  const shifted = trafficShifted.length > 0 ? `it would explain the request-rate shift${trafficShifted.length === 1 ? '' : 's'} at ${listNames(trafficShifted)}` : '';
+  const depends = failing && shifted ? `${failing}, and ${shifted}` : failing || shifted;
   if (worstCalleeAnomaly > 0.3) {
     const victim = `its dependency ${worstCallee} is anomalous too, so it may be a victim`;
     return `${service}: ${depends ? `${depends}, but ${victim}` : victim}`;

@@ -2,13 +2,16 @@
 //
 // Score = weighted sum of signals, each in 0..1, weights summing to 1 (so scores compare across incidents):
 //   position  — the candidate explains the anomalies above it (they reach it through the call graph, with onsets
-//               close in time) and its own callees are healthy (else it is more likely a victim);
+//               close in time) and the request-rate shifts below it (traffic travels the other way: a caller
+//               that fails stops calling on; model/alert-signal.ts), and its own callees are healthy (else it is
+//               more likely a victim);
 //   anomaly   — the candidate itself is anomalous: its alerts, or its callers see its calls fail or slow;
 //   origin    — its own spans fail while its callees are fine (errors start here), or it slows by itself;
 //   change    — it was deployed shortly before the onset;
 //   history   — similar past incidents were caused by it;
 //   onset     — its own alert came first (weak: a root often alerts late or never).
 import type { Alert } from '../model/alert.js';
+import { alertSignal } from '../model/alert-signal.js';
 import type { Change } from '../model/change.js';
 import type { Evidence, RootCause } from '../model/incident.js';
 import { downstreamOf, upstreamOf, type DependencyGraph } from '../topology/dependency-graph.js';
@@ -58,14 +61,24 @@ const MINUTE = 60_000;
 const CO_ONSET_SCALE_MS = 10 * MINUTE;
 /** A trace anomaly at least this strong makes a service part of the anomalous set. */
 const TRACE_ANOMALOUS = 0.3;
+/**
+ * A request-rate alert says the service's traffic changed, not that the service is broken: it counts this much
+ * of a failure alert of the same severity, both as the service's own anomaly and as mass to explain.
+ */
+const TRAFFIC_WEIGHT = 0.5;
+/** Each call between a candidate and a request-rate shift it explains weakens the link (as in the clustering). */
+const TRAFFIC_HOP_FACTOR = 0.8;
 
 interface ServiceFacts {
   service: string;
   alerts: Alert[];
-  alertScore: number;
   firstAlertAt: number | null;
   trace: ServiceTraceSignal | undefined;
-  /** max(alertScore, incoming trace anomaly): how anomalous the service looks from outside. */
+  /** max(failure alerts' severity, incoming trace anomaly): how broken the service looks from outside. */
+  failure: number;
+  /** TRAFFIC_WEIGHT × the severity of its request-rate alerts: its traffic shifted (the cause is above it). */
+  traffic: number;
+  /** max(failure, traffic): how anomalous the service looks. */
   anomaly: number;
 }
 
@@ -75,7 +88,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
   // another incident's); trace-anomalous services count only when no service of the incident alerts.
   const alerting = [...facts.values()].filter((f) => f.alerts.length > 0);
   const anomalous = alerting.length > 0 ? alerting : [...facts.values()].filter((f) => f.anomaly >= TRACE_ANOMALOUS);
-  const anomalousMass = anomalous.reduce((sum, f) => sum + f.anomaly, 0) || 1;
+  const anomalousMass = anomalous.reduce((sum, f) => sum + f.failure + f.traffic, 0) || 1;
   const historyTotal = input.history.reduce((s, h) => s + h.similarity, 0);
   const w = options.weights;
 
@@ -83,16 +96,24 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
   for (const f of facts.values()) {
     const evidence: Evidence[] = [];
 
-    // Position: the anomalous mass upstream of (or at) the candidate, discounted by distance in onset time.
+    // Position: the failures upstream of (or at) the candidate and the request-rate shifts it explains,
+    // discounted by distance in onset time.
     const upstream = upstreamOf(input.graph, f.service, options.explainDepth);
     let explained = 0;
     let explainedCount = 0;
+    const trafficExplained: string[] = [];
+    // A candidate whose own traffic shifted, with nothing failing, is a victim of what is above it: it passes
+    // the shift on to its callees but explains nothing beside it.
+    const onlyTraffic = f.traffic > 0 && f.failure === 0;
     for (const a of anomalous) {
-      if (a.service !== f.service && !upstream.has(a.service)) continue;
       const coOnset =
         a.firstAlertAt !== null && f.firstAlertAt !== null ? Math.exp(-Math.abs(a.firstAlertAt - f.firstAlertAt) / CO_ONSET_SCALE_MS) : 1;
-      explained += a.anomaly * coOnset;
+      const failureExplained = a.failure > 0 && (a.service === f.service || upstream.has(a.service));
+      const trafficLink = a.traffic > 0 ? trafficExplanationStrength(input.graph, f.service, a.service, upstream, options.explainDepth, onlyTraffic) : 0;
+      if (!failureExplained && trafficLink === 0) continue;
+      explained += ((failureExplained ? a.failure : 0) + a.traffic * trafficLink) * coOnset;
       explainedCount++;
+      if (trafficLink > 0 && !failureExplained && a.service !== f.service) trafficExplained.push(a.service);
     }
     const explains = clamp01(explained / anomalousMass);
     // A callee makes the candidate a likely victim only if the candidate's calls to it went bad; when traces show
@@ -104,8 +125,9 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
       input.graph.forEachOutNeighbor(f.service, (callee) => {
         const c = facts.get(callee);
         if (!c) return;
+        // Only a failing callee makes a victim: a request-rate shift below the candidate is its consequence.
         const calls = input.traceSignals.edge?.(f.service, callee);
-        const propagated = calls && calls.callsNow >= 5 ? Math.min(c.anomaly, callAnomaly(calls)) : c.anomaly;
+        const propagated = calls && calls.callsNow >= 5 ? Math.min(c.failure, callAnomaly(calls)) : c.failure;
         if (propagated > worstCallee) {
           worstCallee = propagated;
           worstCalleeName = callee;
@@ -113,9 +135,12 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
       });
     const calleesHealthy = 1 - 0.8 * worstCallee;
     const position = explains * calleesHealthy * (0.3 + 0.7 * f.anomaly);
-    const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0);
-    if (upstreamAnomalous > 0 || worstCallee > 0.3) {
-      evidence.push({ kind: 'topology', detail: describePosition(f.service, upstreamAnomalous, anomalous.length, worstCalleeName, worstCallee) });
+    const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0) - trafficExplained.length;
+    if (upstreamAnomalous > 0 || trafficExplained.length > 0 || worstCallee > 0.3) {
+      evidence.push({
+        kind: 'topology',
+        detail: describePosition(f.service, upstreamAnomalous, anomalous.length, worstCalleeName, worstCallee, trafficExplained),
+      });
     }
 
     if (f.alerts.length > 0) evidence.push({ kind: 'alerts', detail: describeAlerts(f.service, f.alerts, input.onset) });
@@ -177,18 +202,57 @@ function gatherFacts(input: RankingInput, options: RankingOptions): Map<string, 
     list.push(a);
   }
   const candidates = new Set<string>(byService.keys());
-  for (const s of byService.keys()) for (const d of downstreamOf(input.graph, s, options.candidateDepth).keys()) candidates.add(d);
+  for (const [s, alerts] of byService) {
+    for (const d of downstreamOf(input.graph, s, options.candidateDepth).keys()) candidates.add(d);
+    // The cause of a request-rate shift is above it: its callers are candidates too.
+    if (alerts.some((a) => alertSignal(a) === 'traffic')) for (const u of upstreamOf(input.graph, s, options.candidateDepth).keys()) candidates.add(u);
+  }
   for (const h of input.history) candidates.add(h.rootCause);
 
   const facts = new Map<string, ServiceFacts>();
   for (const service of candidates) {
     const alerts = byService.get(service) ?? [];
-    const alertScore = alerts.length === 0 ? 0 : Math.max(...alerts.map(severityWeight));
+    let failureAlerts = 0;
+    let trafficAlerts = 0;
+    for (const a of alerts) {
+      if (alertSignal(a) === 'traffic') trafficAlerts = Math.max(trafficAlerts, severityWeight(a));
+      else failureAlerts = Math.max(failureAlerts, severityWeight(a));
+    }
     const trace = input.traceSignals.get(service);
     const firstAlertAt = alerts.length === 0 ? null : Math.min(...alerts.map((a) => a.startsAt));
-    facts.set(service, { service, alerts, alertScore, firstAlertAt, trace, anomaly: Math.max(alertScore, callAnomaly(trace?.incoming ?? null)) });
+    const failure = Math.max(failureAlerts, callAnomaly(trace?.incoming ?? null));
+    const traffic = TRAFFIC_WEIGHT * trafficAlerts;
+    facts.set(service, { service, alerts, firstAlertAt, trace, failure, traffic, anomaly: Math.max(failure, traffic) });
   }
   return facts;
+}
+
+/**
+ * How strongly a failure at `candidate` explains a request-rate shift at `shifted`, 0..1: it is the service
+ * itself (1); it calls it, directly or through others (a failing caller stops calling on); or it is called,
+ * directly or through others, by one of the shifted service's callers (that caller fails on the candidate and
+ * gives up before calling the shifted service). Each call on the path past the first weakens the link.
+ * `onlyDownstream`: the candidate is itself only a traffic victim, so only the first way holds.
+ */
+function trafficExplanationStrength(
+  graph: DependencyGraph,
+  candidate: string,
+  shifted: string,
+  upstreamOfCandidate: ReadonlyMap<string, number>,
+  maxDepth: number,
+  onlyDownstream: boolean,
+): number {
+  if (candidate === shifted) return 1;
+  if (!graph.hasNode(shifted)) return 0;
+  let best = 0;
+  const below = downstreamOf(graph, candidate, maxDepth).get(shifted);
+  if (below !== undefined) best = TRAFFIC_HOP_FACTOR ** (below - 1);
+  if (onlyDownstream) return best;
+  graph.forEachInNeighbor(shifted, (caller) => {
+    const d = caller === candidate ? 0 : upstreamOfCandidate.get(caller);
+    if (d !== undefined && d > 0 && d < maxDepth) best = Math.max(best, TRAFFIC_HOP_FACTOR ** d);
+  });
+  return best;
 }
 
 function severityWeight(a: Alert): number {

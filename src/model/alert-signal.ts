@@ -1,0 +1,37 @@
+// Which way an alert's anomaly travels along calls. Errors, latency, availability and saturation travel from
+// callee to caller: a failing database makes its callers fail, so the cause of such an alert is at or below its
+// service. Traffic travels the other way: a caller that fails before calling on, gives up early or simply sends
+// less starves every service below it, so the cause of a request-rate alert is at or above its service
+// (the four golden signals; PetShop's and our generator's request-rate alerts are of this kind).
+import type { Alert } from './alert.js';
+
+export type AlertSignal = 'failure' | 'traffic';
+
+/** An explicit `signal` label wins over the name (values as in the golden signals). */
+const SIGNAL_LABEL = 'signal';
+const TRAFFIC_LABEL_VALUES = new Set(['traffic', 'rate', 'throughput']);
+
+/**
+ * Names of request-rate alerts: RequestRateDrop, RequestRateShift, TrafficDrop, LowTraffic, ThroughputDrop,
+ * HighRequestRate, HTTPRequestsRateLow, NoRequests, LowQPS… Names that also speak of errors, latency or
+ * saturation (HighErrorRate, RequestErrorRate, HighRequestLatency, DroppedMessages) are failures.
+ */
+const TRAFFIC_NAME =
+  /traffic|throughput|(?:requests?|reqs?|calls?|messages?|events?|hits?)[-_ ]?(?:rate|count|volume)|^no[-_ ]?(?:requests?|calls?)|(?:QPS|RPS|TPS)|\b(?:qps|rps|tps)\b/i;
+const FAILURE_WORD = /error|fail|5\d\d|latenc|slow|timeout|duration|saturat|throttl|reject|dropped|unavailab|availability/i;
+
+/** Memoised per name: the same few alert names recur in every analysis. */
+const byName = new Map<string, AlertSignal>();
+const MAX_MEMO = 10_000;
+
+export function alertSignal(alert: Pick<Alert, 'name' | 'labels'>): AlertSignal {
+  const label = alert.labels[SIGNAL_LABEL];
+  if (label !== undefined) return TRAFFIC_LABEL_VALUES.has(label.toLowerCase()) ? 'traffic' : 'failure';
+  let signal = byName.get(alert.name);
+  if (signal === undefined) {
+    signal = TRAFFIC_NAME.test(alert.name) && !FAILURE_WORD.test(alert.name) ? 'traffic' : 'failure';
+    if (byName.size >= MAX_MEMO) byName.clear();
+    byName.set(alert.name, signal);
+  }
+  return signal;
+}
