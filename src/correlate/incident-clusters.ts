@@ -17,6 +17,7 @@ import {
   type RelationOptions,
 } from './alert-relations.js';
 import type { CallersOf, CouplingForWindow } from './trace-coupling.js';
+import { splitByRoots } from './root-split.js';
 
 export type { CouplingForWindow } from './trace-coupling.js';
 
@@ -157,14 +158,18 @@ export function clusterAlerts(
   }
 
   const community = g.size > 0 ? louvain(g, { getEdgeWeight: 'weight', resolution: options.resolution, rng: seededRandom(options.seed) }) : {};
-  const clusters = new Map<string, Alert[]>();
-  for (const group of groups) {
+  const communities = new Map<string, number[]>();
+  groups.forEach((group, i) => {
     const id = community[group.key] !== undefined ? `c${community[group.key]}` : group.key;
-    let list = clusters.get(id);
-    if (!list) clusters.set(id, (list = []));
-    list.push(...group.alerts);
+    let list = communities.get(id);
+    if (!list) communities.set(id, (list = []));
+    list.push(i);
+  });
+  const clusters: Alert[][] = [];
+  for (const members of communities.values()) {
+    for (const part of splitByRoots(members, groups, explanations, options)) clusters.push(part.flatMap((i) => groups[i]!.alerts));
   }
-  return [...clusters.values()];
+  return clusters;
 }
 
 /** Each group's explanation (null for alerts that name no service: they relate to nothing). */

@@ -1,0 +1,57 @@
+// A community that holds two independent failures is two incidents; one failure seen from many callers is one.
+import { describe, it, expect } from 'vitest';
+import { buildDependencyGraph } from '../../../src/topology/dependency-graph.js';
+import { clusterAlerts, DEFAULT_CLUSTER_OPTIONS, groupAlerts } from '../../../src/correlate/incident-clusters.js';
+import { downstreamExplanation } from '../../../src/correlate/alert-relations.js';
+import { splitByRoots } from '../../../src/correlate/root-split.js';
+import type { Alert } from '../../../src/model/alert.js';
+import { alert, edge } from '../../support/alerts.js';
+
+// frontend calls catalog and scheduler; catalog calls price-cache; orders and billing both call orders-db.
+const graph = buildDependencyGraph([
+  edge('frontend', 'catalog'),
+  edge('frontend', 'scheduler'),
+  edge('frontend', 'orders'),
+  edge('catalog', 'price-cache', 100, true),
+  edge('orders', 'orders-db', 100, true),
+  edge('billing', 'orders-db', 100, true),
+]);
+
+function services(clusters: Alert[][]): string[][] {
+  return clusters.map((c) => [...new Set(c.map((a) => a.service))].sort()).sort((a, b) => a[0]!.localeCompare(b[0]!));
+}
+
+function split(alerts: Alert[]): string[][] {
+  const groups = groupAlerts(alerts, DEFAULT_CLUSTER_OPTIONS.groupGapMs);
+  const explanations = groups.map((g) => downstreamExplanation(graph, g.service));
+  const parts = splitByRoots(groups.map((_, i) => i), groups, explanations, DEFAULT_CLUSTER_OPTIONS);
+  return services(parts.map((p) => p.flatMap((i) => groups[i]!.alerts)));
+}
+
+describe('splitting a community by its independent roots', () => {
+  it('separates two failures that a frontend alert bridges, and gives the frontend to the root it reaches directly', () => {
+    const alerts = [alert('price-cache', 'HighLatency', 0), alert('catalog', 'HighLatency', 1), alert('scheduler', 'HighErrorRate', 2), alert('frontend', 'HighErrorRate', 2)];
+    // frontend relates to both incidents (it calls catalog and scheduler): Louvain alone joins all four.
+    // It calls the failing scheduler itself, price-cache only through catalog.
+    expect(split(alerts)).toEqual([['catalog', 'price-cache'], ['frontend', 'scheduler']]);
+    // When the scheduler fails 8 minutes after the frontend alerted, the frontend goes with the cache's failure.
+    expect(split([...alerts.slice(0, 2), alert('scheduler', 'HighErrorRate', 8), alert('frontend', 'HighErrorRate', 0)])).toEqual([['catalog', 'frontend', 'price-cache'], ['scheduler']]);
+  });
+
+  it('keeps two callers of one silent database together: their roots share a cause', () => {
+    expect(split([alert('orders', 'HighErrorRate', 0), alert('billing', 'HighErrorRate', 1)])).toEqual([['billing', 'orders']]);
+  });
+
+  it('keeps a cascade with one root whole', () => {
+    expect(split([alert('price-cache', 'HighLatency', 0), alert('catalog', 'HighLatency', 1), alert('frontend', 'HighLatency', 2)])).toEqual([['catalog', 'frontend', 'price-cache']]);
+  });
+
+  it('never makes a request-rate alert a root: its cause is above it', () => {
+    expect(split([alert('catalog', 'HighErrorRate', 0), alert('price-cache', 'RequestRateDrop', 0)])).toEqual([['catalog', 'price-cache']]);
+  });
+
+  it('applies inside the clustering', () => {
+    const alerts = [alert('price-cache', 'HighLatency', 0), alert('catalog', 'HighLatency', 1), alert('scheduler', 'HighErrorRate', 2), alert('frontend', 'HighErrorRate', 2, { fingerprint: 'fe' })];
+    expect(services(clusterAlerts(alerts, graph))).toEqual([['catalog', 'price-cache'], ['frontend', 'scheduler']]);
+  });
+});
