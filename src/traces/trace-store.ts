@@ -8,7 +8,6 @@ import {
   type CallStats,
   type CallTotals,
   type TraceDelta,
-  TRACE_BUCKET_MS,
 } from '../model/trace-aggregate.js';
 import { strongerCalleeKind } from './callee-kind.js';
 
@@ -29,12 +28,23 @@ interface EdgeBucket extends CallStats {
   kind: PeerKind;
 }
 
-interface EdgeSeries {
+/**
+ * A series' buckets in time order: `rows[i]` starts at `starts[i]` (ms). Buckets nearly always arrive in time
+ * order, so adding one is an append or a merge into the last, and a late one is found by binary search. Sorted
+ * arrays rather than a Map keyed by start: no hashing of a start (not a small integer) for every delta, and range
+ * queries, prefix sums and prune read them in order without sorting.
+ */
+interface BucketSeries<T> {
+  /** Unboxed when they hold epoch milliseconds (not small integers), so the binary searches over them are cheap. */
+  starts: number[];
+  rows: T[];
+  /** Prefix sums over the rows, built on first range query, dropped when the series changes. */
+  prefix: PrefixSums | null;
+}
+
+interface EdgeSeries extends BucketSeries<EdgeBucket> {
   caller: string;
   callee: string;
-  buckets: Map<number, EdgeBucket>;
-  /** Prefix sums over the buckets in time order, built on first range query, dropped when the series changes. */
-  prefix: PrefixSums | null;
   /** Totals over every bucket held, kept as buckets arrive: topology() reads these instead of the buckets. */
   summary: SeriesSummary;
 }
@@ -47,24 +57,16 @@ interface SeriesSummary {
   kind: PeerKind;
 }
 
-interface ServiceSeries {
-  buckets: Map<number, ServiceStats>;
-  /** Earliest bucket held, so that prune skips series with nothing to drop. */
-  first: number;
-  prefix: PrefixSums | null;
-}
+type ServiceSeries = BucketSeries<ServiceStats>;
 
-function summarize(buckets: ReadonlyMap<number, EdgeBucket>): SeriesSummary {
-  const summary: SeriesSummary = { calls: 0, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY, uninstrumented: true, kind: 'external' };
-  let kind: PeerKind | undefined;
-  for (const [b, stats] of buckets) {
+function summarize(series: EdgeSeries): SeriesSummary {
+  const { starts, rows } = series;
+  const summary: SeriesSummary = { calls: 0, first: starts[0]!, last: starts[starts.length - 1]!, uninstrumented: true, kind: rows[0]!.kind };
+  for (const stats of rows) {
     summary.calls += stats.calls;
-    if (b < summary.first) summary.first = b;
-    if (b > summary.last) summary.last = b;
     summary.uninstrumented &&= stats.uninstrumented;
-    kind = kind === undefined ? stats.kind : strongerCalleeKind(kind, stats.kind);
+    summary.kind = strongerCalleeKind(summary.kind, stats.kind);
   }
-  if (kind !== undefined) summary.kind = kind;
   return summary;
 }
 
@@ -74,51 +76,28 @@ function copyHistogram(hist: readonly number[]): number[] {
   return out;
 }
 
-interface PrefixSums {
-  starts: Float64Array;
-  /** cumulative[i] = sum over the first i buckets; length starts.length + 1. */
-  calls: Float64Array;
-  errors: Float64Array;
-  latency: Float64Array;
-  /** Origin errors (service series only). */
-  origin: Float64Array | null;
-}
+/**
+ * Running totals over a series' rows, one row of PREFIX_STRIDE numbers per bucket boundary: row k holds calls,
+ * errors, latency and origin errors (service series only) summed over the first k buckets, so a range's totals
+ * are row hi − row lo. One array, the row's numbers side by side: a query reads two places in memory, not eight.
+ */
+type PrefixSums = Float64Array;
+const PREFIX_STRIDE = 4;
 
-/** One object shape for every series' sums: range queries stay monomorphic. */
-function buildPrefix(buckets: ReadonlyMap<number, CallTotals & { originErrors?: number }>, withOrigin: boolean): PrefixSums {
-  // Buckets nearly always arrive in time order: read them once, and sort (by start) only when they did not.
-  const n = buckets.size;
-  let starts = new Float64Array(n);
-  let rows: Array<CallTotals & { originErrors?: number }> = new Array(n);
-  let i = 0;
-  let sorted = true;
-  for (const [b, stats] of buckets) {
-    if (i > 0 && b < starts[i - 1]!) sorted = false;
-    starts[i] = b;
-    rows[i++] = stats;
-  }
-  if (!sorted) {
-    const order = Array.from({ length: n }, (_, k) => k).sort((x, y) => starts[x]! - starts[y]!);
-    rows = order.map((k) => rows[k]!);
-    starts = Float64Array.from(order, (k) => starts[k]!);
-  }
-  // A typed array: the binary searches over it are most of a range query, and they run unboxed.
-  const calls = new Float64Array(n + 1);
-  const errors = new Float64Array(n + 1);
-  const latency = new Float64Array(n + 1);
-  const origin = withOrigin ? new Float64Array(n + 1) : null;
-  for (let k = 0; k < n; k++) {
+function buildPrefix(rows: ReadonlyArray<CallTotals & { originErrors?: number }>): PrefixSums {
+  const sums = new Float64Array((rows.length + 1) * PREFIX_STRIDE);
+  for (let k = 0, at = PREFIX_STRIDE; k < rows.length; k++, at += PREFIX_STRIDE) {
     const b = rows[k]!;
-    calls[k + 1] = calls[k]! + b.calls;
-    errors[k + 1] = errors[k]! + b.errors;
-    latency[k + 1] = latency[k]! + b.latencySumMs;
-    if (origin !== null) origin[k + 1] = origin[k]! + b.originErrors!;
+    sums[at] = sums[at - PREFIX_STRIDE]! + b.calls;
+    sums[at + 1] = sums[at + 1 - PREFIX_STRIDE]! + b.errors;
+    sums[at + 2] = sums[at + 2 - PREFIX_STRIDE]! + b.latencySumMs;
+    sums[at + 3] = sums[at + 3 - PREFIX_STRIDE]! + (b.originErrors ?? 0);
   }
-  return { starts, calls, errors, latency, origin };
+  return sums;
 }
 
 /** Index of the first start ≥ t. */
-function lowerBound(starts: ArrayLike<number>, t: number): number {
+function lowerBound(starts: readonly number[], t: number): number {
   let lo = 0;
   let hi = starts.length;
   while (lo < hi) {
@@ -127,6 +106,27 @@ function lowerBound(starts: ArrayLike<number>, t: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** Where a series holds the bucket starting at `start`: its index, or −1 − the index where it belongs. */
+function bucketIndex(starts: readonly number[], start: number): number {
+  const n = starts.length;
+  // Nearly always the latest bucket, or a new one after it: no search.
+  if (n === 0 || start > starts[n - 1]!) return -1 - n;
+  const i = start === starts[n - 1] ? n - 1 : lowerBound(starts, start);
+  return starts[i] === start ? i : -1 - i;
+}
+
+/** Adds a row where bucketIndex said it belongs (−1 − index), keeping the series in time order. */
+function insertBucket<T>(series: BucketSeries<T>, index: number, start: number, row: T): void {
+  const at = -1 - index;
+  if (at === series.starts.length) {
+    series.starts.push(start);
+    series.rows.push(row);
+  } else {
+    series.starts.splice(at, 0, start);
+    series.rows.splice(at, 0, row);
+  }
 }
 
 // Names never hold NUL, so it separates caller and callee in a key without ambiguity.
@@ -169,21 +169,10 @@ function padHistogram(hist: readonly number[]): number[] {
   return out;
 }
 
-/**
- * Visits the buckets of a series that start in [from, to). Buckets start on multiples of TRACE_BUCKET_MS, so a
- * short range looks up its few bucket starts instead of scanning hours of stored buckets.
- */
-function forEachBucketIn<T>(buckets: Map<number, T>, from: number, to: number, visit: (bucket: number, stats: T) => void): void {
-  const first = Math.ceil(from / TRACE_BUCKET_MS) * TRACE_BUCKET_MS;
-  const steps = (to - first) / TRACE_BUCKET_MS;
-  if (steps < buckets.size) {
-    for (let b = first; b < to; b += TRACE_BUCKET_MS) {
-      const stats = buckets.get(b);
-      if (stats !== undefined) visit(b, stats);
-    }
-  } else {
-    for (const [b, stats] of buckets) if (b >= from && b < to) visit(b, stats);
-  }
+/** Visits the buckets of a series that start in [from, to), in time order. */
+function forEachBucketIn<T>(series: BucketSeries<T>, from: number, to: number, visit: (bucket: number, stats: T) => void): void {
+  const { starts, rows } = series;
+  for (let i = lowerBound(starts, from); i < starts.length && starts[i]! < to; i++) visit(starts[i]!, rows[i]!);
 }
 
 export class TraceAggregates {
@@ -225,7 +214,8 @@ export class TraceAggregates {
         series = {
           caller: e.caller,
           callee: e.callee,
-          buckets: new Map(),
+          starts: [],
+          rows: [],
           prefix: null,
           summary: { calls: 0, first: e.bucket, last: e.bucket, uninstrumented: e.calleeUninstrumented, kind: e.calleeKind },
         };
@@ -233,10 +223,10 @@ export class TraceAggregates {
         this.edgeSeries.set(e.caller + SEP + e.callee, series);
       }
       series.prefix = null;
-      const bucket = series.buckets.get(e.bucket);
-      if (bucket === undefined) {
+      const i = bucketIndex(series.starts, e.bucket);
+      if (i < 0) {
         if (e.bucket < this.earliestEdgeBucket) this.earliestEdgeBucket = e.bucket;
-        series.buckets.set(e.bucket, {
+        insertBucket(series, i, e.bucket, {
           calls: e.calls,
           errors: e.errors,
           latencySumMs: e.latencySumMs,
@@ -245,6 +235,7 @@ export class TraceAggregates {
           kind: e.calleeKind,
         });
       } else {
+        const bucket = series.rows[i]!;
         bucket.uninstrumented = bucket.uninstrumented && e.calleeUninstrumented;
         bucket.kind = strongerCalleeKind(bucket.kind, e.calleeKind);
         mergeCallStats(bucket, e);
@@ -260,12 +251,11 @@ export class TraceAggregates {
     }
     for (const s of delta.services) {
       let series = this.serviceSeries.get(s.service);
-      if (series === undefined) this.serviceSeries.set(s.service, (series = { buckets: new Map(), first: s.bucket, prefix: null }));
+      if (series === undefined) this.serviceSeries.set(s.service, (series = { starts: [], rows: [], prefix: null }));
       series.prefix = null;
-      if (s.bucket < series.first) series.first = s.bucket;
-      const bucket = series.buckets.get(s.bucket);
-      if (bucket === undefined) {
-        series.buckets.set(s.bucket, {
+      const i = bucketIndex(series.starts, s.bucket);
+      if (i < 0) {
+        insertBucket(series, i, s.bucket, {
           calls: s.calls,
           errors: s.errors,
           latencySumMs: s.latencySumMs,
@@ -273,6 +263,7 @@ export class TraceAggregates {
           originErrors: s.originErrors,
         });
       } else {
+        const bucket = series.rows[i]!;
         mergeCallStats(bucket, s);
         bucket.originErrors += s.originErrors;
       }
@@ -284,18 +275,20 @@ export class TraceAggregates {
   prune(olderThan: number): void {
     let pruned = false;
     for (const [key, series] of this.edgeSeries) {
-      if (series.summary.first >= olderThan) continue;
-      for (const b of series.buckets.keys()) if (b < olderThan) series.buckets.delete(b);
+      const drop = lowerBound(series.starts, olderThan);
+      if (drop === 0) continue;
+      series.starts.splice(0, drop);
+      series.rows.splice(0, drop);
       this.changes++;
       pruned = true;
       series.prefix = null;
-      if (series.buckets.size === 0) {
+      if (series.rows.length === 0) {
         this.edgeSeries.delete(key);
         const byCallee = this.edgeIndex.get(series.caller)!;
         byCallee.delete(series.callee);
         if (byCallee.size === 0) this.edgeIndex.delete(series.caller);
       } else {
-        series.summary = summarize(series.buckets);
+        series.summary = summarize(series);
       }
     }
     if (pruned) {
@@ -303,12 +296,13 @@ export class TraceAggregates {
       for (const series of this.edgeSeries.values()) this.earliestEdgeBucket = Math.min(this.earliestEdgeBucket, series.summary.first);
     }
     for (const [service, series] of this.serviceSeries) {
-      if (series.first >= olderThan) continue;
-      for (const b of series.buckets.keys()) if (b < olderThan) series.buckets.delete(b);
+      const drop = lowerBound(series.starts, olderThan);
+      if (drop === 0) continue;
+      series.starts.splice(0, drop);
+      series.rows.splice(0, drop);
       this.changes++;
       series.prefix = null;
-      if (series.buckets.size === 0) this.serviceSeries.delete(service);
-      else series.first = Math.min(...series.buckets.keys());
+      if (series.rows.length === 0) this.serviceSeries.delete(service);
     }
   }
 
@@ -317,7 +311,7 @@ export class TraceAggregates {
     const out: EdgeSummary[] = [];
     for (const series of this.edgeSeries.values()) {
       let summary: EdgeSummary | undefined;
-      forEachBucketIn(series.buckets, from, to, (b, stats) => {
+      forEachBucketIn(series, from, to, (b, stats) => {
         if (summary === undefined) {
           summary = { caller: series.caller, callee: series.callee, stats: emptyCallStats(), calleeUninstrumented: stats.uninstrumented, calleeKind: stats.kind, lastSeen: b };
         } else {
@@ -339,11 +333,13 @@ export class TraceAggregates {
   edgeStats(caller: string, callee: string, from: number, to: number): CallTotals | null {
     const series = this.edgeIndex.get(caller)?.get(callee);
     if (series === undefined) return null;
-    const p = (series.prefix ??= buildPrefix(series.buckets, false));
-    const lo = lowerBound(p.starts, from);
-    const hi = lowerBound(p.starts, to);
+    const lo = lowerBound(series.starts, from);
+    const hi = lowerBound(series.starts, to);
     if (hi <= lo) return null;
-    return { calls: p.calls[hi]! - p.calls[lo]!, errors: p.errors[hi]! - p.errors[lo]!, latencySumMs: p.latency[hi]! - p.latency[lo]! };
+    const p = (series.prefix ??= buildPrefix(series.rows));
+    const h = hi * PREFIX_STRIDE;
+    const l = lo * PREFIX_STRIDE;
+    return { calls: p[h]! - p[l]!, errors: p[h + 1]! - p[l + 1]!, latencySumMs: p[h + 2]! - p[l + 2]! };
   }
 
   /**
@@ -360,18 +356,19 @@ export class TraceAggregates {
         continue;
       }
       if (sum.last < since) continue;
+      // Some buckets are older than `since` and at least the last is not: fold the ones in range.
+      const { starts, rows } = series;
+      const from = lowerBound(starts, since);
       let calls = 0;
-      let lastSeen = Number.NEGATIVE_INFINITY;
       let uninstrumented = true;
-      let kind: PeerKind | undefined;
-      for (const [b, stats] of series.buckets) {
-        if (b < since) continue;
+      let kind = rows[from]!.kind;
+      for (let i = from; i < rows.length; i++) {
+        const stats = rows[i]!;
         calls += stats.calls;
-        if (b > lastSeen) lastSeen = b;
         uninstrumented &&= stats.uninstrumented;
-        kind = kind === undefined ? stats.kind : strongerCalleeKind(kind, stats.kind);
+        kind = strongerCalleeKind(kind, stats.kind);
       }
-      if (kind !== undefined) out.push({ caller: series.caller, callee: series.callee, stats: { calls }, calleeUninstrumented: uninstrumented, calleeKind: kind, lastSeen });
+      out.push({ caller: series.caller, callee: series.callee, stats: { calls }, calleeUninstrumented: uninstrumented, calleeKind: kind, lastSeen: sum.last });
     }
     return out;
   }
@@ -381,7 +378,7 @@ export class TraceAggregates {
     const out = new Map<string, ServiceStats>();
     for (const service of [...this.serviceSeries.keys()].sort()) {
       let merged: ServiceStats | undefined;
-      forEachBucketIn(this.serviceSeries.get(service)!.buckets, from, to, (_b, stats) => {
+      forEachBucketIn(this.serviceSeries.get(service)!, from, to, (_b, stats) => {
         merged ??= { ...emptyCallStats(), originErrors: 0 };
         mergeCallStats(merged, stats);
         merged.originErrors += stats.originErrors;
@@ -395,18 +392,14 @@ export class TraceAggregates {
   serviceStats(service: string, from: number, to: number): (CallTotals & { originErrors: number }) | null {
     const series = this.serviceSeries.get(service);
     if (series === undefined) return null;
-    const p = (series.prefix ??= buildPrefix(series.buckets, true));
-    const lo = lowerBound(p.starts, from);
-    const hi = lowerBound(p.starts, to);
+    const lo = lowerBound(series.starts, from);
+    const hi = lowerBound(series.starts, to);
     if (hi <= lo) return null;
-    return {
-      calls: p.calls[hi]! - p.calls[lo]!,
-      errors: p.errors[hi]! - p.errors[lo]!,
-      latencySumMs: p.latency[hi]! - p.latency[lo]!,
-      originErrors: p.origin![hi]! - p.origin![lo]!,
-    };
+    const p = (series.prefix ??= buildPrefix(series.rows));
+    const h = hi * PREFIX_STRIDE;
+    const l = lo * PREFIX_STRIDE;
+    return { calls: p[h]! - p[l]!, errors: p[h + 1]! - p[l + 1]!, latencySumMs: p[h + 2]! - p[l + 2]!, originErrors: p[h + 3]! - p[l + 3]! };
   }
-
 
   /** Every service named by any retained aggregate (callers, callees, services), sorted. */
   allServices(): string[] {
@@ -424,11 +417,11 @@ export class TraceAggregates {
       edges: [...this.edgeSeries.values()].map((s) => ({
         caller: s.caller,
         callee: s.callee,
-        buckets: [...s.buckets].map(([b, st]) => [b, st.calls, st.errors, st.latencySumMs, st.uninstrumented ? 1 : 0, st.kind, trimHistogram(st.latencyHist)] as const),
+        buckets: s.rows.map((st, i) => [s.starts[i]!, st.calls, st.errors, st.latencySumMs, st.uninstrumented ? 1 : 0, st.kind, trimHistogram(st.latencyHist)] as const),
       })),
       services: [...this.serviceSeries].map(([service, series]) => ({
         service,
-        buckets: [...series.buckets].map(([b, st]) => [b, st.calls, st.errors, st.latencySumMs, st.originErrors, trimHistogram(st.latencyHist)] as const),
+        buckets: series.rows.map((st, i) => [series.starts[i]!, st.calls, st.errors, st.latencySumMs, st.originErrors, trimHistogram(st.latencyHist)] as const),
       })),
     } as TraceAggregatesJson;
   }
