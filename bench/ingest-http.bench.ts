@@ -4,8 +4,8 @@
 // distinct alerts to Alertmanager's `POST /api/v2/alerts` and to rcabot's `POST /webhooks/alertmanager`,
 // alternately, best of `rounds`. rcabot runs as a child process (`startServer`, as `rcabot serve` does) and
 // counts as done only when every alert is processed into state and the queue is empty again ("sustained").
-// Then an open-loop run at Alertmanager's rate (half of the 2× goal) for p99 acknowledgement, and with
-// `--soak <s>` a long open-loop run sampling the server's memory every 10 s.
+// Then open-loop runs for p99 acknowledgement: at Alertmanager's rate (half of the 2× goal) and at half of
+// rcabot's own sustained rate; and with `--soak <s>` a long open-loop run sampling the server's memory every 10 s.
 //
 // Run: start Alertmanager on 127.0.0.1:9193 (see docs/benchmarks-ingest.md), then
 // `npx tsx bench/ingest-http.bench.ts [--alerts 200000] [--rounds 3] [--soak 600] [--cpu-prof dir]`.
@@ -52,6 +52,15 @@ export interface IngestHttpBenchOptions {
   log?: (line: string) => void;
 }
 
+export interface OpenLoadFigures {
+  offeredPerSec: number;
+  alertsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  failures: number;
+}
+
 export interface RoundFigures {
   system: 'alertmanager' | 'rcabot';
   round: number;
@@ -96,7 +105,9 @@ export interface IngestHttpBenchResult {
     alertmanagerCpuUsPerAlert?: number;
     rcabotCpuUsPerAlert: number;
   };
-  halfLoad?: { alertsPerSec: number; p50Ms: number; p99Ms: number; maxMs: number; failures: number };
+  halfLoad?: OpenLoadFigures;
+  /** Open loop at half of rcabot's own best sustained rate: acknowledgement latency with headroom. */
+  ownHalfLoad?: OpenLoadFigures;
   soak?: {
     seconds: number;
     alertsPerSec: number;
@@ -350,25 +361,32 @@ export async function runIngestHttpBench(options: IngestHttpBenchOptions = {}): 
     const processed = await processedTotal(port);
     if (processed < stored) throw new Error(`rcabot_alerts_processed_total ${processed} < ${stored} alerts sent`);
 
-    // Half load: the goal is 2× Alertmanager, so half of it is Alertmanager's own rate.
+    // Half load: the goal is 2× Alertmanager, so half of it is Alertmanager's own rate. Then half of rcabot's own
+    // sustained rate: what a sender sees while rcabot has headroom.
     const halfRate = bestAm.ackAlertsPerSec;
     const halfLoadSec = options.halfLoadSec ?? 15;
     if (halfLoadSec > 0) {
-      const r = await generate(gen, {
-        ...openLoadAt(rcabotUrl, halfRate),
-        durationSec: halfLoadSec,
-        batchSize,
-        connections: connections * 4,
-        distinctAlerts: Math.ceil(halfRate * halfLoadSec) + batchSize,
-      });
-      result.halfLoad = {
-        alertsPerSec: Math.round(r.alerts / (r.elapsedMs / 1000)),
-        p50Ms: round(r.p50Ms, 2),
-        p99Ms: round(r.p99Ms, 2),
-        maxMs: round(r.maxMs, 1),
-        failures: Object.values(r.failures).reduce((a, b) => a + b, 0),
+      const openLoad = async (rate: number): Promise<OpenLoadFigures> => {
+        const r = await generate(gen, {
+          ...openLoadAt(rcabotUrl, rate),
+          durationSec: halfLoadSec,
+          batchSize,
+          connections: connections * 4,
+          distinctAlerts: Math.ceil(rate * halfLoadSec) + batchSize,
+        });
+        return {
+          offeredPerSec: Math.round(rate),
+          alertsPerSec: Math.round(r.alerts / (r.elapsedMs / 1000)),
+          p50Ms: round(r.p50Ms, 2),
+          p99Ms: round(r.p99Ms, 2),
+          maxMs: round(r.maxMs, 1),
+          failures: Object.values(r.failures).reduce((a, b) => a + b, 0),
+        };
       };
+      result.halfLoad = await openLoad(halfRate);
       log(`half load ${result.halfLoad.alertsPerSec}/s: p50 ${result.halfLoad.p50Ms} ms, p99 ${result.halfLoad.p99Ms} ms`);
+      result.ownHalfLoad = await openLoad(bestRc.sustainedAlertsPerSec! / 2);
+      log(`half of rcabot's sustained rate, ${result.ownHalfLoad.alertsPerSec}/s: p50 ${result.ownHalfLoad.p50Ms} ms, p99 ${result.ownHalfLoad.p99Ms} ms`);
     }
 
     const soakSec = options.soakSec ?? 0;
@@ -442,7 +460,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   console.log(`server: ${r.server}; machine: ${r.machine}; load average ${r.loadAverage.start.join(' ')} → ${r.loadAverage.end.join(' ')}`);
   console.table(r.rounds);
   console.table([r.best]);
-  if (r.halfLoad) console.table([{ run: 'half load (open loop at Alertmanager rate)', ...r.halfLoad }]);
+  if (r.halfLoad) console.table([{ run: 'half load (open loop at Alertmanager rate)', ...r.halfLoad }, ...(r.ownHalfLoad ? [{ run: "open loop at half of rcabot's sustained rate", ...r.ownHalfLoad }] : [])]);
   if (r.soak) {
     console.table(r.soak.samples);
     console.table([{ soakSec: r.soak.seconds, alertsPerSec: r.soak.alertsPerSec, p99Ms: r.soak.p99Ms, failures: r.soak.failures, rss: JSON.stringify(r.soak.rssMb), heapUsed: JSON.stringify(r.soak.heapUsedMb) }]);
