@@ -7,7 +7,7 @@
 // Then open-loop runs for p99 acknowledgement: at Alertmanager's rate (half of the 2× goal) and at half of
 // rcabot's own sustained rate; and with `--soak <s>` a long open-loop run sampling the server's memory every 10 s.
 //
-// Run: start Alertmanager on 127.0.0.1:9193 (see docs/benchmarks-ingest.md), then
+// Run: start Alertmanager on 127.0.0.1:9193 (see docs/benchmarks.md, "Ingest over HTTP against a real Alertmanager"), then
 // `npx tsx bench/ingest-http.bench.ts [--alerts 200000] [--rounds 3] [--soak 600] [--cpu-prof dir]`.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
