@@ -97,13 +97,24 @@ export class Engine {
   held = 0;
   /** Bumped whenever traces, changes or history change: cached rankings may be stale. */
   private inputsVersion = 0;
+  /** Bumped whenever changes or history change (the inputs of a ranking other than traces and the graph). */
+  private otherInputsVersion = 0;
+  /** What each trace change touched, to tell whether a cached ranking read any of it (see rankingStillHolds). */
+  private readonly traceLog = new TraceChangeLog();
   /** The clustering's memo identity: explanations of alert groups are kept alongside it across analyses. */
   private readonly relationMemoKey = new Map<string, number>();
   /** The dependency graph of the last analysis and what it was built from (TraceAggregates.topologyKey). */
   private graphCache: { key: string | null; graph: DependencyGraph } | null = null;
+  /**
+   * The graph's structure (services, calls, node kinds in build order) and a version bumped only when it changes:
+   * rebuilt after every trace flush, the graph usually has the same structure with new call counts, which no
+   * ranking reads.
+   */
+  private graphStructure = '';
+  private structureVersion = 0;
   /** What the relation weights computed in the last analysis depended on; equal next time = they still hold. */
   private relationInputs: { graph: DependencyGraph; traces: number; now: number } | null = null;
-  private readonly reportCache = new Map<string, { alertsKey: string; inputsVersion: number; at: number; report: IncidentReport }>();
+  private readonly reportCache = new Map<string, CachedReport>();
   readonly changes = new Map<string, Change>();
   readonly traces = new TraceAggregates();
   history = new HistoryIndex();
@@ -134,22 +145,33 @@ export class Engine {
 
   applyChanges(changes: readonly Change[]): void {
     for (const c of changes) this.changes.set(c.id, c);
-    if (changes.length > 0) this.inputsVersion++;
+    if (changes.length > 0) {
+      this.inputsVersion++;
+      this.otherInputsVersion++;
+    }
   }
 
   applyTraceDelta(delta: TraceDelta): void {
     this.traces.apply(delta);
-    if (delta.edges.length > 0 || delta.services.length > 0) this.inputsVersion++;
+    if (delta.edges.length > 0 || delta.services.length > 0) {
+      this.inputsVersion++;
+      let earliest = Number.POSITIVE_INFINITY;
+      for (const e of delta.edges) if (e.bucket < earliest) earliest = e.bucket;
+      for (const sv of delta.services) if (sv.bucket < earliest) earliest = sv.bucket;
+      this.traceLog.record(this.traces.version, earliest, Number.NEGATIVE_INFINITY);
+    }
   }
 
   setHistory(incidents: readonly HistoricalIncident[]): void {
     this.history = new HistoryIndex([...incidents]);
     this.inputsVersion++;
+    this.otherInputsVersion++;
   }
 
   addHistory(incident: HistoricalIncident): void {
     this.history.add(incident);
     this.inputsVersion++;
+    this.otherInputsVersion++;
   }
 
   /** Drops what aged out: resolved alerts, changes, trace buckets, long-resolved incidents. */
@@ -163,7 +185,9 @@ export class Engine {
       }
     }
     for (const [id, c] of this.changes) if (c.at < before) this.changes.delete(id);
+    const tracesBefore = this.traces.version;
     this.traces.prune(before);
+    if (this.traces.version !== tracesBefore) this.traceLog.record(this.traces.version, Number.POSITIVE_INFINITY, before);
     this.tracker.prune(now - this.options.reportResolvedMs);
   }
 
@@ -192,32 +216,73 @@ export class Engine {
 
     const reports: IncidentReport[] = [];
     const changes = [...this.changes.values()]; // once per analysis, shared by every incident's ranking
+    let latestChange = Number.NEGATIVE_INFINITY;
+    for (const c of changes) if (c.at <= now && c.at > latestChange) latestChange = c.at;
     for (const inc of this.tracker.incidents.values()) {
       if (inc.status === 'resolved' && (inc.resolvedAt ?? 0) < now - o.reportResolvedMs) {
         this.reportCache.delete(inc.id);
         continue;
       }
-      reports.push(this.cachedReport(inc, graph, changes, now));
+      reports.push(this.cachedReport(inc, graph, changes, latestChange, now));
     }
     return reports.sort((a, b) => (a.openedAt < b.openedAt ? 1 : a.openedAt > b.openedAt ? -1 : a.id.localeCompare(b.id)));
   }
 
-  /** Re-ranks an incident when its alerts changed, or when other inputs moved and its ranking is old enough. */
-  private cachedReport(inc: TrackedIncident, graph: DependencyGraph, changes: readonly Change[], now: number): IncidentReport {
+  /**
+   * Re-ranks an incident when its alerts changed, or when other inputs moved and its ranking is old enough —
+   * unless what moved provably cannot change it (rankingStillHolds).
+   */
+  private cachedReport(inc: TrackedIncident, graph: DependencyGraph, changes: readonly Change[], latestChange: number, now: number): IncidentReport {
     let firing = 0;
     for (const m of inc.members) if (this.instances.get(m)?.status === 'firing') firing++;
     const alertsKey = `${inc.status}|${inc.members.length}|${firing}`;
     const cached = this.reportCache.get(inc.id);
-    if (
-      cached &&
-      cached.alertsKey === alertsKey &&
-      (cached.inputsVersion === this.inputsVersion || now - cached.at < this.options.rerankIntervalMs)
-    ) {
-      return cached.report;
+    if (cached && cached.alertsKey === alertsKey) {
+      if (cached.inputsVersion === this.inputsVersion || now - cached.at < this.options.rerankIntervalMs) return cached.report;
+      if (this.rankingStillHolds(cached, latestChange)) {
+        this.reportCache.set(inc.id, { ...cached, inputsVersion: this.inputsVersion, otherInputsVersion: this.otherInputsVersion, tracesVersion: this.traces.version, at: now });
+        return cached.report;
+      }
     }
+    const o = this.options;
     const report = this.report(inc, graph, changes, now);
-    this.reportCache.set(inc.id, { alertsKey, inputsVersion: this.inputsVersion, at: now, report });
+    const onset = this.onsetOf(inc);
+    this.reportCache.set(inc.id, {
+      alertsKey,
+      inputsVersion: this.inputsVersion,
+      otherInputsVersion: this.otherInputsVersion,
+      tracesVersion: this.traces.version,
+      structureVersion: this.structureVersion,
+      at: now,
+      // The trace windows the ranking read (report() below): all of them closed when `to` was not capped at now.
+      readsFrom: onset - o.traceLeadMs - o.traceBaselineMs,
+      readsTo: onset + o.traceWindowMs <= now + 1 ? onset + o.traceWindowMs : null,
+      report,
+    });
     return report;
+  }
+
+  /**
+   * Whether a cached ranking is exactly what re-ranking now would give, although inputs moved since: the same
+   * dependency graph structure, no deploy or history change, no deploy dated after it up to now (runbook suggestions list
+   * deploys up to now), its trace windows were complete then, and no trace change since touched a bucket inside
+   * them — new minutes after its window, or pruned buckets before it. After a trace flush, that is every incident
+   * whose first ten minutes are over: they keep their ranking instead of all being re-ranked at once.
+   */
+  private rankingStillHolds(cached: CachedReport, latestChange: number): boolean {
+    if (!this.options.reuseAcrossAnalyses || cached.readsTo === null || cached.structureVersion !== this.structureVersion) return false;
+    if (cached.otherInputsVersion !== this.otherInputsVersion || latestChange > cached.at) return false;
+    const since = this.traceLog.since(cached.tracesVersion);
+    return since !== null && since.earliestBucket >= cached.readsTo && since.prunedBefore <= cached.readsFrom;
+  }
+
+  private onsetOf(inc: TrackedIncident): number {
+    let onset = Number.POSITIVE_INFINITY;
+    for (const m of inc.members) {
+      const a = this.instances.get(m);
+      if (a && a.startsAt < onset) onset = a.startsAt;
+    }
+    return onset === Number.POSITIVE_INFINITY ? inc.openedAt : onset;
   }
 
   private report(inc: TrackedIncident, graph: DependencyGraph, changes: readonly Change[], now: number): IncidentReport {
@@ -287,7 +352,13 @@ export class Engine {
     const since = now - this.options.edgeMaxAgeMs;
     const key = this.options.reuseAcrossAnalyses ? this.traces.topologyKey(since) : null;
     if (key === null || this.graphCache?.key !== key) {
-      this.graphCache = { key, graph: buildDependencyGraph(this.traces.topology(since), { declared: this.options.declaredTopology }) };
+      const edges = this.traces.topology(since);
+      this.graphCache = { key, graph: buildDependencyGraph(edges, { declared: this.options.declaredTopology }) };
+      const structure = edges.map((e) => `${e.caller}\u0001${e.callee}\u0001${e.calleeUninstrumented ? 1 : 0}${e.calleeKind}`).join('\u0002');
+      if (structure !== this.graphStructure) {
+        this.graphStructure = structure;
+        this.structureVersion++;
+      }
     }
     return this.graphCache.graph;
   }
@@ -310,6 +381,56 @@ export class Engine {
       this.traces.latestBucket <= Math.min(last.now, now);
     this.relationInputs = { graph, traces: this.traces.version, now };
     return { weights: this.relationMemoKey, completeBefore: unchanged ? Number.POSITIVE_INFINITY : now - 10 * MINUTE };
+  }
+}
+
+interface CachedReport {
+  alertsKey: string;
+  inputsVersion: number;
+  otherInputsVersion: number;
+  tracesVersion: number;
+  /** Engine.structureVersion when it was ranked: the same services, calls and node kinds. */
+  structureVersion: number;
+  at: number;
+  /** Earliest trace time the ranking read (start of its baseline window). */
+  readsFrom: number;
+  /** End of the trace windows it read; null while they were still open (capped at the analysis time). */
+  readsTo: number | null;
+  report: IncidentReport;
+}
+
+/**
+ * Trace changes since a version: the earliest bucket any of them touched and the latest prune horizon. Entries are
+ * few (one per trace flush); past MAX_ENTRIES the oldest are folded together, which can only make `since` answer
+ * more conservatively (an earlier bucket, a later horizon), never wrongly.
+ */
+class TraceChangeLog {
+  private static readonly MAX_ENTRIES = 512;
+  private entries: Array<{ version: number; earliestBucket: number; prunedBefore: number }> = [];
+
+  record(version: number, earliestBucket: number, prunedBefore: number): void {
+    this.entries.push({ version, earliestBucket, prunedBefore });
+    if (this.entries.length > TraceChangeLog.MAX_ENTRIES) {
+      const [a, b] = this.entries;
+      this.entries.splice(0, 2, { version: b!.version, earliestBucket: Math.min(a!.earliestBucket, b!.earliestBucket), prunedBefore: Math.max(a!.prunedBefore, b!.prunedBefore) });
+      this.oldestKnown = a!.version;
+    }
+  }
+
+  /** Versions at or below this were folded away: a cache entry that old cannot be judged. */
+  private oldestKnown = Number.NEGATIVE_INFINITY;
+
+  /** What changed after `version`; null when the log no longer reaches back that far. */
+  since(version: number): { earliestBucket: number; prunedBefore: number } | null {
+    if (version < this.oldestKnown) return null;
+    let earliestBucket = Number.POSITIVE_INFINITY;
+    let prunedBefore = Number.NEGATIVE_INFINITY;
+    for (let i = this.entries.length - 1; i >= 0 && this.entries[i]!.version > version; i--) {
+      const e = this.entries[i]!;
+      if (e.earliestBucket < earliestBucket) earliestBucket = e.earliestBucket;
+      if (e.prunedBefore > prunedBefore) prunedBefore = e.prunedBefore;
+    }
+    return { earliestBucket, prunedBefore };
   }
 }
 

@@ -1,0 +1,105 @@
+// After a trace flush, incidents whose trace windows the new data does not touch keep their ranking instead of all
+// being re-ranked; every other change still re-ranks. Each case is checked against an engine that re-ranks.
+import { describe, it, expect } from 'vitest';
+import { Engine, type RemediationContext } from '../../../src/engine/engine.js';
+import { alert, deploy, MIN, T0 } from '../../support/alerts.js';
+import type { TraceDelta } from '../../../src/model/trace-aggregate.js';
+import { emptyCallStats, addCall } from '../../../src/model/trace-aggregate.js';
+
+function minute(m: number, errorsToDb: number): TraceDelta {
+  const edge = (caller: string, callee: string, n: number, errors: number, db: boolean) => {
+    const s = emptyCallStats();
+    for (let i = 0; i < n; i++) addCall(s, 20, i < errors);
+    return { caller, callee, bucket: T0 + m * MIN, calleeUninstrumented: db, calleeKind: db ? ('database' as const) : ('service' as const), ...s };
+  };
+  return { edges: [edge('frontend', 'checkout', 50, 0, false), edge('checkout', 'orders-db', 50, errorsToDb, true)], services: [] };
+}
+
+/** Runbook suggestions that name the deploys they were offered (rollback targets): they read deploys up to now. */
+const suggestRollbacks = (incident: RemediationContext) => incident.recentDeploys.map((d) => ({ runbook: 'rollback', action: 'rollback', target: `${d.service}@${d.version}` }));
+
+/** The same inputs into an engine that keeps rankings and one that always re-ranks (reuse off). */
+function pair() {
+  const keeping = new Engine({ settleMs: 0, suggestRemediations: suggestRollbacks });
+  const reranking = new Engine({ settleMs: 0, reuseAcrossAnalyses: false, suggestRemediations: suggestRollbacks });
+  const both = (f: (e: Engine) => void) => [keeping, reranking].forEach(f);
+  both((e) => {
+    for (let m = -40; m < 12; m++) e.applyTraceDelta(minute(m, 0));
+    e.applyAlerts([alert('checkout', 'HighErrorRate', 0), alert('frontend', 'HighErrorRate', 1)]);
+  });
+  return { keeping, reranking, both };
+}
+
+describe('rankings kept across a trace flush', () => {
+  it('keeps the ranking of an incident whose windows closed before the new minutes, identical to re-ranking', () => {
+    const { keeping, reranking, both } = pair();
+    const first = keeping.analyze(T0 + 12 * MIN)[0]!;
+    reranking.analyze(T0 + 12 * MIN);
+    both((e) => e.applyTraceDelta(minute(12, 0)));
+    const later = keeping.analyze(T0 + 13 * MIN)[0]!;
+    expect(later).toBe(first); // the cached report itself: not re-ranked
+    expect(later).toEqual(reranking.analyze(T0 + 13 * MIN)[0]);
+  });
+
+  it('re-ranks when late traces land inside its windows', () => {
+    const { keeping, reranking, both } = pair();
+    const first = keeping.analyze(T0 + 12 * MIN)[0]!;
+    reranking.analyze(T0 + 12 * MIN);
+    // Spans for minutes 0–5 arrive late (a collector caught up): the database failed then.
+    both((e) => {
+      for (let m = 0; m < 6; m++) e.applyTraceDelta(minute(m, 40));
+    });
+    const later = keeping.analyze(T0 + 13 * MIN)[0]!;
+    expect(later).not.toBe(first);
+    expect(later.rootCauses[0]!.service).toBe('orders-db');
+    expect(later).toEqual(reranking.analyze(T0 + 13 * MIN)[0]);
+  });
+
+  it('re-ranks while its windows are still open', () => {
+    const { keeping, reranking, both } = pair();
+    const open = keeping.analyze(T0 + 5 * MIN)[0]!;
+    reranking.analyze(T0 + 5 * MIN);
+    both((e) => e.applyTraceDelta(minute(12, 0)));
+    const later = keeping.analyze(T0 + 6 * MIN)[0]!;
+    expect(later).not.toBe(open);
+    expect(later).toEqual(reranking.analyze(T0 + 6 * MIN)[0]);
+  });
+
+  it('re-ranks after a deploy, even one dated before the ranking', () => {
+    const { keeping, reranking, both } = pair();
+    const closed = keeping.analyze(T0 + 12 * MIN)[0]!;
+    reranking.analyze(T0 + 12 * MIN);
+    both((e) => e.applyChanges([deploy('checkout', -3)]));
+    both((e) => e.applyTraceDelta(minute(13, 0)));
+    const afterDeploy = keeping.analyze(T0 + 13 * MIN)[0]!;
+    expect(afterDeploy).not.toBe(closed);
+    expect(afterDeploy.rootCauses.find((c) => c.service === 'checkout')!.evidence.some((e) => e.kind === 'deploy')).toBe(true);
+    expect(afterDeploy).toEqual(reranking.analyze(T0 + 13 * MIN)[0]);
+  });
+
+  it('re-ranks once a deploy that was dated ahead of the ranking comes within now', () => {
+    const { keeping, reranking, both } = pair();
+    // A deploy event whose clock runs ahead: dated 12:30 into the incident, known at 12:00.
+    both((e) => e.applyChanges([{ ...deploy('checkout', 12.5), id: 'ahead' }]));
+    const first = keeping.analyze(T0 + 12 * MIN)[0]!;
+    reranking.analyze(T0 + 12 * MIN);
+    expect(first.remediations).toEqual([]);
+    both((e) => e.applyTraceDelta(minute(12, 0)));
+    const later = keeping.analyze(T0 + 13 * MIN)[0]!;
+    expect(later.remediations.map((r) => r.target)).toEqual(['checkout@v2']);
+    expect(later).toEqual(reranking.analyze(T0 + 13 * MIN)[0]);
+  });
+
+  it('re-ranks when pruning dropped buckets its baseline read', () => {
+    const { keeping, reranking, both } = pair();
+    const first = keeping.analyze(T0 + 12 * MIN)[0]!;
+    reranking.analyze(T0 + 12 * MIN);
+    // Retention 6 h: pruning at T0 + 6 h − 30 min drops the minutes before T0 − 30 min, inside the baseline window.
+    const at = T0 + 6 * 60 * MIN - 30 * MIN;
+    both((e) => e.prune(at));
+    both((e) => e.applyTraceDelta(minute(12, 0)));
+    const later = keeping.analyze(T0 + 13 * MIN)[0]!;
+    expect(later).not.toBe(first);
+    expect(later).toEqual(reranking.analyze(T0 + 13 * MIN)[0]);
+  });
+});
