@@ -99,12 +99,25 @@ export interface RelationMemo {
   /** The memo's identity: explanations are kept alongside it (weights by pair are no longer written). */
   weights: Map<string, number>;
   completeBefore: number;
+  /**
+   * When inputs changed (completeBefore finite), an explanation computed under an earlier `stamp` is still kept if
+   * `unchangedSince(thatStamp, from, to)` says nothing it read for the judging window [from, to) has changed since
+   * (the caller knows which trace buckets changed). Without it, every unsettled explanation is recomputed.
+   */
+  stamp?: unknown;
+  unchangedSince?: (stamp: unknown, from: number, to: number) => boolean;
 }
 
-/** Explanations kept for one memo: for good, and for as long as the inputs do not change. */
+/** An unsettled explanation, with what is needed to tell later whether it still holds. */
+interface SessionExplanation {
+  explanation: Explanation;
+  stamp: unknown;
+}
+
+/** Explanations kept for one memo: for good, and for as long as what they read does not change. */
 interface ExplanationMemo {
   lasting: Map<string, Explanation>;
-  session: Map<string, Explanation>;
+  session: Map<string, SessionExplanation>;
 }
 
 /** Keyed by the caller's memo map, so explanations live exactly as long as the caller's memo. */
@@ -116,7 +129,7 @@ const MAX_MEMO_EXPLANATIONS = 50_000;
 function explanationMemoFor(memo: RelationMemo): ExplanationMemo {
   let kept = explanationMemos.get(memo.weights);
   if (!kept) explanationMemos.set(memo.weights, (kept = { lasting: new Map(), session: new Map() }));
-  if (memo.completeBefore !== Number.POSITIVE_INFINITY) kept.session.clear();
+  if (memo.completeBefore !== Number.POSITIVE_INFINITY && !memo.unchangedSince) kept.session.clear();
   if (kept.lasting.size + kept.session.size > MAX_MEMO_EXPLANATIONS) {
     kept.lasting.clear();
     kept.session.clear();
@@ -184,10 +197,12 @@ function explainGroups(
   const kept = memo ? explanationMemoFor(memo) : undefined;
   return groups.map((group) => {
     if (!group.service) return null;
-    const cached = kept?.lasting.get(group.key) ?? kept?.session.get(group.key);
-    if (cached) return cached;
     const from = group.onset - WINDOW_LEAD_MS;
     const to = group.onset + WINDOW_TAIL_MS;
+    const settled = kept?.lasting.get(group.key);
+    if (settled) return settled;
+    const unsettled = kept?.session.get(group.key);
+    if (unsettled && (memo!.completeBefore === Number.POSITIVE_INFINITY || memo!.unchangedSince?.(unsettled.stamp, from, to))) return unsettled.explanation;
     const coupling = couplingFor?.(from, to, callersOf);
     const explanation =
       group.signal === 'traffic'
@@ -196,7 +211,7 @@ function explainGroups(
     if (kept && memo) {
       // The coupling snaps windows out to whole minutes: settled once that minute is complete.
       if (memo.completeBefore !== Number.POSITIVE_INFINITY && to + 60_000 < memo.completeBefore) kept.lasting.set(group.key, explanation);
-      else kept.session.set(group.key, explanation);
+      else kept.session.set(group.key, { explanation, stamp: memo.stamp });
     }
     return explanation;
   });

@@ -380,8 +380,34 @@ export class Engine {
       last.traces === this.traces.version &&
       this.traces.latestBucket <= Math.min(last.now, now);
     this.relationInputs = { graph, traces: this.traces.version, now };
-    return { weights: this.relationMemoKey, completeBefore: unchanged ? Number.POSITIVE_INFINITY : now - 10 * MINUTE };
+    const stamp: RelationStamp = { tracesVersion: this.traces.version, structureVersion: this.structureVersion, now };
+    return {
+      weights: this.relationMemoKey,
+      completeBefore: unchanged ? Number.POSITIVE_INFINITY : now - 10 * MINUTE,
+      ...(this.options.reuseAcrossAnalyses ? { stamp, unchangedSince: (s: unknown, from: number, to: number) => this.windowUnchangedSince(s as RelationStamp, from, to) } : {}),
+    };
   }
+
+  /**
+   * Whether an alert group's explanation computed under `stamp` still holds: the same graph structure, its judging
+   * window [from, to) was complete then (whole minutes, as trace-coupling.ts reads them), and no trace change since
+   * touched a bucket it read (the window and the baseline before it). A trace flush then re-explains only the
+   * groups whose windows are still open, not every group of the last ten minutes.
+   */
+  private windowUnchangedSince(stamp: RelationStamp, from: number, to: number): boolean {
+    if (stamp.structureVersion !== this.structureVersion) return false;
+    const windowEnd = Math.ceil(to / MINUTE) * MINUTE;
+    if (windowEnd > Math.floor(stamp.now / MINUTE) * MINUTE) return false;
+    const since = this.traceLog.since(stamp.tracesVersion);
+    return since !== null && since.earliestBucket >= windowEnd && since.prunedBefore <= Math.floor(from / MINUTE) * MINUTE - this.options.traceBaselineMs;
+  }
+}
+
+/** What an unsettled explanation was computed from (see windowUnchangedSince). */
+interface RelationStamp {
+  tracesVersion: number;
+  structureVersion: number;
+  now: number;
 }
 
 interface CachedReport {

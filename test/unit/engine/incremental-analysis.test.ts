@@ -31,6 +31,8 @@ const stepArb = fc.oneof(
   fc.record({
     traces: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 5, max: 20 }), fc.integer({ min: 0, max: 20 })), { minLength: 1, maxLength: 8 }),
     ahead: fc.constantFrom(0, 0, 0, 1),
+    // Or late, for a minute already analysed (a collector catching up).
+    back: fc.constantFrom(0, 0, 0, 0, 3, 8, 15),
   }),
   fc.record({ advance: fc.integer({ min: 0, max: 90_000 }) }),
   fc.record({ analyze: fc.boolean() }),
@@ -77,7 +79,7 @@ describe('analysis with work reused across analyses', () => {
             const delta: TraceDelta = {
               edges: step.traces.map(([i, calls, errors]) => {
                 const [caller, callee] = edges[i % edges.length]!;
-                return { caller, callee, bucket: minuteOf(now) + step.ahead * MIN, calleeUninstrumented: false, calleeKind: 'service', ...stats(calls, Math.min(errors, calls), errors > 10 ? 400 : 20) };
+                return { caller, callee, bucket: minuteOf(now) + (step.ahead - step.back) * MIN, calleeUninstrumented: false, calleeKind: 'service', ...stats(calls, Math.min(errors, calls), errors > 10 ? 400 : 20) };
               }),
               services: [],
             };
