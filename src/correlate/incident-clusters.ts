@@ -59,7 +59,9 @@ export interface AlertGroup {
 export function groupAlerts(alerts: readonly Alert[], gapMs: number): AlertGroup[] {
   const byService = new Map<string, Alert[]>();
   for (const a of alerts) {
-    const key = !a.service ? `alert:${a.fingerprint}` : alertSignal(a) === 'traffic' ? `${a.service}#traffic` : a.service;
+    const signal = alertSignal(a);
+    // Alerts that name no service, and warnings of a future problem (model/alert-signal.ts), stand alone.
+    const key = !a.service || signal === 'local' ? `alert:${a.fingerprint}` : signal === 'traffic' ? `${a.service}#traffic` : a.service;
     let list = byService.get(key);
     if (!list) byService.set(key, (list = []));
     list.push(a);
@@ -185,7 +187,7 @@ export function clusterAlerts(
   return clusters;
 }
 
-/** Each group's explanation (null for alerts that name no service: they relate to nothing). */
+/** Each group's explanation (null for alerts that name no service and for warnings of a future problem: they relate to nothing). */
 function explainGroups(
   groups: readonly AlertGroup[],
   graph: DependencyGraph,
@@ -196,7 +198,7 @@ function explainGroups(
   const callersOf: CallersOf = (service) => (graph.hasNode(service) ? graph.inNeighbors(service) : []);
   const kept = memo ? explanationMemoFor(memo) : undefined;
   return groups.map((group) => {
-    if (!group.service) return null;
+    if (!group.service || group.signal === 'local') return null;
     const from = group.onset - WINDOW_LEAD_MS;
     const to = group.onset + WINDOW_TAIL_MS;
     const settled = kept?.lasting.get(group.key);

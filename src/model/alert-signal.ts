@@ -3,13 +3,23 @@
 // service. Traffic travels the other way: a caller that fails before calling on, gives up early or simply sends
 // less starves every service below it, so the cause of a request-rate alert is at or above its service
 // (the four golden signals; PetShop's and our generator's request-rate alerts are of this kind).
+// A third kind travels nowhere yet: a certificate expiring in days, a disk predicted to fill, a failed backup warn
+// of a future problem on their own service; nothing fails because of them now, so they relate to no other alert.
 import type { Alert } from './alert.js';
 
-export type AlertSignal = 'failure' | 'traffic';
+export type AlertSignal = 'failure' | 'traffic' | 'local';
 
-/** An explicit `signal` label wins over the name (values as in the golden signals). */
+/** An explicit `signal` label wins over the name (values as in the golden signals, plus `local`). */
 const SIGNAL_LABEL = 'signal';
 const TRAFFIC_LABEL_VALUES = new Set(['traffic', 'rate', 'throughput']);
+const LOCAL_LABEL_VALUES = new Set(['local', 'none']);
+
+/**
+ * Warnings of a future problem: CertificateExpiringSoon, CertManagerCertExpirySoon, NodeFilesystemSpaceFillingUp,
+ * DiskWillFillIn4Hours, BackupJobFailed, LicenseExpiring… — but not CertificateExpired or NodeFilesystemFull,
+ * which break calls now.
+ */
+const LOCAL_NAME = /expir(?:y|es|ing)[-_ ]?soon|cert\w*expiring|(?:cert|certificate|licen[cs]e)\w*(?:will)?expir(?:es|ing)\b|filling[-_ ]?up|will[-_ ]?fill|predict|backup/i;
 
 /**
  * Names of request-rate alerts: RequestRateDrop, RequestRateShift, TrafficDrop, LowTraffic, ThroughputDrop,
@@ -26,10 +36,13 @@ const MAX_MEMO = 10_000;
 
 export function alertSignal(alert: Pick<Alert, 'name' | 'labels'>): AlertSignal {
   const label = alert.labels[SIGNAL_LABEL];
-  if (label !== undefined) return TRAFFIC_LABEL_VALUES.has(label.toLowerCase()) ? 'traffic' : 'failure';
+  if (label !== undefined) {
+    const value = label.toLowerCase();
+    return TRAFFIC_LABEL_VALUES.has(value) ? 'traffic' : LOCAL_LABEL_VALUES.has(value) ? 'local' : 'failure';
+  }
   let signal = byName.get(alert.name);
   if (signal === undefined) {
-    signal = TRAFFIC_NAME.test(alert.name) && !FAILURE_WORD.test(alert.name) ? 'traffic' : 'failure';
+    signal = LOCAL_NAME.test(alert.name) ? 'local' : TRAFFIC_NAME.test(alert.name) && !FAILURE_WORD.test(alert.name) ? 'traffic' : 'failure';
     if (byName.size >= MAX_MEMO) byName.clear();
     byName.set(alert.name, signal);
   }

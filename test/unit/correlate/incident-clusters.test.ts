@@ -58,6 +58,15 @@ describe('clustering alerts into incidents', () => {
     expect(clusterNames(clusterAlerts(alerts, graph))).toEqual([['cart', 'checkout'], ['certs'], ['warehouse']]);
   });
 
+  it('keeps a warning of a future problem alone even on a service of the incident; an expired certificate joins', () => {
+    const outage = [alert('checkout', 'HighErrorRate', 0), alert('cart', 'HighErrorRate', 1)];
+    const expiringSoon = alert('checkout', 'CertManagerCertExpirySoon', 1);
+    const fillingUp = alert('checkout', 'NodeFilesystemSpaceFillingUp', 1);
+    const names = (clusters: Alert[][]) => clusters.map((c) => c.map((a) => a.name).sort().join('+')).sort();
+    expect(names(clusterAlerts([...outage, expiringSoon, fillingUp], graph))).toEqual(['CertManagerCertExpirySoon', 'HighErrorRate+HighErrorRate', 'NodeFilesystemSpaceFillingUp']);
+    expect(names(clusterAlerts([...outage, alert('checkout', 'CertificateExpired', 1)], graph))).toEqual(['CertificateExpired+HighErrorRate+HighErrorRate']);
+  });
+
   it('separates alerts of related services whose onsets are hours apart', () => {
     const alerts = [alert('checkout', 'HighErrorRate', 0), alert('payments', 'HighErrorRate', 300)];
     expect(clusterAlerts(alerts, graph)).toHaveLength(2);

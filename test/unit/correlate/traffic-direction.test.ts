@@ -21,9 +21,17 @@ describe('alert signal', () => {
   });
 
   it('reads errors, latency, availability and anything else as failures', () => {
-    for (const name of ['HighErrorRate', 'RequestErrorRate', 'HighRequestLatency', 'HighLatencyP90', 'LowAvailability', 'DroppedMessages', 'KubePodCrashLooping', 'CertManagerCertExpirySoon', 'ServiceErrorRateHigh']) {
+    for (const name of ['HighErrorRate', 'RequestErrorRate', 'HighRequestLatency', 'HighLatencyP90', 'LowAvailability', 'DroppedMessages', 'KubePodCrashLooping', 'ServiceErrorRateHigh']) {
       expect(signal(name), name).toBe('failure');
     }
+  });
+
+  it('reads warnings of a future problem as local: they break nothing yet', () => {
+    for (const name of ['CertificateExpiringSoon', 'CertManagerCertExpirySoon', 'NodeFilesystemSpaceFillingUp', 'DiskWillFillIn4Hours', 'BackupJobFailed', 'SSLCertExpiring']) {
+      expect(signal(name), name).toBe('local');
+    }
+    for (const name of ['CertificateExpired', 'NodeFilesystemFull', 'NodeFilesystemAlmostOutOfSpace']) expect(signal(name), name).toBe('failure');
+    expect(signal('HighErrorRate', { signal: 'local' })).toBe('local');
   });
 
   it('lets a signal label override the name', () => {
