@@ -20,7 +20,9 @@ async function startIngestOnly(config: AppConfig, logger: Logger): Promise<{ por
   await new Promise((r) => clientRedis.once('ready', r));
   const ingestQueue = createIngestQueue({ connection: clientRedis, prefix: config.redisPrefix });
   metrics.setQueueWaitingSource(() => ingestQueue.waitingCounts());
-  const workers = await startWorkers({ connection: clientRedis, prefix: config.redisPrefix, logger, metrics, onStateChange: () => {} });
+  // Exactly as main.ts: no in-process state-change listener (the analyzer reads the delta streams), so commits do
+  // not parse the fresh alerts back.
+  const workers = await startWorkers({ connection: clientRedis, prefix: config.redisPrefix, serviceLabels: config.serviceLabels, traces: config.tracesWorker, logger, metrics });
   const app = buildServer({
     config,
     logger,
