@@ -273,7 +273,7 @@ export class Engine {
     if (!this.options.reuseAcrossAnalyses || cached.readsTo === null || cached.structureVersion !== this.structureVersion) return false;
     if (cached.otherInputsVersion !== this.otherInputsVersion || latestChange > cached.at) return false;
     const since = this.traceLog.since(cached.tracesVersion);
-    return since !== null && since.earliestBucket >= cached.readsTo && since.prunedBefore <= cached.readsFrom;
+    return since.earliestBucket >= cached.readsTo && since.prunedBefore <= cached.readsFrom;
   }
 
   private onsetOf(inc: TrackedIncident): number {
@@ -399,7 +399,7 @@ export class Engine {
     const windowEnd = Math.ceil(to / MINUTE) * MINUTE;
     if (windowEnd > Math.floor(stamp.now / MINUTE) * MINUTE) return false;
     const since = this.traceLog.since(stamp.tracesVersion);
-    return since !== null && since.earliestBucket >= windowEnd && since.prunedBefore <= Math.floor(from / MINUTE) * MINUTE - this.options.traceBaselineMs;
+    return since.earliestBucket >= windowEnd && since.prunedBefore <= Math.floor(from / MINUTE) * MINUTE - this.options.traceBaselineMs;
   }
 }
 
@@ -439,16 +439,11 @@ class TraceChangeLog {
     if (this.entries.length > TraceChangeLog.MAX_ENTRIES) {
       const [a, b] = this.entries;
       this.entries.splice(0, 2, { version: b!.version, earliestBucket: Math.min(a!.earliestBucket, b!.earliestBucket), prunedBefore: Math.max(a!.prunedBefore, b!.prunedBefore) });
-      this.oldestKnown = a!.version;
     }
   }
 
-  /** Versions at or below this were folded away: a cache entry that old cannot be judged. */
-  private oldestKnown = Number.NEGATIVE_INFINITY;
-
-  /** What changed after `version`; null when the log no longer reaches back that far. */
-  since(version: number): { earliestBucket: number; prunedBefore: number } | null {
-    if (version < this.oldestKnown) return null;
+  /** What changed after `version` (folded entries count from their later version: earlier, never missed). */
+  since(version: number): { earliestBucket: number; prunedBefore: number } {
     let earliestBucket = Number.POSITIVE_INFINITY;
     let prunedBefore = Number.NEGATIVE_INFINITY;
     for (let i = this.entries.length - 1; i >= 0 && this.entries[i]!.version > version; i--) {
