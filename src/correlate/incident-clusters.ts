@@ -90,6 +90,8 @@ export function groupAlerts(alerts: readonly Alert[], gapMs: number): AlertGroup
  */
 const WINDOW_LEAD_MS = 2 * 60_000;
 const WINDOW_TAIL_MS = 5 * 60_000;
+/** Shared labels (namespace, cluster…) strengthen a topological relation by this much; they never create one. */
+const LABEL_BONUS = 0.1;
 
 /**
  * What a caller analysing repeatedly keeps across analyses (the engine keeps one for its life).
@@ -160,14 +162,16 @@ export function clusterAlerts(
   const g = new UndirectedGraph<{ group: AlertGroup }, { weight: number }>();
   for (const group of groups) g.addNode(group.key, { group });
 
-  for (const pair of candidatePairs(explanations)) {
+  // No relation reaches minWeight past this onset distance: (1 + LABEL_BONUS) · e^(−Δt / timeScale) < minWeight.
+  const maxGapMs = options.timeScaleMs * Math.log((1 + LABEL_BONUS) / options.minWeight);
+  for (const pair of candidatePairs(explanations, groups, maxGapMs)) {
     const i = Math.floor(pair / groups.length);
     const j = pair % groups.length;
     const topo = sharedExplanation(explanations[i]!, explanations[j]!);
     if (topo === 0) continue;
     const a = groups[i]!;
     const b = groups[j]!;
-    const labelBonus = sharesLabels(a.alerts[0]!.labels, b.alerts[0]!.labels, options) ? 0.1 : 0;
+    const labelBonus = sharesLabels(a.alerts[0]!.labels, b.alerts[0]!.labels, options) ? LABEL_BONUS : 0;
     const weight = (topo + labelBonus) * timeAffinity(a.onset, b.onset, options);
     if (weight >= options.minWeight) g.addEdge(a.key, b.key, { weight });
   }
@@ -220,10 +224,11 @@ function explainGroups(
 }
 
 /**
- * Pairs of groups whose explanations share a service, keyed i * n + j for groups i < j: found through an index from
- * service to the explanations that hold it, so unrelated pairs are never visited.
+ * Pairs of groups whose explanations share a service and whose onsets are close enough for a relation to reach
+ * minWeight, keyed i * n + j for groups i < j (groups come sorted by onset): found through an index from service to
+ * the explanations that hold it, so unrelated pairs are never visited.
  */
-function candidatePairs(explanations: ReadonlyArray<Explanation | null>): Set<number> {
+function candidatePairs(explanations: ReadonlyArray<Explanation | null>, groups: readonly AlertGroup[], maxGapMs: number): Set<number> {
   const n = explanations.length;
   const holders = new Map<string, number[]>();
   explanations.forEach((explanation, i) => {
@@ -234,9 +239,13 @@ function candidatePairs(explanations: ReadonlyArray<Explanation | null>): Set<nu
       list.push(i);
     }
   });
+  // Groups are in onset order, so each holder list is too: pairs further apart than maxGapMs end the inner loop.
   const pairs = new Set<number>();
   for (const list of holders.values()) {
-    for (let x = 0; x < list.length; x++) for (let y = x + 1; y < list.length; y++) pairs.add(list[x]! * n + list[y]!);
+    for (let x = 0; x < list.length; x++) {
+      const onset = groups[list[x]!]!.onset;
+      for (let y = x + 1; y < list.length && groups[list[y]!]!.onset - onset <= maxGapMs; y++) pairs.add(list[x]! * n + list[y]!);
+    }
   }
   return pairs;
 }
