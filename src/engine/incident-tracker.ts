@@ -4,9 +4,17 @@
 import type { Alert } from '../model/alert.js';
 import { stableHash } from '../model/stable-hash.js';
 
+/** Keys already built, per alert object: every analysis asks again for every active alert. */
+const instanceKeys = new WeakMap<object, string>();
+
 /** One firing episode of an alert: the same fingerprint firing again later is a new instance. */
 export function instanceKey(a: Pick<Alert, 'fingerprint' | 'startsAt'>): string {
-  return `${a.fingerprint}|${a.startsAt}`;
+  let key = instanceKeys.get(a);
+  if (key === undefined) {
+    key = `${a.fingerprint}|${a.startsAt}`;
+    instanceKeys.set(a, key);
+  }
+  return key;
 }
 
 export interface TrackedIncident {
