@@ -62,8 +62,8 @@ export function downstreamExplanation(graph: DependencyGraph, service: string, c
  * service itself, the callers above it up to EXPLANATION_DEPTH hops (one that calls it less, or more), and what
  * its direct callers call in turn (a caller failing on another dependency gives up before it calls this one) —
  * paths of at most EXPLANATION_DEPTH calls in all. Only direct callers: a failure beside a caller further up
- * (mail ← checkout ← frontend → search) is too far from this service's traffic to explain it. Steps up are judged by `rateCoupling` (did the caller's calls to it
- * change), steps down by `coupling` as in downstreamExplanation. So a traffic alert meets a failure alert where
+ * (mail ← checkout ← frontend → search) is too far from this service's traffic to explain it. Steps up are judged
+ * by `rateCoupling` (did the caller's calls to it change), steps down by `coupling` as in downstreamExplanation. So a traffic alert meets a failure alert where
  * both point: at the caller that failed, or at the dependency that made it fail. O(edges within the depth).
  */
 export function trafficExplanation(

@@ -272,8 +272,7 @@ export class Engine {
   private rankingStillHolds(cached: CachedReport, latestChange: number): boolean {
     if (!this.options.reuseAcrossAnalyses || cached.readsTo === null || cached.structureVersion !== this.structureVersion) return false;
     if (cached.otherInputsVersion !== this.otherInputsVersion || latestChange > cached.at) return false;
-    const since = this.traceLog.since(cached.tracesVersion);
-    return since.earliestBucket >= cached.readsTo && since.prunedBefore <= cached.readsFrom;
+    return this.traceLog.untouchedSince(cached.tracesVersion, cached.readsFrom, cached.readsTo);
   }
 
   private onsetOf(inc: TrackedIncident): number {
@@ -398,8 +397,7 @@ export class Engine {
     if (stamp.structureVersion !== this.structureVersion) return false;
     const windowEnd = Math.ceil(to / MINUTE) * MINUTE;
     if (windowEnd > Math.floor(stamp.now / MINUTE) * MINUTE) return false;
-    const since = this.traceLog.since(stamp.tracesVersion);
-    return since.earliestBucket >= windowEnd && since.prunedBefore <= Math.floor(from / MINUTE) * MINUTE - this.options.traceBaselineMs;
+    return this.traceLog.untouchedSince(stamp.tracesVersion, Math.floor(from / MINUTE) * MINUTE - this.options.traceBaselineMs, windowEnd);
   }
 }
 
@@ -426,9 +424,9 @@ interface CachedReport {
 }
 
 /**
- * Trace changes since a version: the earliest bucket any of them touched and the latest prune horizon. Entries are
- * few (one per trace flush); past MAX_ENTRIES the oldest are folded together, which can only make `since` answer
- * more conservatively (an earlier bucket, a later horizon), never wrongly.
+ * What each trace change touched: the earliest bucket it wrote and the horizon it pruned before. Entries are few
+ * (one per trace flush); past MAX_ENTRIES the oldest are folded together, which can only make `untouchedSince`
+ * answer more cautiously (an earlier bucket, a later horizon), never wrongly.
  */
 class TraceChangeLog {
   private static readonly MAX_ENTRIES = 512;
@@ -442,16 +440,16 @@ class TraceChangeLog {
     }
   }
 
-  /** What changed after `version` (folded entries count from their later version: earlier, never missed). */
-  since(version: number): { earliestBucket: number; prunedBefore: number } {
-    let earliestBucket = Number.POSITIVE_INFINITY;
-    let prunedBefore = Number.NEGATIVE_INFINITY;
+  /**
+   * Whether no trace change after `version` touched [from, to): no bucket at or after `from` was written before
+   * `to`, and no prune reached past `from`. Folded entries count from their later version: more cautious, never wrong.
+   */
+  untouchedSince(version: number, from: number, to: number): boolean {
     for (let i = this.entries.length - 1; i >= 0 && this.entries[i]!.version > version; i--) {
       const e = this.entries[i]!;
-      if (e.earliestBucket < earliestBucket) earliestBucket = e.earliestBucket;
-      if (e.prunedBefore > prunedBefore) prunedBefore = e.prunedBefore;
+      if (e.earliestBucket < to || e.prunedBefore > from) return false;
     }
-    return { earliestBucket, prunedBefore };
+    return true;
   }
 }
 

@@ -27,79 +27,75 @@ function pair() {
     for (let m = -40; m < 12; m++) e.applyTraceDelta(minute(m, 0));
     e.applyAlerts([alert('checkout', 'HighErrorRate', 0), alert('frontend', 'HighErrorRate', 1)]);
   });
-  return { keeping, reranking, both };
+  /** Both analyse `minutes` after T0: the kept engine's report and the re-ranking engine's. */
+  const analyze = (minutes: number) => ({ kept: keeping.analyze(T0 + minutes * MIN)[0]!, reranked: reranking.analyze(T0 + minutes * MIN)[0]! });
+  return { both, analyze };
 }
 
 describe('rankings kept across a trace flush', () => {
   it('keeps the ranking of an incident whose windows closed before the new minutes, identical to re-ranking', () => {
-    const { keeping, reranking, both } = pair();
-    const first = keeping.analyze(T0 + 12 * MIN)[0]!;
-    reranking.analyze(T0 + 12 * MIN);
+    const { both, analyze } = pair();
+    const first = analyze(12).kept;
     both((e) => e.applyTraceDelta(minute(12, 0)));
-    const later = keeping.analyze(T0 + 13 * MIN)[0]!;
+    const { kept: later, reranked: laterReranked } = analyze(13);
     expect(later).toBe(first); // the cached report itself: not re-ranked
-    expect(later).toEqual(reranking.analyze(T0 + 13 * MIN)[0]);
+    expect(later).toEqual(laterReranked);
   });
 
   it('re-ranks when late traces land inside its windows', () => {
-    const { keeping, reranking, both } = pair();
-    const first = keeping.analyze(T0 + 12 * MIN)[0]!;
-    reranking.analyze(T0 + 12 * MIN);
+    const { both, analyze } = pair();
+    const first = analyze(12).kept;
     // Spans for minutes 0–5 arrive late (a collector caught up): the database failed then.
     both((e) => {
       for (let m = 0; m < 6; m++) e.applyTraceDelta(minute(m, 40));
     });
-    const later = keeping.analyze(T0 + 13 * MIN)[0]!;
+    const { kept: later, reranked: laterReranked } = analyze(13);
     expect(later).not.toBe(first);
     expect(later.rootCauses[0]!.service).toBe('orders-db');
-    expect(later).toEqual(reranking.analyze(T0 + 13 * MIN)[0]);
+    expect(later).toEqual(laterReranked);
   });
 
   it('re-ranks while its windows are still open', () => {
-    const { keeping, reranking, both } = pair();
-    const open = keeping.analyze(T0 + 5 * MIN)[0]!;
-    reranking.analyze(T0 + 5 * MIN);
+    const { both, analyze } = pair();
+    const open = analyze(5).kept;
     both((e) => e.applyTraceDelta(minute(12, 0)));
-    const later = keeping.analyze(T0 + 6 * MIN)[0]!;
+    const { kept: later, reranked: laterReranked } = analyze(6);
     expect(later).not.toBe(open);
-    expect(later).toEqual(reranking.analyze(T0 + 6 * MIN)[0]);
+    expect(later).toEqual(laterReranked);
   });
 
   it('re-ranks after a deploy, even one dated before the ranking', () => {
-    const { keeping, reranking, both } = pair();
-    const closed = keeping.analyze(T0 + 12 * MIN)[0]!;
-    reranking.analyze(T0 + 12 * MIN);
+    const { both, analyze } = pair();
+    const closed = analyze(12).kept;
     both((e) => e.applyChanges([deploy('checkout', -3)]));
     both((e) => e.applyTraceDelta(minute(13, 0)));
-    const afterDeploy = keeping.analyze(T0 + 13 * MIN)[0]!;
+    const { kept: afterDeploy, reranked: afterDeployReranked } = analyze(13);
     expect(afterDeploy).not.toBe(closed);
     expect(afterDeploy.rootCauses.find((c) => c.service === 'checkout')!.evidence.some((e) => e.kind === 'deploy')).toBe(true);
-    expect(afterDeploy).toEqual(reranking.analyze(T0 + 13 * MIN)[0]);
+    expect(afterDeploy).toEqual(afterDeployReranked);
   });
 
   it('re-ranks once a deploy that was dated ahead of the ranking comes within now', () => {
-    const { keeping, reranking, both } = pair();
+    const { both, analyze } = pair();
     // A deploy event whose clock runs ahead: dated 12:30 into the incident, known at 12:00.
     both((e) => e.applyChanges([{ ...deploy('checkout', 12.5), id: 'ahead' }]));
-    const first = keeping.analyze(T0 + 12 * MIN)[0]!;
-    reranking.analyze(T0 + 12 * MIN);
+    const first = analyze(12).kept;
     expect(first.remediations).toEqual([]);
     both((e) => e.applyTraceDelta(minute(12, 0)));
-    const later = keeping.analyze(T0 + 13 * MIN)[0]!;
+    const { kept: later, reranked: laterReranked } = analyze(13);
     expect(later.remediations.map((r) => r.target)).toEqual(['checkout@v2']);
-    expect(later).toEqual(reranking.analyze(T0 + 13 * MIN)[0]);
+    expect(later).toEqual(laterReranked);
   });
 
   it('re-ranks when pruning dropped buckets its baseline read', () => {
-    const { keeping, reranking, both } = pair();
-    const first = keeping.analyze(T0 + 12 * MIN)[0]!;
-    reranking.analyze(T0 + 12 * MIN);
+    const { both, analyze } = pair();
+    const first = analyze(12).kept;
     // Retention 6 h: pruning at T0 + 6 h − 30 min drops the minutes before T0 − 30 min, inside the baseline window.
     const at = T0 + 6 * 60 * MIN - 30 * MIN;
     both((e) => e.prune(at));
     both((e) => e.applyTraceDelta(minute(12, 0)));
-    const later = keeping.analyze(T0 + 13 * MIN)[0]!;
+    const { kept: later, reranked: laterReranked } = analyze(13);
     expect(later).not.toBe(first);
-    expect(later).toEqual(reranking.analyze(T0 + 13 * MIN)[0]);
+    expect(later).toEqual(laterReranked);
   });
 });
