@@ -1,6 +1,7 @@
 // `npm run eval`: accuracy of root-cause ranking and incident clustering on generated incident families
 // (bench/scenarios) and on the real PetShop cases, replayed through the same code as `rcabot replay`.
 //   --seeds N         scenarios per family (default 20)
+//   --first-seed N    start at this seed (default 1): seeds never looked at while tuning
 //   --family NAME     only this family (repeatable or comma-separated)
 //   --petshop [DIR]   the PetShop cases (default ../shared/datasets/petshop from the repo root)
 //   --no-petshop      skip PetShop in the default run
@@ -23,6 +24,7 @@ const PETSHOP_BASELINE = { latency: 'top-1 0.57', availability: 'top-1 0.67–0.
 
 interface Args {
   seeds: number;
+  firstSeed: number;
   families: FamilyName[];
   petshop: string | null;
   json: boolean;
@@ -30,7 +32,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seeds: 20, families: [], petshop: null, json: false, dump: null };
+  const args: Args = { seeds: 20, firstSeed: 1, families: [], petshop: null, json: false, dump: null };
   let petshopAsked = false;
   let noPetshop = false;
   for (let i = 0; i < argv.length; i++) {
@@ -43,6 +45,9 @@ function parseArgs(argv: string[]): Args {
     if (a === '--seeds') {
       args.seeds = Number(value());
       if (!Number.isInteger(args.seeds) || args.seeds < 1) throw new Error('--seeds must be a positive integer');
+    } else if (a === '--first-seed') {
+      args.firstSeed = Number(value());
+      if (!Number.isInteger(args.firstSeed) || args.firstSeed < 1) throw new Error('--first-seed must be a positive integer');
     } else if (a === '--family') {
       for (const f of value().split(',')) {
         if (!(FAMILY_NAMES as readonly string[]).includes(f)) throw new Error(`--family: unknown family "${f}" (known: ${FAMILY_NAMES.join(', ')})`);
@@ -71,11 +76,11 @@ interface FamilyResult {
   meanEventsMB: number;
 }
 
-async function evaluateFamily(family: FamilyName, seeds: number, dump: string | null, log: (line: string) => void): Promise<FamilyResult> {
+async function evaluateFamily(family: FamilyName, seeds: number, firstSeed: number, dump: string | null, log: (line: string) => void): Promise<FamilyResult> {
   const scores: ScenarioScore[] = [];
   let replayMs = 0;
   let bytes = 0;
-  for (let seed = 1; seed <= seeds; seed++) {
+  for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
     const scenario = generateScenario(family, seed);
     bytes += scenario.events.reduce((n, l) => n + l.length + 1, 0);
     if (dump) {
@@ -199,7 +204,7 @@ async function main(): Promise<void> {
   };
   const started = performance.now();
   const families: FamilyResult[] = [];
-  for (const family of args.families) families.push(await evaluateFamily(family, args.seeds, args.dump, log));
+  for (const family of args.families) families.push(await evaluateFamily(family, args.seeds, args.firstSeed, args.dump, log));
   const pooled = families.length > 0 ? poolSummaries(families.map((f) => f.summary)) : null;
   const petshop = args.petshop ? await evaluatePetshop(args.petshop) : null;
   const seconds = (performance.now() - started) / 1000;

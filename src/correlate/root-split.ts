@@ -3,15 +3,25 @@
 // pulls them into one. The failures themselves tell them apart: each incident has its deepest failing services
 // (failure groups with no failing dependency of their own in the community), and when those form separate sets
 // that share no cause, the community is that many incidents. Each group then goes to the set that explains it best.
+// One exception: roots first seen at the same instant below one failing caller are one incident (decision 006).
 // Pure; O(groups · roots) per community, with explanations already computed.
 import type { AlertGroup } from './incident-clusters.js';
 import { sharedExplanation, timeAffinity, type Explanation, type RelationOptions } from './alert-relations.js';
 
 /**
+ * Onsets this close are one observation: rules evaluated together (one Prometheus rule group, one Grafana
+ * evaluation) stamp every alert they raise with the same `startsAt`, and senders that round report the same second.
+ * Two independent failures rarely begin within the same evaluation; one failure seen at two dependencies of one
+ * caller often does (the caller slows both, or one fault shows on both).
+ */
+const SAME_EVALUATION_MS = 1000;
+
+/**
  * Returns the community's members (indices into `groups`) split by independent root sets, or `[members]` when
  * it has one (or no) set of roots. A root is a failure group whose explanation reaches no other failing service
  * of the community strongly (≥ `minWeight`); roots whose explanations meet (two callers of one silent database)
- * are one set. Traffic groups are never roots: their cause is above them.
+ * are one set, and so are roots whose onsets are the same instant (SAME_EVALUATION_MS) below one failing group
+ * that explains both. Traffic groups are never roots: their cause is above them.
  */
 export function splitByRoots(
   members: readonly number[],
@@ -29,7 +39,7 @@ export function splitByRoots(
     }
     return true;
   });
-  const sets = rootSets(roots, groups, explanations, options);
+  const sets = rootSets(roots, failing, groups, explanations, options);
   if (sets.length < 2) return [members as number[]];
 
   const parts: number[][] = sets.map(() => []);
@@ -48,13 +58,34 @@ export function splitByRoots(
   return parts.filter((p) => p.length > 0);
 }
 
-/** Roots grouped by whether their explanations meet (union-find over pairs; roots are few). */
-function rootSets(roots: readonly number[], groups: readonly AlertGroup[], explanations: ReadonlyArray<Explanation | null>, options: RelationOptions & { minWeight: number }): number[][] {
+/**
+ * Roots grouped by whether their explanations meet, or whether they began at the same instant below a failing
+ * group that explains both (union-find over pairs; roots are few).
+ */
+function rootSets(
+  roots: readonly number[],
+  failing: readonly number[],
+  groups: readonly AlertGroup[],
+  explanations: ReadonlyArray<Explanation | null>,
+  options: RelationOptions & { minWeight: number },
+): number[][] {
+  // For each root, the failing groups above it whose explanation reaches it strongly.
+  const explainedBy = roots.map((r) => {
+    const service = groups[r]!.service;
+    return new Set(
+      failing.filter((c) => {
+        const step = explanations[c]!.get(service);
+        return c !== r && step !== undefined && step.depth > 0 && step.strength >= options.minWeight;
+      }),
+    );
+  });
+  const sameInstantBelowOneCaller = (a: number, b: number): boolean =>
+    Math.abs(groups[roots[a]!]!.onset - groups[roots[b]!]!.onset) < SAME_EVALUATION_MS && [...explainedBy[a]!].some((c) => explainedBy[b]!.has(c));
   const parent = roots.map((_, k) => k);
   const find = (k: number): number => (parent[k] === k ? k : (parent[k] = find(parent[k]!)));
   for (let a = 0; a < roots.length; a++) {
     for (let b = a + 1; b < roots.length; b++) {
-      if (relation(roots[a]!, roots[b]!, groups, explanations, options) >= options.minWeight) parent[find(a)] = find(b);
+      if (relation(roots[a]!, roots[b]!, groups, explanations, options) >= options.minWeight || sameInstantBelowOneCaller(a, b)) parent[find(a)] = find(b);
     }
   }
   const sets = new Map<number, number[]>();

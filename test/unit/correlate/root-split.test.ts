@@ -38,6 +38,20 @@ describe('splitting a community by its independent roots', () => {
     expect(split([...alerts.slice(0, 2), alert('scheduler', 'HighErrorRate', 8), alert('frontend', 'HighErrorRate', 0)])).toEqual([['catalog', 'frontend', 'price-cache'], ['scheduler']]);
   });
 
+  it('keeps two roots together when one evaluation first saw both below a failing caller', () => {
+    const cache = alert('price-cache', 'HighLatency', 2);
+    const catalog = alert('catalog', 'HighLatency', 3);
+    const frontend = alert('frontend', 'HighLatency', 3);
+    // The same startsAt (one rule evaluation) below the frontend, which explains both: one failure seen twice.
+    expect(split([cache, catalog, alert('scheduler', 'HighLatency', 2), frontend])).toEqual([['catalog', 'frontend', 'price-cache', 'scheduler']]);
+    // Half a second apart is still the same evaluation (senders round to the second).
+    expect(split([cache, catalog, alert('scheduler', 'HighLatency', 2 + 0.5 / 60), frontend])).toEqual([['catalog', 'frontend', 'price-cache', 'scheduler']]);
+    // Two seconds apart they are two observations: two failures.
+    expect(split([cache, catalog, alert('scheduler', 'HighLatency', 2 + 2 / 60), frontend])).toEqual([['catalog', 'price-cache'], ['frontend', 'scheduler']]);
+    // Without a failing caller that explains both, the same instant proves nothing.
+    expect(split([cache, catalog, alert('scheduler', 'HighLatency', 2)])).toEqual([['catalog', 'price-cache'], ['scheduler']]);
+  });
+
   it('keeps two callers of one silent database together: their roots share a cause', () => {
     expect(split([alert('orders', 'HighErrorRate', 0), alert('billing', 'HighErrorRate', 1)])).toEqual([['billing', 'orders']]);
   });
