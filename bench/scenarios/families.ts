@@ -5,6 +5,7 @@ import { generateTopology, ancestorsOf, addNode, connect, computeReach, makeNode
 import { pickErrorMessage, type Fault, type FaultKind, type RootAlerting } from './fault-injector.js';
 import { planDeploy, type Deploy } from './change-emitter.js';
 import type { NamingScheme } from './alert-emitter.js';
+import { CPU_ALERTS, MEMORY_ALERTS } from './saturation-alerts.js';
 
 export const FAMILY_NAMES = [
   'error-cascade',
@@ -14,6 +15,7 @@ export const FAMILY_NAMES = [
   'recurring-dependency',
   'storm',
   'label-variety',
+  'resource-saturation',
 ] as const;
 export type FamilyName = (typeof FAMILY_NAMES)[number];
 
@@ -42,6 +44,8 @@ export interface ScenarioPlan {
   randomHistory: number;
   /** The recurring family: the two look-alike dependencies. */
   twins: { root: string; twin: string } | null;
+  /** Saturation alerts (CPU, memory) on services unrelated to any fault. */
+  saturationDecoys?: number;
 }
 
 const MINUTE = 60_000;
@@ -226,6 +230,29 @@ function storm(rng: Rng, options: GenerateOptions): ScenarioPlan {
   return { ...plan, faults, deploys, endMs, noiseAlerts: rng.int(2, 5) };
 }
 
+/**
+ * A service runs out of CPU (it slows, and so do the client calls it makes: a starved process reads responses
+ * late, so its dependencies look slow from its side) or memory (OOM kills: errors). Its own latency or error rule
+ * fires late or not at all, as in the cascades; a CPU or memory rule usually fires on it, and such rules also fire
+ * on unrelated services now and then.
+ */
+function resourceSaturation(rng: Rng, options: GenerateOptions): ScenarioPlan {
+  const plan = singleFault(rng, options, (topology, tpm) => {
+    const kind: FaultKind = rng.chance(0.6) ? 'latency' : 'errors';
+    const withCallees = busy(topology, tpm, (n) => isService(n) && (topology.callees.get(n.name)?.length ?? 0) > 0);
+    return { root: rng.pick(withCallees), kind, alerting: rootAlerting(rng, kind), category: 'resource' };
+  });
+  const fault = plan.faults[0]!;
+  const cpu = fault.kind === 'latency';
+  fault.saturation = {
+    alertname: cpu ? rng.pick(CPU_ALERTS) : rng.pick(MEMORY_ALERTS),
+    alerts: rng.chance(0.8),
+    delayMs: rng.int(1, 5) * MINUTE,
+    clientSlowdown: cpu ? rng.between(0.3, 0.8) : 0,
+  };
+  return { ...plan, saturationDecoys: rng.int(0, 2) };
+}
+
 function labelVariety(rng: Rng, options: GenerateOptions): ScenarioPlan {
   const plan = rng.chance(0.5) ? errorCascade(rng, options) : latencyCascade(rng, options);
   return { ...plan, naming: 'mixed' };
@@ -274,5 +301,7 @@ function planIncidents(family: FamilyName, rng: Rng, options: GenerateOptions): 
       return storm(rng, options);
     case 'label-variety':
       return labelVariety(rng, options);
+    case 'resource-saturation':
+      return resourceSaturation(rng, options);
   }
 }

@@ -27,6 +27,9 @@ export interface Fault {
   /** A minor, unrelated degradation (a slow node, a trickle of errors): not an incident of the truth;
    *  alerts it causes count as noise. */
   background?: boolean;
+  /** The root runs out of its own resources (CPU, memory): its outgoing calls look slow from its side too
+   *  (a starved process measures its client calls late), and it may raise a saturation alert. */
+  saturation?: { alertname: string; alerts: boolean; delayMs: number; clientSlowdown: number };
 }
 
 export interface FaultEffect {

@@ -5,6 +5,7 @@ import { planFamily, type FamilyName, type GenerateOptions, type ScenarioPlan } 
 import { FaultPlan } from './fault-injector.js';
 import { simulateTraffic } from './traffic-generator.js';
 import { emitAlerts, pickAlertingProfile, type AlertInstance } from './alert-emitter.js';
+import { emitSaturationAlerts } from './saturation-alerts.js';
 import { emitNoiseAlerts } from './noise-alerts.js';
 import { notifyAlertmanager, pickAlertmanagerConfig } from './alertmanager-notifier.js';
 import { encodeOtlp } from './otlp-encoder.js';
@@ -109,7 +110,8 @@ export function playScenario(plan: ScenarioPlan, rng: Rng): Scenario {
   for (const f of faults) if (!f.background) for (const n of [f.root, ...f.alsoAffects]) [n, ...ancestorsOf(topology, n)].forEach((x) => impacted.add(x));
   const unrelated = topology.nodes.map((n) => n.name).filter((n) => !impacted.has(n));
   const noise = emitNoiseAlerts(alertRng, topology, unrelated, plan.noiseAlerts, { startMs, endMs }, plan.naming);
-  const alerts = [...ruleAlerts, ...noise];
+  const saturation = emitSaturationAlerts(rng.fork('saturation'), topology, faults, unrelated, plan.saturationDecoys ?? 0, { startMs, endMs }, plan.naming);
+  const alerts = [...ruleAlerts, ...noise, ...saturation];
 
   const amRng = rng.fork('alertmanager');
   const amConfig = pickAlertmanagerConfig(amRng, plan.naming === 'mixed' ? 'service' : plan.naming);

@@ -185,6 +185,13 @@ class TrafficSimulator {
     return { durationMs, error, message, cause };
   }
 
+  /** Extra time a caller starved of CPU adds to its own client spans (it reads the response late). */
+  private starvation(caller: string, at: number): number {
+    const effect = this.faults.effectAt(caller, at);
+    const saturation = effect ? this.faults.faults[effect.faultIndex]!.saturation : undefined;
+    return saturation ? effect!.extraLatencyMs * saturation.clientSlowdown * this.rng.between(0.6, 1.4) : 0;
+  }
+
   /** The caller's side of one call: a CLIENT (or PRODUCER) span around the callee's handling, cut at the timeout. */
   private call(caller: TopologyNode, edge: CallEdge, traceId: string, parentSpanId: string, startMs: number): CallOutcome {
     const rng = this.rng;
@@ -192,7 +199,7 @@ class TrafficSimulator {
     const spanId = this.sampled ? rng.hex(16) : '';
     this.budget--;
     const inner = this.serve(callee, traceId, spanId, startMs + rng.between(0.05, 0.4), caller.timeoutMs);
-    let durationMs = inner.durationMs + rng.between(0.2, 1.2);
+    let durationMs = inner.durationMs + rng.between(0.2, 1.2) + this.starvation(caller.name, startMs);
     let { error, message } = inner;
     if (durationMs > caller.timeoutMs) {
       durationMs = caller.timeoutMs;

@@ -5,6 +5,8 @@
 // (the four golden signals; PetShop's and our generator's request-rate alerts are of this kind).
 // A third kind travels nowhere yet: a certificate expiring in days, a disk predicted to fill, a failed backup warn
 // of a future problem on their own service; nothing fails because of them now, so they relate to no other alert.
+// Among failures, saturation of the service's own resources (CPU, memory, restarts) says more: the service is
+// where the slowdown or the errors begin, not only where they show (isSaturation).
 import type { Alert } from './alert.js';
 
 export type AlertSignal = 'failure' | 'traffic' | 'local';
@@ -13,6 +15,7 @@ export type AlertSignal = 'failure' | 'traffic' | 'local';
 const SIGNAL_LABEL = 'signal';
 const TRAFFIC_LABEL_VALUES = new Set(['traffic', 'rate', 'throughput']);
 const LOCAL_LABEL_VALUES = new Set(['local', 'none']);
+const SATURATION_LABEL_VALUES = new Set(['saturation', 'resource']);
 
 /**
  * Warnings of a future problem: CertificateExpiringSoon, CertManagerCertExpirySoon, NodeFilesystemSpaceFillingUp,
@@ -47,4 +50,30 @@ export function alertSignal(alert: Pick<Alert, 'name' | 'labels'>): AlertSignal 
     byName.set(alert.name, signal);
   }
   return signal;
+}
+
+/**
+ * Names of alerts on the service's own resources: ContainerCpuUsageHigh, CPUThrottlingHigh, ContainerOOMKilled,
+ * ContainerMemoryNearLimit, HostOutOfMemory, JvmHeapUsageHigh, KubePodCrashLooping, ContainerRestarting,
+ * GCPauseTooLong, ThreadPoolExhausted, FileDescriptorsExhausted, SwapUsageHigh.
+ */
+const SATURATION_NAME = /cpu|memory|oom|heap|crash[-_ ]?loop|restart|gc[-_ ]?(?:pause|time|overhead)|garbage[-_ ]?collect|thread[-_ ]?pool|file[-_ ]?descriptor|swap/i;
+const saturationByName = new Map<string, boolean>();
+
+/**
+ * Whether a failure alert reports saturation of its own service's resources (a `signal` label of `saturation` or
+ * `resource` says so explicitly). Such an alert is evidence that the trouble originates at the service: a callee
+ * that fails makes its callers slow or fail, but not run out of CPU or memory.
+ */
+export function isSaturation(alert: Pick<Alert, 'name' | 'labels'>): boolean {
+  const label = alert.labels[SIGNAL_LABEL];
+  if (label !== undefined) return SATURATION_LABEL_VALUES.has(label.toLowerCase());
+  if (alertSignal(alert) !== 'failure') return false;
+  let saturated = saturationByName.get(alert.name);
+  if (saturated === undefined) {
+    saturated = SATURATION_NAME.test(alert.name);
+    if (saturationByName.size >= MAX_MEMO) saturationByName.clear();
+    saturationByName.set(alert.name, saturated);
+  }
+  return saturated;
 }

@@ -30,6 +30,11 @@ export function describeAlerts(service: string, alerts: readonly Alert[], onset:
   return `${service}: ${alerts.length} alert${alerts.length === 1 ? '' : 's'} (${listNames(names)}), ${when}`;
 }
 
+export function describeSaturation(service: string, alerts: readonly Alert[]): string {
+  const names = [...new Set(alerts.map((a) => a.name))];
+  return `${service}: its own resources are saturated (${listNames(names)}, since ${hhmm(Math.min(...alerts.map((a) => a.startsAt)))}), so the trouble likely starts here`;
+}
+
 export function describeIncoming(service: string, c: CallChange, callers: readonly string[], silent: boolean): string {
   const from = callers.length > 0 ? ` from ${listNames(callers)}` : '';
   const parts: string[] = [];

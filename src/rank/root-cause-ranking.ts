@@ -6,17 +6,18 @@
 //               that fails stops calling on; model/alert-signal.ts), and its own callees are healthy (else it is
 //               more likely a victim);
 //   anomaly   — the candidate itself is anomalous: its alerts, or its callers see its calls fail or slow;
-//   origin    — its own spans fail while its callees are fine (errors start here), or it slows by itself;
+//   origin    — its own spans fail while its callees are fine (errors start here), it slows by itself, or it
+//               alerts on its own resources (CPU, memory, restarts: model/alert-signal.ts isSaturation);
 //   change    — it was deployed shortly before the onset;
 //   history   — similar past incidents were caused by it;
 //   onset     — its own alert came first (weak: a root often alerts late or never).
 import type { Alert } from '../model/alert.js';
-import { alertSignal } from '../model/alert-signal.js';
+import { alertSignal, isSaturation } from '../model/alert-signal.js';
 import type { Change } from '../model/change.js';
 import type { Evidence, RootCause } from '../model/incident.js';
 import { downstreamOf, upstreamOf, type DependencyGraph } from '../topology/dependency-graph.js';
 import { callAnomaly, clamp01, type ServiceTraceSignal, type TraceSignalLookup } from './trace-signals.js';
-import { describeAlerts, describeChange, describeHistory, describeIncoming, describeOrigin, describePosition } from './evidence-text.js';
+import { describeAlerts, describeChange, describeHistory, describeIncoming, describeOrigin, describePosition, describeSaturation } from './evidence-text.js';
 
 export interface HistoryMatch {
   id: string;
@@ -80,6 +81,10 @@ interface ServiceFacts {
   traffic: number;
   /** max(failure, traffic): how anomalous the service looks. */
   anomaly: number;
+  /** The severity of its alerts on its own resources (CPU, memory, restarts), 0 without any. */
+  saturation: number;
+  /** The part of `failure` a failing dependency could cause: all but its saturation alerts. */
+  failureFromBelow: number;
 }
 
 export function rankRootCauses(input: RankingInput, options: RankingOptions = DEFAULT_RANKING_OPTIONS): RootCause[] {
@@ -108,10 +113,12 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     for (const a of anomalous) {
       const coOnset =
         a.firstAlertAt !== null && f.firstAlertAt !== null ? Math.exp(-Math.abs(a.firstAlertAt - f.firstAlertAt) / CO_ONSET_SCALE_MS) : 1;
-      const failureExplained = a.failure > 0 && (a.service === f.service || upstream.has(a.service));
+      // A service's failure is explained by itself, or from below — except saturation of its own resources.
+      const failureShare = a.service === f.service ? a.failure : upstream.has(a.service) ? a.failureFromBelow : 0;
+      const failureExplained = failureShare > 0;
       const trafficLink = a.traffic > 0 ? trafficExplanationStrength(input.graph, f.service, a.service, upstream, options.explainDepth, onlyTraffic) : 0;
       if (!failureExplained && trafficLink === 0) continue;
-      explained += ((failureExplained ? a.failure : 0) + a.traffic * trafficLink) * coOnset;
+      explained += (failureShare + a.traffic * trafficLink) * coOnset;
       explainedCount++;
       if (trafficLink > 0 && !failureExplained && a.service !== f.service) trafficExplained.push(a.service);
     }
@@ -133,13 +140,15 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
           worstCalleeName = callee;
         }
       });
-    const calleesHealthy = 1 - 0.8 * worstCallee;
+    // How much the candidate looks like its callee's victim; a service short of its own CPU or memory is not merely that.
+    const victim = worstCallee * (1 - f.saturation);
+    const calleesHealthy = 1 - 0.8 * victim;
     const position = explains * calleesHealthy * (0.3 + 0.7 * f.anomaly);
     const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0) - trafficExplained.length;
-    if (upstreamAnomalous > 0 || trafficExplained.length > 0 || worstCallee > 0.3) {
+    if (upstreamAnomalous > 0 || trafficExplained.length > 0 || victim > 0.3) {
       evidence.push({
         kind: 'topology',
-        detail: describePosition(f.service, upstreamAnomalous, anomalous.length, worstCalleeName, worstCallee, trafficExplained),
+        detail: describePosition(f.service, upstreamAnomalous, anomalous.length, worstCalleeName, victim, trafficExplained),
       });
     }
 
@@ -158,9 +167,11 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     const selfSlow = clamp01((incoming?.latencyAnomaly ?? 0) - calleeLatency);
     const node = input.graph.hasNode(f.service) ? input.graph.getNodeAttributes(f.service) : undefined;
     // An uninstrumented dependency has no callees we can see: what its callers see is its own behaviour.
-    const origin = node?.uninstrumented ? callAnomaly(incoming) * calleesHealthy : Math.max(f.trace?.originAnomaly ?? 0, selfSlow);
+    // Its own resources saturated (CPU, memory, restarts): the trouble begins here, whatever its callees do.
+    const origin = Math.max(node?.uninstrumented ? callAnomaly(incoming) * calleesHealthy : Math.max(f.trace?.originAnomaly ?? 0, selfSlow), f.saturation);
     // For an uninstrumented dependency the callers' view above already says it; it has no spans of its own.
     if (!node?.uninstrumented && (f.trace?.originAnomaly ?? 0) >= 0.2) evidence.push({ kind: 'error-origin', detail: describeOrigin(f.service, f.trace!) });
+    if (f.saturation > 0) evidence.push({ kind: 'saturation', detail: describeSaturation(f.service, f.alerts.filter(isSaturation)) });
 
     // Change: the latest deploy of the candidate before (or just after) the onset.
     const change = latestChangeNear(input.changes, f.service, input.onset, options.changeLookbackMs);
@@ -209,22 +220,62 @@ function gatherFacts(input: RankingInput, options: RankingOptions): Map<string, 
   }
   for (const h of input.history) candidates.add(h.rootCause);
 
+  const saturationMemo = new Map<string, number>();
+  const saturationOf = (service: string): number => {
+    let saturation = saturationMemo.get(service);
+    if (saturation === undefined) {
+      saturation = 0;
+      for (const a of byService.get(service) ?? []) if (isSaturation(a)) saturation = Math.max(saturation, severityWeight(a));
+      saturationMemo.set(service, saturation);
+    }
+    return saturation;
+  };
   const facts = new Map<string, ServiceFacts>();
   for (const service of candidates) {
     const alerts = byService.get(service) ?? [];
     let failureAlerts = 0;
     let trafficAlerts = 0;
+    const saturation = saturationOf(service);
+    let symptomAlerts = 0;
     for (const a of alerts) {
       if (alertSignal(a) === 'traffic') trafficAlerts = Math.max(trafficAlerts, severityWeight(a));
       else failureAlerts = Math.max(failureAlerts, severityWeight(a));
+      if (alertSignal(a) === 'failure' && !isSaturation(a)) symptomAlerts = Math.max(symptomAlerts, severityWeight(a));
     }
-    const trace = input.traceSignals.get(service);
+    const trace = seenBySaturatedCallers(service, input.traceSignals.get(service), input.traceSignals, saturationOf);
     const firstAlertAt = alerts.length === 0 ? null : Math.min(...alerts.map((a) => a.startsAt));
     const failure = Math.max(failureAlerts, callAnomaly(trace?.incoming ?? null));
     const traffic = TRAFFIC_WEIGHT * trafficAlerts;
-    facts.set(service, { service, alerts, firstAlertAt, trace, failure, traffic, anomaly: Math.max(failure, traffic) });
+    // A saturated service's own latency and errors may come from its saturation as much as from a dependency:
+    // with no way to tell, a dependency below is credited with half of them.
+    const failureFromBelow = Math.max(symptomAlerts, callAnomaly(trace?.incoming ?? null)) * (1 - saturation / 2);
+    facts.set(service, { service, alerts, firstAlertAt, trace, failure, traffic, anomaly: Math.max(failure, traffic), saturation, failureFromBelow });
   }
   return facts;
+}
+
+/**
+ * A service's incoming calls as evidence about it. A caller short of CPU reads its responses late, so calls look
+ * slow from its side whatever the callee does: each caller's view of the latency counts for its share of the calls,
+ * less its saturation (errors still count in full). Unchanged when no caller is saturated.
+ */
+function seenBySaturatedCallers(
+  service: string,
+  trace: ServiceTraceSignal | undefined,
+  lookup: TraceSignalLookup,
+  saturationOf: (service: string) => number,
+): ServiceTraceSignal | undefined {
+  if (!trace?.incoming || trace.incoming.latencyAnomaly === 0 || !lookup.edge || !trace.callers.some((c) => saturationOf(c) > 0)) return trace;
+  let calls = 0;
+  let weighted = 0;
+  for (const caller of trace.callers) {
+    const edge = lookup.edge(caller, service);
+    if (!edge) continue;
+    calls += edge.callsNow;
+    weighted += edge.callsNow * edge.latencyAnomaly * (1 - saturationOf(caller));
+  }
+  const latencyAnomaly = calls > 0 ? Math.min(trace.incoming.latencyAnomaly, weighted / calls) : trace.incoming.latencyAnomaly;
+  return { ...trace, incoming: { ...trace.incoming, latencyAnomaly } };
 }
 
 /**

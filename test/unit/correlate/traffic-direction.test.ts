@@ -1,7 +1,7 @@
 // Request-rate alerts point the other way: their cause is at or above their service (a caller that fails stops
 // calling on), while errors and latency point down. Classification, relations, rate coupling and ranking.
 import { describe, it, expect } from 'vitest';
-import { alertSignal } from '../../../src/model/alert-signal.js';
+import { alertSignal, isSaturation } from '../../../src/model/alert-signal.js';
 import { buildDependencyGraph } from '../../../src/topology/dependency-graph.js';
 import { downstreamExplanation, sharedExplanation, trafficExplanation } from '../../../src/correlate/alert-relations.js';
 import { clusterAlerts, groupAlerts } from '../../../src/correlate/incident-clusters.js';
@@ -37,6 +37,18 @@ describe('alert signal', () => {
   it('lets a signal label override the name', () => {
     expect(signal('CheckoutVolume', { signal: 'traffic' })).toBe('traffic');
     expect(signal('RequestRateDrop', { signal: 'errors' })).toBe('failure');
+  });
+
+  it('tells saturation of a service\'s own resources from other failures', () => {
+    const saturated = (name: string, labels: Record<string, string> = {}) => isSaturation({ name, labels });
+    for (const name of ['ContainerCpuUsageHigh', 'CPUThrottlingHigh', 'ContainerOOMKilled', 'ContainerMemoryNearLimit', 'HostOutOfMemory', 'JvmHeapUsageHigh', 'KubePodCrashLooping', 'ContainerRestarting', 'GCPauseTooLong', 'ThreadPoolExhausted', 'FileDescriptorsExhausted']) {
+      expect(saturated(name), name).toBe(true);
+      expect(signal(name), name).toBe('failure');
+    }
+    for (const name of ['HighErrorRate', 'HighLatencyP90', 'LowAvailability', 'RequestRateShift', 'NodeFilesystemSpaceFillingUp', 'MemoryWillFillUpSoon']) expect(saturated(name), name).toBe(false);
+    expect(saturated('PodAlert', { signal: 'saturation' })).toBe(true);
+    expect(signal('PodAlert', { signal: 'saturation' })).toBe('failure');
+    expect(saturated('ContainerCpuUsageHigh', { signal: 'latency' })).toBe(false);
   });
 });
 

@@ -226,4 +226,18 @@ describe('family properties', () => {
     const perScenario = new Set(alertsOf(s).flatMap((a) => ['service', 'app', 'job'].filter((k) => a.labels[k] !== undefined)));
     expect(perScenario.size).toBeGreaterThanOrEqual(2);
   });
+
+  it('resource saturation: the root raises a CPU or memory alert that belongs to its incident; decoys are noise', () => {
+    const saturation = /Cpu|CPU|OOM|CrashLooping|Memory/;
+    let rootsWithAlert = 0;
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const s = scenario('resource-saturation', seed);
+      const incident = s.truth.incidents[0]!;
+      const onRoot = alertsOf(s).filter((a) => saturation.test(a.labels.alertname!) && namesService(a, incident.rootCause));
+      if (onRoot.length > 0) rootsWithAlert++;
+      for (const a of onRoot) expect(incident.alerts).toContain(a.fingerprint);
+      for (const a of alertsOf(s)) if (saturation.test(a.labels.alertname!) && !namesService(a, incident.rootCause) && a.labels.container) expect(s.truth.noise).toContain(a.fingerprint);
+    }
+    expect(rootsWithAlert).toBeGreaterThanOrEqual(3);
+  });
 });

@@ -65,6 +65,38 @@ describe('ranking root causes', () => {
     expect(ranked.find((r) => r.service === 'db-b')!.evidence.find((e) => e.kind === 'history')!.detail).toBe('matches INC-7 (0.90); root cause was db-b');
   });
 
+  it('puts a service whose own resources are saturated ahead of a slow dependency it may be overloading', () => {
+    const symptoms = [alert('frontend', 'HighLatency', 1), alert('checkout', 'HighLatency', 1), alert('payments', 'HighLatency', 1)];
+    // Latency alone: the deepest slow service is first, and checkout looks like its victim.
+    expect(rankRootCauses(input({ alerts: symptoms }))[0]!.service).toBe('payments');
+    // checkout's CPU is saturated: payments cannot explain that, and checkout is no mere victim of it.
+    const ranked = rankRootCauses(input({ alerts: [...symptoms, alert('checkout', 'ContainerCpuUsageHigh', 0, { severity: 'warning' })] }));
+    expect(ranked.map((r) => r.service).slice(0, 2)).toEqual(['checkout', 'payments']);
+    expect(ranked[0]!.evidence.find((e) => e.kind === 'saturation')!.detail).toBe(
+      `checkout: its own resources are saturated (ContainerCpuUsageHigh, since ${new Date(T0).toISOString().slice(11, 16)}), so the trouble likely starts here`,
+    );
+    // The same alert declared by label, under a name that says nothing.
+    const labelled = alert('checkout', 'PodAlert', 0, { severity: 'warning', labels: { alertname: 'PodAlert', service: 'checkout', signal: 'saturation' } });
+    expect(rankRootCauses(input({ alerts: [...symptoms, labelled] }))[0]!.service).toBe('checkout');
+  });
+
+  it('does not blame a database for calls that look slow only from a caller short of CPU', () => {
+    // checkout's calls to orders-db take 400 ms (was 30); cart's calls to it are as fast as ever.
+    const signals = windows(
+      [{ caller: 'checkout', callee: 'orders-db', stats: stats(100, 0, 400) }, { caller: 'cart', callee: 'orders-db', stats: stats(100, 0, 30) }, { caller: 'frontend', callee: 'checkout', stats: stats(100, 0, 900) }],
+      [{ caller: 'checkout', callee: 'orders-db', stats: stats(100, 0, 30) }, { caller: 'cart', callee: 'orders-db', stats: stats(100, 0, 30) }, { caller: 'frontend', callee: 'checkout', stats: stats(100, 0, 60) }],
+    );
+    const symptoms = [alert('frontend', 'HighLatency', 1), alert('checkout', 'HighLatency', 1)];
+    const db = (ranked: ReturnType<typeof rankRootCauses>) => ranked.find((r) => r.service === 'orders-db')!;
+    // Without the CPU alert the database's slow calls from checkout make it the likely root.
+    const unsaturated = rankRootCauses(input({ alerts: symptoms, traceSignals: signals }));
+    expect(unsaturated[0]!.service).toBe('orders-db');
+    // checkout's CPU is saturated: its slow client calls say little about orders-db, and checkout leads clearly.
+    const ranked = rankRootCauses(input({ alerts: [...symptoms, alert('checkout', 'CPUThrottlingHigh', 0, { severity: 'critical' })], traceSignals: signals }));
+    expect(ranked[0]!.service).toBe('checkout');
+    expect(db(ranked).score).toBeLessThan(db(unsaturated).score - 0.1);
+  });
+
   it('keeps scores in 0..1, best first, at most 10', () => {
     const many = Array.from({ length: 30 }, (_, i) => alert(`svc-${i}`, 'E', i));
     const ranked = rankRootCauses(input({ alerts: many }));
