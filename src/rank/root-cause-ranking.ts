@@ -83,7 +83,7 @@ interface ServiceFacts {
   anomaly: number;
   /** The severity of its alerts on its own resources (CPU, memory, restarts), 0 without any. */
   saturation: number;
-  /** The part of `failure` a failing dependency could cause: all but its saturation alerts. */
+  /** The part of `failure` a failing dependency could cause: not its saturation alerts, and only half the rest when saturated. */
   failureFromBelow: number;
 }
 
