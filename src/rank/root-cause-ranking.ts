@@ -238,9 +238,11 @@ function gatherFacts(input: RankingInput, options: RankingOptions): Map<string, 
     const saturation = saturationOf(service);
     let symptomAlerts = 0;
     for (const a of alerts) {
-      if (alertSignal(a) === 'traffic') trafficAlerts = Math.max(trafficAlerts, severityWeight(a));
-      else failureAlerts = Math.max(failureAlerts, severityWeight(a));
-      if (alertSignal(a) === 'failure' && !isSaturation(a)) symptomAlerts = Math.max(symptomAlerts, severityWeight(a));
+      const signal = alertSignal(a);
+      const weight = severityWeight(a);
+      if (signal === 'traffic') trafficAlerts = Math.max(trafficAlerts, weight);
+      else failureAlerts = Math.max(failureAlerts, weight);
+      if (signal === 'failure' && !isSaturation(a)) symptomAlerts = Math.max(symptomAlerts, weight);
     }
     const trace = seenBySaturatedCallers(service, input.traceSignals.get(service), input.traceSignals, saturationOf);
     const firstAlertAt = alerts.length === 0 ? null : Math.min(...alerts.map((a) => a.startsAt));
@@ -257,7 +259,8 @@ function gatherFacts(input: RankingInput, options: RankingOptions): Map<string, 
 /**
  * A service's incoming calls as evidence about it. A caller short of CPU reads its responses late, so calls look
  * slow from its side whatever the callee does: each caller's view of the latency counts for its share of the calls,
- * less its saturation (errors still count in full). Unchanged when no caller is saturated.
+ * less its saturation (errors still count in full). Unchanged when no caller is saturated, and when the lookup
+ * cannot give per-edge calls.
  */
 function seenBySaturatedCallers(
   service: string,
