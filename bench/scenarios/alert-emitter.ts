@@ -77,17 +77,24 @@ const STORE_ALERTS: Record<string, { errors: string; latency: string; port: numb
   rabbitmq: { errors: 'RabbitmqDown', latency: 'RabbitmqPublishLatencyHigh', port: 9419 },
 };
 
-interface WindowStats {
+/** Calls, errors and latency bucket counts over a rule's window. */
+export interface Counts {
   calls: number;
   errors: number;
   hist: number[];
-  affected: Map<number, number>;
+}
+
+export interface WindowStats extends Counts {
+  /** The calls each fault touched in the window (by fault index). */
+  byCause: Map<number, Counts>;
 }
 
 /** histogram_quantile: the upper bound of the bucket holding the quantile. */
-function quantile(w: WindowStats, q: number): number {
-  if (w.calls === 0) return 0;
-  const target = q * w.calls;
+function quantile(w: Counts, q: number): number {
+  let total = 0;
+  for (const n of w.hist) total += n;
+  if (total === 0) return 0;
+  const target = q * total;
   let seen = 0;
   for (let i = 0; i < w.hist.length; i++) {
     seen += w.hist[i]!;
@@ -96,8 +103,12 @@ function quantile(w: WindowStats, q: number): number {
   return LATENCY_BUCKET_BOUNDS[LATENCY_BUCKET_BOUNDS.length - 1]!;
 }
 
+function emptyWindow(): Counts {
+  return { calls: 0, errors: 0, hist: new Array<number>(LATENCY_BUCKET_BOUNDS.length).fill(0) };
+}
+
 function windowStats(series: MinuteStats[] | undefined, fromMin: number, toMin: number): WindowStats {
-  const out: WindowStats = { calls: 0, errors: 0, hist: new Array<number>(LATENCY_BUCKET_BOUNDS.length).fill(0), affected: new Map<number, number>() };
+  const out: WindowStats = { ...emptyWindow(), byCause: new Map<number, Counts>() };
   if (!series) return out;
   for (let m = Math.max(0, fromMin); m <= toMin; m++) {
     const s = series[m];
@@ -105,7 +116,30 @@ function windowStats(series: MinuteStats[] | undefined, fromMin: number, toMin: 
     out.calls += s.calls;
     out.errors += s.errors;
     for (let i = 0; i < s.latencyHist.length; i++) out.hist[i]! += s.latencyHist[i]!;
-    for (const [k, v] of s.affected) out.affected.set(k, (out.affected.get(k) ?? 0) + v);
+    for (const [k, c] of s.byCause) {
+      let sum = out.byCause.get(k);
+      if (!sum) out.byCause.set(k, (sum = emptyWindow()));
+      sum.calls += c.calls;
+      sum.errors += c.errors;
+      for (let i = 0; i < c.latencyHist.length; i++) sum.hist[i]! += c.latencyHist[i]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * The window as it would have looked without these faults: the calls they did not touch, which is what the
+ * rule would have computed over had the touched calls gone normally unnoticed. Its own guards (minimum calls
+ * and errors) then ask whether the untouched calls alone are enough evidence to fire on.
+ */
+function withoutFaults(w: WindowStats, faultIndices: readonly number[]): Counts {
+  const out: Counts = { calls: w.calls, errors: w.errors, hist: [...w.hist] };
+  for (const k of faultIndices) {
+    const c = w.byCause.get(k);
+    if (!c) continue;
+    out.calls -= c.calls;
+    out.errors -= c.errors;
+    for (let i = 0; i < out.hist.length; i++) out.hist[i]! -= c.hist[i]!;
   }
   return out;
 }
@@ -233,30 +267,51 @@ function rateDropCause(topology: Topology, node: string, at: number, faults: rea
   return best;
 }
 
+/** What the attribution needs to know of a rule. */
+export type RuleCondition = Pick<AlertRule, 'signal' | 'threshold' | 'minCalls' | 'minErrors'>;
+
+/** Whether an error or latency rule's condition holds over a window. */
+function errorOrLatencyHolds(rule: RuleCondition, w: Counts): boolean {
+  if (w.calls < rule.minCalls || w.errors < rule.minErrors) return false;
+  return (rule.signal === 'errors' ? w.errors / w.calls : quantile(w, 0.95)) > rule.threshold;
+}
+
+/**
+ * The fault a firing is attributed to, by counterfactual: the rule fired because its condition held at
+ * every evaluation from ActiveAt to firing (`evaluations`). If it would have held without the calls any
+ * fault touched, the firing is a false positive (-1) however many calls the faults touched; otherwise it
+ * goes to the fault without which it would not have fired (the one touching most calls when several
+ * qualify), or, when no single fault is necessary (each alone would have done it), to the one touching most calls.
+ */
+export function attributeFiring(rule: RuleCondition, evaluations: readonly WindowStats[]): number {
+  const touched = new Map<number, number>();
+  for (const w of evaluations) for (const [k, c] of w.byCause) touched.set(k, (touched.get(k) ?? 0) + c.calls);
+  if (touched.size === 0) return -1;
+  const firesWithout = (faultIndices: readonly number[]): boolean => evaluations.every((w) => errorOrLatencyHolds(rule, withoutFaults(w, faultIndices)));
+  const byTouch = [...touched.keys()].sort((a, b) => touched.get(b)! - touched.get(a)! || a - b);
+  if (firesWithout(byTouch)) return -1;
+  return byTouch.find((k) => !firesWithout([k])) ?? byTouch[0]!;
+}
+
 function evaluateRule(rule: AlertRule, topology: Topology, traffic: TrafficResult, startMs: number, endMs: number, faults: readonly Fault[]): AlertInstance[] {
   const out: AlertInstance[] = [];
   const series = traffic.stats.get(rule.node.name);
   const fingerprint = alertFingerprint(rule.labels);
   let activeAt: number | null = null;
   let firing: AlertInstance | null = null;
+  // The windows evaluated since ActiveAt: what the firing's attribution asks about.
+  let evaluations: WindowStats[] = [];
   // Evaluation starts once a full window of data exists (the system ran before the recording began).
   for (let t = startMs + rule.evalOffsetMs + (rule.windowMin + 1) * 60_000; t < endMs; t += 60_000) {
     const nowMin = Math.floor((t - startMs) / 60_000);
     // Scrape lag: the current minute is incomplete, so the window ends at the previous one.
     const w = windowStats(series, nowMin - rule.windowMin, nowMin - 1);
-    const holds =
-      rule.signal === 'rate'
-        ? w.calls / rule.windowMin < rule.threshold
-        : w.calls >= rule.minCalls && w.errors >= rule.minErrors && (rule.signal === 'errors' ? w.errors / w.calls : quantile(w, 0.95)) > rule.threshold;
+    const holds = rule.signal === 'rate' ? w.calls / rule.windowMin < rule.threshold : errorOrLatencyHolds(rule, w);
     if (holds) {
       activeAt ??= t;
+      if (!firing) evaluations.push(w);
       if (!firing && t - activeAt >= rule.forMs) {
-        const attrib = windowStats(series, Math.floor((activeAt - startMs) / 60_000) - rule.windowMin, nowMin - 1);
-        let faultIndex = -1;
-        let best = 0;
-        for (const [k, v] of attrib.affected) if (v > best && faults[k]) [faultIndex, best] = [k, v];
-        if (best < Math.max(1, 0.05 * attrib.calls)) faultIndex = -1;
-        if (rule.signal === 'rate') faultIndex = rateDropCause(topology, rule.node.name, activeAt, faults);
+        const faultIndex = rule.signal === 'rate' ? rateDropCause(topology, rule.node.name, activeAt, faults) : attributeFiring(rule, evaluations);
         firing = { fingerprint, labels: rule.labels, annotations: rule.annotations, startsAt: activeAt, firedAt: t, endsAt: null, node: rule.node.name, faultIndex };
         out.push(firing);
       }
@@ -264,6 +319,7 @@ function evaluateRule(rule: AlertRule, topology: Topology, traffic: TrafficResul
       if (firing) firing.endsAt = t;
       firing = null;
       activeAt = null;
+      evaluations = [];
     }
   }
   return out;

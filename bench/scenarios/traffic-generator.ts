@@ -32,14 +32,22 @@ export function latencyBucket(ms: number): number {
   return Math.min(LATENCY_BUCKET_BOUNDS.length - 1, Math.ceil(10 * Math.log10(ms / 0.1)));
 }
 
-/** What monitoring sees of one node in one minute. */
-export interface MinuteStats {
+/** Calls, errors and latency counts per LATENCY_BUCKET_BOUNDS bucket. */
+export interface CallCounts {
   calls: number;
   errors: number;
-  /** Counts per LATENCY_BUCKET_BOUNDS bucket. */
   latencyHist: number[];
-  /** Calls touched by each fault (by fault index). */
-  affected: Map<number, number>;
+}
+
+/** What monitoring sees of one node in one minute, and which of it each fault touched. */
+export interface MinuteStats extends CallCounts {
+  /** The calls touched by each fault (by fault index), so the truth can ask what the node would have
+   *  shown without that fault (alert-emitter.ts attributes each firing that way). */
+  byCause: Map<number, CallCounts>;
+}
+
+export function emptyCounts(): CallCounts {
+  return { calls: 0, errors: 0, latencyHist: new Array<number>(LATENCY_BUCKET_BOUNDS.length).fill(0) };
 }
 
 export interface TrafficOptions {
@@ -96,11 +104,18 @@ class TrafficSimulator {
     let series = this.stats.get(node);
     if (!series) this.stats.set(node, (series = []));
     let m = series[minute];
-    if (!m) series[minute] = m = { calls: 0, errors: 0, latencyHist: new Array<number>(LATENCY_BUCKET_BOUNDS.length).fill(0), affected: new Map() };
+    if (!m) series[minute] = m = { ...emptyCounts(), byCause: new Map() };
+    const bucket = latencyBucket(durationMs);
     m.calls++;
     if (error) m.errors++;
-    m.latencyHist[latencyBucket(durationMs)]!++;
-    if (cause >= 0) m.affected.set(cause, (m.affected.get(cause) ?? 0) + 1);
+    m.latencyHist[bucket]!++;
+    if (cause >= 0) {
+      let c = m.byCause.get(cause);
+      if (!c) m.byCause.set(cause, (c = emptyCounts()));
+      c.calls++;
+      if (error) c.errors++;
+      c.latencyHist[bucket]!++;
+    }
   }
 
   /** A call as the callee handles it; `parentSpanId` is the caller's client span (or '' at the entry). */
@@ -144,14 +159,12 @@ class TrafficSimulator {
         const child = this.call(node, edge, traceId, spanId, cursor);
         if (node.parallelCalls) parallelEnd = Math.max(parallelEnd, cursor + child.durationMs);
         else cursor += child.durationMs + rng.between(0.05, 0.5);
-        const childLate = child.cause >= 0 && this.faults.faults[child.cause]!.kind === 'latency';
-        if (child.error && rng.chance(edge.errorPropagation)) {
-          if (!error) {
-            error = true;
-            message = `${edge.callee}: ${child.message}`;
-          }
-          if (cause < 0) cause = child.cause;
-        } else if (childLate && cause < 0) cause = child.cause;
+        if (child.error && rng.chance(edge.errorPropagation) && !error) {
+          error = true;
+          message = `${edge.callee}: ${child.message}`;
+        }
+        // A call a fault touched below (an error, swallowed or not, or the time it took) is touched here too.
+        if (child.cause >= 0 && cause < 0) cause = child.cause;
       }
       if (node.parallelCalls) cursor = parallelEnd;
     }
