@@ -1,6 +1,7 @@
 // The analysis engine: a deterministic fold over normalised events (alerts, changes, trace aggregates) that
 // answers "which incidents are open, and what caused them?". Pure: no I/O and no clock — `now` is a parameter.
 import type { Alert } from '../model/alert.js';
+import { alertSignal } from '../model/alert-signal.js';
 import type { Change } from '../model/change.js';
 import type { IncidentReport, RemediationSuggestion, RootCause } from '../model/incident.js';
 import type { TraceDelta } from '../model/trace-aggregate.js';
@@ -12,7 +13,7 @@ import { clusterAlerts, DEFAULT_CLUSTER_OPTIONS, type ClusterOptions, type Relat
 import { rateCouplingFor, traceCouplingFor } from '../correlate/trace-coupling.js';
 import { DEFAULT_RANKING_OPTIONS, rankRootCauses, type RankingOptions } from '../rank/root-cause-ranking.js';
 import { callAnomaly, lazyTraceSignals } from '../rank/trace-signals.js';
-import { IncidentTracker, instanceKey, type TrackedIncident } from './incident-tracker.js';
+import { IncidentTracker, instanceKey, type SameFailure, type TrackedIncident } from './incident-tracker.js';
 
 const MINUTE = 60_000;
 
@@ -115,6 +116,8 @@ export class Engine {
   /** What the relation weights computed in the last analysis depended on; equal next time = they still hold. */
   private relationInputs: { graph: DependencyGraph; traces: number; now: number } | null = null;
   private readonly reportCache = new Map<string, CachedReport>();
+  /** Rankings of the incidents opened by the current analysis, made when they were compared with open ones (sameFailure). */
+  private readonly openedRankings = new Map<string, Ranked>();
   readonly changes = new Map<string, Change>();
   readonly traces = new TraceAggregates();
   history = new HistoryIndex();
@@ -205,7 +208,10 @@ export class Engine {
     const rateCoupling = rateCouplingFor(this.traces, now, o.traceBaselineMs);
     const settled = (cluster: readonly Alert[]) =>
       final || Math.min(...cluster.map((a) => this.firstSeen.get(instanceKey(a)) ?? a.startsAt)) <= now - o.settleMs;
-    this.held = this.tracker.assign(clusterAlerts(active, graph, o.cluster, couplingFor, this.relationMemo(graph, now), rateCoupling), settled);
+    const changes = [...this.changes.values()]; // once per analysis, shared by every ranking
+    this.openedRankings.clear();
+    const clusters = clusterAlerts(active, graph, o.cluster, couplingFor, this.relationMemo(graph, now), rateCoupling);
+    this.held = this.tracker.assign(clusters, settled, this.sameFailure(graph, changes, now));
     this.tracker.refreshStatus(
       (key) => {
         const inst = this.instances.get(key);
@@ -215,7 +221,6 @@ export class Engine {
     );
 
     const reports: IncidentReport[] = [];
-    const changes = [...this.changes.values()]; // once per analysis, shared by every incident's ranking
     let latestChange = Number.NEGATIVE_INFINITY;
     for (const c of changes) if (c.at <= now && c.at > latestChange) latestChange = c.at;
     for (const inc of this.tracker.incidents.values()) {
@@ -284,10 +289,88 @@ export class Engine {
     return onset === Number.POSITIVE_INFINITY ? inc.openedAt : onset;
   }
 
+  /**
+   * Before a cluster opens a new incident: the open incident whose top root cause is the cluster's own, with onsets
+   * within the clustering's group gap. Louvain maximises modularity, so it cuts one failure in two when its alerts
+   * form dense subtrees that touch only through a few relations (the callers of one silent cache, each with callers
+   * of its own); the ranking, which reads the whole dependency graph, still names one root for both halves, and two
+   * incidents blaming the same service at the same time would send on-call to one failure twice. Only the top root
+   * is compared, only with open incidents (their last ranking, or the cluster's that opened them in this analysis),
+   * and a cluster of nothing but service-less or local alerts (disk, certificates) never joins: those stand alone.
+   */
+  private sameFailure(graph: DependencyGraph, changes: readonly Change[], now: number): SameFailure {
+    // Built on the first question only: most analyses open nothing.
+    let openByRoot: Map<string, Array<{ id: string; onset: number }>> | null = null;
+    const note = (root: string, id: string, onset: number): void => {
+      const list = openByRoot!.get(root);
+      if (list) list.push({ id, onset });
+      else openByRoot!.set(root, [{ id, onset }]);
+    };
+    const openIncidentsByRoot = (): Map<string, Array<{ id: string; onset: number }>> => {
+      if (openByRoot) return openByRoot;
+      openByRoot = new Map();
+      for (const inc of this.tracker.incidents.values()) {
+        const root = inc.status === 'open' ? this.reportCache.get(inc.id)?.report.rootCauses[0]?.service : undefined;
+        if (root !== undefined) note(root, inc.id, this.onsetOf(inc));
+      }
+      return openByRoot;
+    };
+    const gapMs = this.options.cluster.groupGapMs;
+    let last: { alerts: readonly Alert[]; ranked: Ranked } | null = null;
+    return {
+      find: (alerts) => {
+        if (!alerts.some((a) => a.service !== '' && alertSignal(a) !== 'local')) return undefined;
+        const ranked = this.rank(alerts, graph, changes, now);
+        last = { alerts, ranked };
+        const root = ranked.rootCauses[0]?.service;
+        const same = root === undefined ? undefined : openIncidentsByRoot().get(root)?.find((inc) => Math.abs(inc.onset - ranked.onset) <= gapMs)?.id;
+        if (same !== undefined) this.openedRankings.delete(same); // it gains these alerts: rank it again
+        return same;
+      },
+      opened: (id, alerts) => {
+        if (last?.alerts !== alerts) return;
+        // The new incident holds exactly these alerts, ranked now: its report in this analysis reuses the ranking.
+        this.openedRankings.set(id, last.ranked);
+        const root = last.ranked.rootCauses[0]?.service;
+        if (root !== undefined) {
+          openIncidentsByRoot();
+          note(root, id, last.ranked.onset);
+        }
+      },
+    };
+  }
+
   private report(inc: TrackedIncident, graph: DependencyGraph, changes: readonly Change[], now: number): IncidentReport {
     const o = this.options;
     const alerts = inc.members.map((m) => this.instances.get(m)).filter((a): a is Alert => a !== undefined);
-    const onset = alerts.length > 0 ? Math.min(...alerts.map((a) => a.startsAt)) : inc.openedAt;
+    const { onset, services, similarIncidents, rootCauses } = this.openedRankings.get(inc.id) ?? this.rank(alerts, graph, changes, now, inc.openedAt);
+    const alertNames = [...new Set(alerts.map((a) => a.name))];
+    return {
+      id: inc.id,
+      title: incidentTitle(alerts, services),
+      status: inc.status,
+      openedAt: new Date(inc.openedAt).toISOString(),
+      alerts: [...inc.fingerprints],
+      services,
+      rootCauses,
+      similarIncidents,
+      remediations: o.suggestRemediations
+        ? o.suggestRemediations({
+            id: inc.id,
+            services,
+            alertNames,
+            rootCauses,
+            recentDeploys: changes.filter((c) => c.at >= onset - o.ranking.changeLookbackMs && c.at <= now),
+            rootCauseKind: rootCauseKindOf(graph, rootCauses[0]?.service),
+          })
+        : [],
+    };
+  }
+
+  /** Ranks the root causes of a set of alerts (an incident's, or a cluster's about to open one), with its history matches. */
+  private rank(alerts: readonly Alert[], graph: DependencyGraph, changes: readonly Change[], now: number, openedAt = now): Ranked {
+    const o = this.options;
+    const onset = alerts.length > 0 ? Math.min(...alerts.map((a) => a.startsAt)) : openedAt;
     const windowStart = onset - o.traceLeadMs;
     const signals = lazyTraceSignals(
       {
@@ -323,27 +406,7 @@ export class Engine {
       },
       o.ranking,
     );
-    const alertNames = [...new Set(alerts.map((a) => a.name))];
-    return {
-      id: inc.id,
-      title: incidentTitle(alerts, services),
-      status: inc.status,
-      openedAt: new Date(inc.openedAt).toISOString(),
-      alerts: [...inc.fingerprints],
-      services,
-      rootCauses,
-      similarIncidents,
-      remediations: o.suggestRemediations
-        ? o.suggestRemediations({
-            id: inc.id,
-            services,
-            alertNames,
-            rootCauses,
-            recentDeploys: changes.filter((c) => c.at >= onset - o.ranking.changeLookbackMs && c.at <= now),
-            rootCauseKind: rootCauseKindOf(graph, rootCauses[0]?.service),
-          })
-        : [],
-    };
+    return { onset, services, similarIncidents, rootCauses };
   }
 
   /** The graph for `now`: rebuilt only when the edges it is built from changed (a new trace delta, an edge aging out). */
@@ -399,6 +462,14 @@ export class Engine {
     if (windowEnd > Math.floor(stamp.now / MINUTE) * MINUTE) return false;
     return this.traceLog.untouchedSince(stamp.tracesVersion, Math.floor(from / MINUTE) * MINUTE - this.options.traceBaselineMs, windowEnd);
   }
+}
+
+/** A ranking of a set of alerts, with what the report needs besides it. */
+interface Ranked {
+  onset: number;
+  services: string[];
+  similarIncidents: IncidentReport['similarIncidents'];
+  rootCauses: RootCause[];
 }
 
 /** What an unsettled explanation was computed from (see windowUnchangedSince). */

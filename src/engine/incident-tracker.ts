@@ -1,6 +1,6 @@
 // Gives clusters a stable identity over time: an incident keeps its id and its alerts; new alerts join the
-// incident they cluster with; it resolves when all of its alerts have resolved. Re-clustering never renames,
-// merges or reshuffles existing incidents.
+// incident they cluster with (or, before opening a new one, the open incident the caller says is the same failure);
+// it resolves when all of its alerts have resolved. Re-clustering never renames, merges or reshuffles existing incidents.
 import type { Alert } from '../model/alert.js';
 import { stableHash } from '../model/stable-hash.js';
 
@@ -31,6 +31,16 @@ export interface TrackerSnapshot {
   incidents: Array<Omit<TrackedIncident, 'fingerprints'>>;
 }
 
+/**
+ * Asked before the unassigned alerts of a cluster open a new incident (in onset order, as the incident would hold
+ * them): whether they are a failure an open incident is already about (the engine compares root causes), so that
+ * they join that incident instead. `opened` tells it of each incident opened, with the same array.
+ */
+export interface SameFailure {
+  find(alerts: readonly Alert[]): string | undefined;
+  opened(id: string, alerts: readonly Alert[]): void;
+}
+
 export class IncidentTracker {
   readonly incidents = new Map<string, TrackedIncident>();
   private readonly incidentOf = new Map<string, string>();
@@ -38,9 +48,10 @@ export class IncidentTracker {
   /**
    * Assigns the unassigned alerts of each cluster. Deterministic for the same clusters in the same order.
    * `mayOpen` decides whether a cluster that joins no incident may open a new one yet (see Engine's settle time);
-   * returns how many clusters were held back.
+   * returns how many clusters were held back. `sameFailure` may send the alerts of a cluster that would open an
+   * incident to an open one instead.
    */
-  assign(clusters: readonly (readonly Alert[])[], mayOpen: (cluster: readonly Alert[]) => boolean = () => true): number {
+  assign(clusters: readonly (readonly Alert[])[], mayOpen: (cluster: readonly Alert[]) => boolean = () => true, sameFailure?: SameFailure): number {
     let held = 0;
     for (const cluster of clusters) {
       const tally = new Map<string, number>();
@@ -56,8 +67,9 @@ export class IncidentTracker {
         held++;
         continue;
       }
-      const target = existing ?? this.open(unassigned);
-      for (const a of unassigned.sort(byOnset)) {
+      unassigned.sort(byOnset);
+      const target = existing ?? this.joinable(sameFailure?.find(unassigned)) ?? this.open(unassigned, sameFailure);
+      for (const a of unassigned) {
         const key = instanceKey(a);
         target.members.push(key);
         target.fingerprints.add(a.fingerprint);
@@ -115,12 +127,18 @@ export class IncidentTracker {
     return best;
   }
 
-  private open(alerts: readonly Alert[]): TrackedIncident {
+  private joinable(id: string | undefined): TrackedIncident | undefined {
+    const inc = id === undefined ? undefined : this.incidents.get(id);
+    return inc?.status === 'open' ? inc : undefined;
+  }
+
+  private open(alerts: readonly Alert[], sameFailure?: SameFailure): TrackedIncident {
     const first = [...alerts].sort(byOnset)[0]!;
     let id = `inc-${stableHash(instanceKey(first)).slice(0, 12)}`;
     for (let n = 2; this.incidents.has(id); n++) id = `inc-${stableHash(`${instanceKey(first)}#${n}`).slice(0, 12)}`;
     const inc: TrackedIncident = { id, openedAt: first.startsAt, members: [], fingerprints: new Set(), status: 'open', resolvedAt: null };
     this.incidents.set(id, inc);
+    sameFailure?.opened(id, alerts);
     return inc;
   }
 }

@@ -85,4 +85,66 @@ describe('engine', () => {
     f.applyAlerts([alert('b', 'E', 0)], seen);
     expect(f.analyze(seen + 1, { final: true })).toHaveLength(1);
   });
+  it('does not open a second incident for clusters whose top root cause is an open incident\'s, minutes apart', () => {
+    // A silent cache fails for `a` first and for `b` 25 minutes later (too far apart for any alert relation): the
+    // second pair of alerts clusters alone, but its ranking names the same root, so it joins the first incident.
+    const failingFrom = (minute: number, m: number): number => (m >= minute ? 40 : 0);
+    const engine = (): Engine => {
+      const e = new Engine();
+      for (let m = -40; m < 35; m++) {
+        e.applyTraceDelta({
+          edges: [
+            calls('a1', 'a', m, 100, failingFrom(-2, m)),
+            calls('a', 'cache', m, 100, failingFrom(-2, m), true),
+            calls('b1', 'b', m, 100, failingFrom(23, m)),
+            calls('b', 'cache', m, 100, failingFrom(23, m), true),
+          ],
+          services: [],
+        });
+      }
+      return e;
+    };
+    const firstPair = [alert('a', 'HighErrorRate', 0), alert('a1', 'HighErrorRate', 1)];
+    const secondPair = [alert('b', 'HighErrorRate', 25), alert('b1', 'HighErrorRate', 26)];
+
+    const live = engine();
+    live.applyAlerts(firstPair);
+    const [first] = live.analyze(T0 + 5 * MIN);
+    expect(first!.rootCauses[0]!.service).toBe('cache');
+    live.applyAlerts(secondPair);
+    const reports = live.analyze(T0 + 30 * MIN);
+    expect(reports.map((r) => r.id)).toEqual([first!.id]);
+    expect(reports[0]!.services).toEqual(['a', 'a1', 'b', 'b1']);
+    expect(reports[0]!.rootCauses[0]!.service).toBe('cache');
+
+    // The same when both clusters first open in one analysis (a replay): the second sees the incident the first opened.
+    const replayed = engine();
+    replayed.applyAlerts([...firstPair, ...secondPair]);
+    expect(replayed.analyze(T0 + 30 * MIN, { final: true }).map((r) => r.services)).toEqual([['a', 'a1', 'b', 'b1']]);
+  });
+
+  it('keeps a cluster with another top root cause, or starting past the group gap, as an incident of its own', () => {
+    const e = new Engine();
+    for (let m = -40; m < 80; m++) {
+      e.applyTraceDelta({
+        edges: [calls('a', 'cache', m, 100, m >= -2 ? 40 : 0, true), calls('b', 'queue', m, 100, m >= 23 && m < 60 ? 40 : 0, true), calls('c', 'cache', m, 100, m >= 68 ? 40 : 0, true)],
+        services: [],
+      });
+    }
+    e.applyAlerts([alert('a', 'HighErrorRate', 0)]);
+    e.analyze(T0 + 5 * MIN);
+    e.applyAlerts([alert('b', 'HighErrorRate', 25)]);
+    const two = e.analyze(T0 + 30 * MIN);
+    expect(two.map((r) => r.rootCauses[0]!.service).sort()).toEqual(['cache', 'queue']);
+    // 70 minutes after the first: past the 30-minute group gap, a new incident although it blames the cache again.
+    e.applyAlerts([alert('c', 'HighErrorRate', 70)]);
+    expect(e.analyze(T0 + 75 * MIN)).toHaveLength(3);
+  });
+  it('never sends a warning of a future problem to the incident that blames its service: it stands alone', () => {
+    const e = new Engine();
+    e.applyAlerts([alert('a', 'HighErrorRate', 0)]);
+    expect(e.analyze(T0 + MIN)[0]!.rootCauses[0]!.service).toBe('a');
+    e.applyAlerts([alert('a', 'CertificateExpiringSoon', 2)]);
+    expect(e.analyze(T0 + 3 * MIN)).toHaveLength(2);
+  });
 });

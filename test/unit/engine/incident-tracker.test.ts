@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { IncidentTracker, instanceKey } from '../../../src/engine/incident-tracker.js';
-import { alert } from '../../support/alerts.js';
+import type { Alert } from '../../../src/model/alert.js';
+import { alert, MIN, T0 } from '../../support/alerts.js';
 
 describe('incident identity', () => {
   it('keeps ids and members when clusters are recomputed, and lets new alerts join', () => {
@@ -52,5 +53,41 @@ describe('incident identity', () => {
     t3.assign([[alert('a', 'E', 0), alert('b', 'E', 1)]]);
     expect(t3.incidents.size).toBe(1);
     expect([...t3.incidents.values()][0]!.fingerprints.size).toBe(2);
+  });
+  it('sends a cluster that would open an incident to the open incident sameFailure names, and says which ones it opens', () => {
+    const t = new IncidentTracker();
+    const a = alert('checkout', 'E', 0);
+    const b = alert('cart', 'E', 1);
+    const opened: Array<[string, string[]]> = [];
+    const asked: string[][] = [];
+    const sameAsFirst = {
+      find: (cluster: readonly Alert[]) => {
+        asked.push(cluster.map((x) => x.service));
+        return opened[0]?.[0];
+      },
+      opened: (id: string, cluster: readonly Alert[]) => opened.push([id, cluster.map((x) => x.service)]),
+    };
+    t.assign([[a], [b]], () => true, sameAsFirst);
+    expect(t.incidents.size).toBe(1);
+    expect(opened).toEqual([[[...t.incidents.keys()][0]!, ['checkout']]]);
+    expect([...t.incidents.values()][0]!.members).toEqual([instanceKey(a), instanceKey(b)]);
+    // Only clusters about to open an incident are asked; one whose alerts joined already is not.
+    expect(asked).toEqual([['checkout'], ['cart']]);
+    t.assign([[a, b]], () => true, sameAsFirst);
+    expect(asked).toHaveLength(2);
+  });
+
+  it('opens a new incident when sameFailure names a resolved one or none', () => {
+    const t = new IncidentTracker();
+    const a = alert('a', 'E', 0);
+    t.assign([[a]]);
+    const first = [...t.incidents.values()][0]!;
+    t.refreshStatus(() => false, () => T0 + MIN);
+    const b = alert('a', 'E', 10);
+    t.assign([[b]], () => true, { find: () => first.id, opened: () => {} });
+    expect(t.incidents.size).toBe(2);
+    const c = alert('c', 'E', 11);
+    t.assign([[c]], () => true, { find: () => undefined, opened: () => {} });
+    expect(t.incidents.size).toBe(3);
   });
 });
