@@ -310,7 +310,7 @@ export class Engine {
       if (openByRoot) return openByRoot;
       openByRoot = new Map();
       for (const inc of this.tracker.incidents.values()) {
-        const root = inc.status === 'open' ? this.reportCache.get(inc.id)?.report.rootCauses[0]?.service : undefined;
+        const root = inc.status === 'open' ? decisiveRoot(this.reportCache.get(inc.id)?.report.rootCauses) : undefined;
         if (root !== undefined) note(root, inc.id, this.onsetOf(inc));
       }
       return openByRoot;
@@ -322,7 +322,7 @@ export class Engine {
         if (!alerts.some((a) => a.service !== '' && alertSignal(a) !== 'local')) return undefined;
         const ranked = this.rank(alerts, graph, changes, now);
         last = { alerts, ranked };
-        const root = ranked.rootCauses[0]?.service;
+        const root = decisiveRoot(ranked.rootCauses);
         const same = root === undefined ? undefined : openIncidentsByRoot().get(root)?.find((inc) => Math.abs(inc.onset - ranked.onset) <= gapMs)?.id;
         if (same !== undefined) this.openedRankings.delete(same); // it gains these alerts: rank it again
         return same;
@@ -331,7 +331,7 @@ export class Engine {
         if (last?.alerts !== alerts) return;
         // The new incident holds exactly these alerts, ranked now: its report in this analysis reuses the ranking.
         this.openedRankings.set(id, last.ranked);
-        const root = last.ranked.rootCauses[0]?.service;
+        const root = decisiveRoot(last.ranked.rootCauses);
         if (root !== undefined) {
           openIncidentsByRoot();
           note(root, id, last.ranked.onset);
@@ -462,6 +462,21 @@ export class Engine {
     if (windowEnd > Math.floor(stamp.now / MINUTE) * MINUTE) return false;
     return this.traceLog.untouchedSince(stamp.tracesVersion, Math.floor(from / MINUTE) * MINUTE - this.options.traceBaselineMs, windowEnd);
   }
+}
+
+/**
+ * How far a ranking's top root cause must lead the next for incidents to be joined on it (decision 008). Scores are
+ * comparable (0..1); a closer race means the ranking itself is unsure, and joining on it would carry one wrong
+ * guess into another incident (in a storm of silent databases, four failures once became one incident that way).
+ */
+const DECISIVE_MARGIN = 0.1;
+
+/** The top root cause when it leads the next by DECISIVE_MARGIN; undefined when the ranking is not decisive. */
+export function decisiveRoot(rootCauses: readonly RootCause[] | undefined): string | undefined {
+  const [top, next] = rootCauses ?? [];
+  if (top === undefined) return undefined;
+  // Scores are rounded to 0.001: a lead of exactly the margin counts, whatever the float subtraction says.
+  return next === undefined || top.score - next.score > DECISIVE_MARGIN - 1e-9 ? top.service : undefined;
 }
 
 /** A ranking of a set of alerts, with what the report needs besides it. */

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { Engine } from '../../../src/engine/engine.js';
+import { decisiveRoot, Engine } from '../../../src/engine/engine.js';
 import { alert, deploy, MIN, T0 } from '../../support/alerts.js';
 import type { TraceDelta } from '../../../src/model/trace-aggregate.js';
 import { emptyCallStats, addCall } from '../../../src/model/trace-aggregate.js';
@@ -146,5 +146,13 @@ describe('engine', () => {
     expect(e.analyze(T0 + MIN)[0]!.rootCauses[0]!.service).toBe('a');
     e.applyAlerts([alert('a', 'CertificateExpiringSoon', 2)]);
     expect(e.analyze(T0 + 3 * MIN)).toHaveLength(2);
+  });
+  it('joins incidents only on a decisive top root cause: one that leads the next by at least 0.1', () => {
+    const cause = (service: string, score: number) => ({ service, score, evidence: [] });
+    expect(decisiveRoot([cause('cache', 0.7), cause('queue', 0.6)])).toBe('cache');
+    expect(decisiveRoot([cause('cache', 0.7), cause('queue', 0.65)])).toBeUndefined();
+    expect(decisiveRoot([cause('cache', 0.4)])).toBe('cache');
+    expect(decisiveRoot([])).toBeUndefined();
+    expect(decisiveRoot(undefined)).toBeUndefined();
   });
 });
