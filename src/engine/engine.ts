@@ -290,8 +290,8 @@ export class Engine {
   }
 
   /**
-   * Before a cluster opens a new incident: the open incident whose top root cause is the cluster's own, with onsets
-   * within the clustering's group gap. Louvain maximises modularity, so it cuts one failure in two when its alerts
+   * Before a cluster opens a new incident: the open incident whose top root cause is the cluster's own, both rankings
+   * decisive (decisiveRoot), with onsets within the clustering's group gap. Louvain maximises modularity, so it cuts one failure in two when its alerts
    * form dense subtrees that touch only through a few relations (the callers of one silent cache, each with callers
    * of its own); the ranking, which reads the whole dependency graph, still names one root for both halves, and two
    * incidents blaming the same service at the same time would send on-call to one failure twice. Only the top root
@@ -300,18 +300,13 @@ export class Engine {
    */
   private sameFailure(graph: DependencyGraph, changes: readonly Change[], now: number): SameFailure {
     // Built on the first question only: most analyses open nothing.
-    let openByRoot: Map<string, Array<{ id: string; onset: number }>> | null = null;
-    const note = (root: string, id: string, onset: number): void => {
-      const list = openByRoot!.get(root);
-      if (list) list.push({ id, onset });
-      else openByRoot!.set(root, [{ id, onset }]);
-    };
-    const openIncidentsByRoot = (): Map<string, Array<{ id: string; onset: number }>> => {
+    let openByRoot: Map<string, OpenIncident[]> | null = null;
+    const openIncidentsByRoot = (): Map<string, OpenIncident[]> => {
       if (openByRoot) return openByRoot;
       openByRoot = new Map();
       for (const inc of this.tracker.incidents.values()) {
         const root = inc.status === 'open' ? decisiveRoot(this.reportCache.get(inc.id)?.report.rootCauses) : undefined;
-        if (root !== undefined) note(root, inc.id, this.onsetOf(inc));
+        if (root !== undefined) addOpenIncident(openByRoot, root, { id: inc.id, onset: this.onsetOf(inc) });
       }
       return openByRoot;
     };
@@ -332,10 +327,7 @@ export class Engine {
         // The new incident holds exactly these alerts, ranked now: its report in this analysis reuses the ranking.
         this.openedRankings.set(id, last.ranked);
         const root = decisiveRoot(last.ranked.rootCauses);
-        if (root !== undefined) {
-          openIncidentsByRoot();
-          note(root, id, last.ranked.onset);
-        }
+        if (root !== undefined) addOpenIncident(openIncidentsByRoot(), root, { id, onset: last.ranked.onset });
       },
     };
   }
@@ -477,6 +469,18 @@ export function decisiveRoot(rootCauses: readonly RootCause[] | undefined): stri
   if (top === undefined) return undefined;
   // Scores are rounded to 0.001: a lead of exactly the margin counts, whatever the float subtraction says.
   return next === undefined || top.score - next.score > DECISIVE_MARGIN - 1e-9 ? top.service : undefined;
+}
+
+/** An open incident as sameFailure compares clusters with it. */
+interface OpenIncident {
+  id: string;
+  onset: number;
+}
+
+function addOpenIncident(byRoot: Map<string, OpenIncident[]>, root: string, incident: OpenIncident): void {
+  const list = byRoot.get(root);
+  if (list) list.push(incident);
+  else byRoot.set(root, [incident]);
 }
 
 /** A ranking of a set of alerts, with what the report needs besides it. */
