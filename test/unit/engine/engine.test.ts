@@ -155,4 +155,29 @@ describe('engine', () => {
     expect(decisiveRoot([])).toBeUndefined();
     expect(decisiveRoot(undefined)).toBeUndefined();
   });
+  it('does not join an open incident whose ranking is undecided between its top two root causes', () => {
+    // `a` fails on both of its databases alike, and each database has one healthy caller besides: x-db and y-db tie.
+    // Later `c` fails on x-db alone and ranks it first decisively; the tie says nothing about which one `a` is about.
+    const e = new Engine();
+    for (let m = -40; m < 35; m++) {
+      e.applyTraceDelta({
+        edges: [
+          calls('a', 'x-db', m, 100, m >= -2 ? 40 : 0, true),
+          calls('a', 'y-db', m, 100, m >= -2 ? 40 : 0, true),
+          calls('c', 'x-db', m, 100, m >= 23 ? 40 : 0, true),
+          calls('d', 'y-db', m, 100, 0, true),
+        ],
+        services: [],
+      });
+    }
+    e.applyAlerts([alert('a', 'HighErrorRate', 0)]);
+    const [undecided] = e.analyze(T0 + 5 * MIN);
+    const [first, second] = undecided!.rootCauses;
+    expect([first!.service, second!.service].sort()).toEqual(['x-db', 'y-db']);
+    expect(second!.score).toBe(first!.score);
+    e.applyAlerts([alert('c', 'HighErrorRate', 25)]);
+    const reports = e.analyze(T0 + 30 * MIN);
+    expect(reports).toHaveLength(2);
+    expect(reports.find((r) => r.id !== undecided!.id)!.rootCauses[0]!.service).toBe('x-db');
+  });
 });
