@@ -4,7 +4,7 @@
 import type { Rng } from './rng.js';
 import { ancestorsOf, type Topology, type TopologyNode } from './topology-generator.js';
 import type { Fault } from './fault-injector.js';
-import { LATENCY_BUCKET_BOUNDS, type MinuteStats, type TrafficResult } from './traffic-generator.js';
+import { emptyCounts, LATENCY_BUCKET_BOUNDS, type CallCounts, type MinuteStats, type TrafficResult } from './traffic-generator.js';
 import { alertFingerprint } from './alert-fingerprint.js';
 
 export type NamingLabel = 'service' | 'app' | 'job';
@@ -77,51 +77,44 @@ const STORE_ALERTS: Record<string, { errors: string; latency: string; port: numb
   rabbitmq: { errors: 'RabbitmqDown', latency: 'RabbitmqPublishLatencyHigh', port: 9419 },
 };
 
-/** Calls, errors and latency bucket counts over a rule's window. */
-export interface Counts {
-  calls: number;
-  errors: number;
-  hist: number[];
-}
-
-export interface WindowStats extends Counts {
-  /** The calls each fault touched in the window (by fault index). */
-  byCause: Map<number, Counts>;
+export interface WindowStats extends CallCounts {
+  /** The calls each fault touched in the window (by fault index); filled only when asked for (attribution). */
+  byCause: Map<number, CallCounts>;
 }
 
 /** histogram_quantile: the upper bound of the bucket holding the quantile. */
-function quantile(w: Counts, q: number): number {
+function quantile(w: CallCounts, q: number): number {
   let total = 0;
-  for (const n of w.hist) total += n;
+  for (const n of w.latencyHist) total += n;
   if (total === 0) return 0;
   const target = q * total;
   let seen = 0;
-  for (let i = 0; i < w.hist.length; i++) {
-    seen += w.hist[i]!;
+  for (let i = 0; i < w.latencyHist.length; i++) {
+    seen += w.latencyHist[i]!;
     if (seen >= target) return LATENCY_BUCKET_BOUNDS[i]!;
   }
   return LATENCY_BUCKET_BOUNDS[LATENCY_BUCKET_BOUNDS.length - 1]!;
 }
 
-function emptyWindow(): Counts {
-  return { calls: 0, errors: 0, hist: new Array<number>(LATENCY_BUCKET_BOUNDS.length).fill(0) };
+function addCounts(into: CallCounts, from: CallCounts, sign = 1): void {
+  into.calls += sign * from.calls;
+  into.errors += sign * from.errors;
+  for (let i = 0; i < from.latencyHist.length; i++) into.latencyHist[i]! += sign * from.latencyHist[i]!;
 }
 
-function windowStats(series: MinuteStats[] | undefined, fromMin: number, toMin: number): WindowStats {
-  const out: WindowStats = { ...emptyWindow(), byCause: new Map<number, Counts>() };
+/** A rule's window over minutes fromMin..toMin; with `causes`, also what each fault touched in it. */
+function windowStats(series: MinuteStats[] | undefined, fromMin: number, toMin: number, causes = false): WindowStats {
+  const out: WindowStats = { ...emptyCounts(), byCause: new Map<number, CallCounts>() };
   if (!series) return out;
   for (let m = Math.max(0, fromMin); m <= toMin; m++) {
     const s = series[m];
     if (!s) continue;
-    out.calls += s.calls;
-    out.errors += s.errors;
-    for (let i = 0; i < s.latencyHist.length; i++) out.hist[i]! += s.latencyHist[i]!;
+    addCounts(out, s);
+    if (!causes) continue;
     for (const [k, c] of s.byCause) {
       let sum = out.byCause.get(k);
-      if (!sum) out.byCause.set(k, (sum = emptyWindow()));
-      sum.calls += c.calls;
-      sum.errors += c.errors;
-      for (let i = 0; i < c.latencyHist.length; i++) sum.hist[i]! += c.latencyHist[i]!;
+      if (!sum) out.byCause.set(k, (sum = emptyCounts()));
+      addCounts(sum, c);
     }
   }
   return out;
@@ -132,14 +125,11 @@ function windowStats(series: MinuteStats[] | undefined, fromMin: number, toMin: 
  * rule would have computed over had the touched calls gone normally unnoticed. Its own guards (minimum calls
  * and errors) then ask whether the untouched calls alone are enough evidence to fire on.
  */
-function withoutFaults(w: WindowStats, faultIndices: readonly number[]): Counts {
-  const out: Counts = { calls: w.calls, errors: w.errors, hist: [...w.hist] };
+function withoutFaults(w: WindowStats, faultIndices: readonly number[]): CallCounts {
+  const out: CallCounts = { calls: w.calls, errors: w.errors, latencyHist: [...w.latencyHist] };
   for (const k of faultIndices) {
     const c = w.byCause.get(k);
-    if (!c) continue;
-    out.calls -= c.calls;
-    out.errors -= c.errors;
-    for (let i = 0; i < out.hist.length; i++) out.hist[i]! -= c.hist[i]!;
+    if (c) addCounts(out, c, -1);
   }
   return out;
 }
@@ -271,7 +261,7 @@ function rateDropCause(topology: Topology, node: string, at: number, faults: rea
 export type RuleCondition = Pick<AlertRule, 'signal' | 'threshold' | 'minCalls' | 'minErrors'>;
 
 /** Whether an error or latency rule's condition holds over a window. */
-function errorOrLatencyHolds(rule: RuleCondition, w: Counts): boolean {
+function errorOrLatencyHolds(rule: RuleCondition, w: CallCounts): boolean {
   if (w.calls < rule.minCalls || w.errors < rule.minErrors) return false;
   return (rule.signal === 'errors' ? w.errors / w.calls : quantile(w, 0.95)) > rule.threshold;
 }
@@ -299,8 +289,8 @@ function evaluateRule(rule: AlertRule, topology: Topology, traffic: TrafficResul
   const fingerprint = alertFingerprint(rule.labels);
   let activeAt: number | null = null;
   let firing: AlertInstance | null = null;
-  // The windows evaluated since ActiveAt: what the firing's attribution asks about.
-  let evaluations: WindowStats[] = [];
+  // The windows evaluated since ActiveAt (their last minute): what the firing's attribution asks about.
+  let evaluated: number[] = [];
   // Evaluation starts once a full window of data exists (the system ran before the recording began).
   for (let t = startMs + rule.evalOffsetMs + (rule.windowMin + 1) * 60_000; t < endMs; t += 60_000) {
     const nowMin = Math.floor((t - startMs) / 60_000);
@@ -309,9 +299,13 @@ function evaluateRule(rule: AlertRule, topology: Topology, traffic: TrafficResul
     const holds = rule.signal === 'rate' ? w.calls / rule.windowMin < rule.threshold : errorOrLatencyHolds(rule, w);
     if (holds) {
       activeAt ??= t;
-      if (!firing) evaluations.push(w);
+      if (!firing) evaluated.push(nowMin - 1);
       if (!firing && t - activeAt >= rule.forMs) {
-        const faultIndex = rule.signal === 'rate' ? rateDropCause(topology, rule.node.name, activeAt, faults) : attributeFiring(rule, evaluations);
+        // Only a firing asks what each fault touched: read per cause then, not at every evaluation.
+        const faultIndex =
+          rule.signal === 'rate'
+            ? rateDropCause(topology, rule.node.name, activeAt, faults)
+            : attributeFiring(rule, evaluated.map((end) => windowStats(series, end - rule.windowMin + 1, end, true)));
         firing = { fingerprint, labels: rule.labels, annotations: rule.annotations, startsAt: activeAt, firedAt: t, endsAt: null, node: rule.node.name, faultIndex };
         out.push(firing);
       }
@@ -319,7 +313,7 @@ function evaluateRule(rule: AlertRule, topology: Topology, traffic: TrafficResul
       if (firing) firing.endsAt = t;
       firing = null;
       activeAt = null;
-      evaluations = [];
+      evaluated = [];
     }
   }
   return out;

@@ -1,25 +1,25 @@
 // The generator's truth: which fault a rule's firing is attributed to, by counterfactual (alert-emitter.ts).
 import { describe, expect, it } from 'vitest';
-import { attributeFiring, type Counts, type RuleCondition, type WindowStats } from '../../../bench/scenarios/alert-emitter.js';
-import { LATENCY_BUCKET_BOUNDS, latencyBucket } from '../../../bench/scenarios/traffic-generator.js';
+import { attributeFiring, type RuleCondition, type WindowStats } from '../../../bench/scenarios/alert-emitter.js';
+import { LATENCY_BUCKET_BOUNDS, latencyBucket, type CallCounts } from '../../../bench/scenarios/traffic-generator.js';
 
 /** Calls with `errors` of them failed and `slow` of them taking 800 ms (the rest 20 ms). */
-function counts(calls: number, errors: number, slow = 0): Counts {
+function counts(calls: number, errors: number, slow = 0): CallCounts {
   const hist = new Array<number>(LATENCY_BUCKET_BOUNDS.length).fill(0);
   hist[latencyBucket(20)] = calls - slow;
   hist[latencyBucket(800)] = slow;
-  return { calls, errors, hist };
+  return { calls, errors, latencyHist: hist };
 }
 
 /** A window whose totals include the calls each fault touched. */
-function window(untouched: Counts, touched: Record<number, Counts> = {}): WindowStats {
-  const total = { calls: untouched.calls, errors: untouched.errors, hist: [...untouched.hist] };
-  const byCause = new Map<number, Counts>();
+function window(untouched: CallCounts, touched: Record<number, CallCounts> = {}): WindowStats {
+  const total = { calls: untouched.calls, errors: untouched.errors, latencyHist: [...untouched.latencyHist] };
+  const byCause = new Map<number, CallCounts>();
   for (const [k, c] of Object.entries(touched)) {
     byCause.set(Number(k), c);
     total.calls += c.calls;
     total.errors += c.errors;
-    c.hist.forEach((n, i) => (total.hist[i]! += n));
+    c.latencyHist.forEach((n, i) => (total.latencyHist[i]! += n));
   }
   return { ...total, byCause };
 }
