@@ -67,6 +67,8 @@ const TRACE_ANOMALOUS = 0.3;
  * of a failure alert of the same severity, both as the service's own anomaly and as mass to explain.
  */
 const TRAFFIC_WEIGHT = 0.5;
+/** Calls along an edge before its error and latency rates are trusted. */
+const MIN_EDGE_CALLS = 5;
 /** Each call between a candidate and a request-rate shift it explains weakens the link (as in the clustering). */
 const TRAFFIC_HOP_FACTOR = 0.8;
 
@@ -134,7 +136,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
         if (!c) return;
         // Only a failing callee makes a victim: a request-rate shift below the candidate is its consequence.
         const calls = input.traceSignals.edge?.(f.service, callee);
-        const propagated = calls && calls.callsNow >= 5 ? Math.min(c.failure, callAnomaly(calls)) : c.failure;
+        const propagated = calls && calls.callsNow >= MIN_EDGE_CALLS ? Math.min(c.failure, callAnomaly(calls)) : c.failure;
         if (propagated > worstCallee) {
           worstCallee = propagated;
           worstCalleeName = callee;
@@ -203,7 +205,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
   return ranked.slice(0, options.maxResults);
 }
 
-/** The incident's services plus their dependencies a few hops down, with what we know of each. */
+/** The incident's services plus their dependencies a few hops down (further along failing calls), with what we know of each. */
 function gatherFacts(input: RankingInput, options: RankingOptions): Map<string, ServiceFacts> {
   const byService = new Map<string, Alert[]>();
   for (const a of input.alerts) {
@@ -213,11 +215,17 @@ function gatherFacts(input: RankingInput, options: RankingOptions): Map<string, 
     list.push(a);
   }
   const candidates = new Set<string>(byService.keys());
+  /** The candidates exactly candidateDepth calls below an alerting service: where the search stopped. */
+  const frontier = new Set<string>();
   for (const [s, alerts] of byService) {
-    for (const d of downstreamOf(input.graph, s, options.candidateDepth).keys()) candidates.add(d);
+    for (const [d, hops] of downstreamOf(input.graph, s, options.candidateDepth)) {
+      candidates.add(d);
+      if (hops === options.candidateDepth) frontier.add(d);
+    }
     // The cause of a request-rate shift is above it: its callers are candidates too.
     if (alerts.some((a) => alertSignal(a) === 'traffic')) for (const u of upstreamOf(input.graph, s, options.candidateDepth).keys()) candidates.add(u);
   }
+  followFailingCalls(input, candidates, frontier, options.explainDepth - options.candidateDepth);
   for (const h of input.history) candidates.add(h.rootCause);
 
   const saturationMemo = new Map<string, number>();
@@ -254,6 +262,32 @@ function gatherFacts(input: RankingInput, options: RankingOptions): Map<string, 
     facts.set(service, { service, alerts, firstAlertAt, trace, failure, traffic, anomaly: Math.max(failure, traffic), saturation, failureFromBelow });
   }
   return facts;
+}
+
+/**
+ * A failure deeper than candidateDepth still shows on the way to it: each call on the path went bad. From the
+ * frontier, follow calls whose errors or latency rose, up to `extraDepth` more calls, adding their callees as
+ * candidates. Without this, a service at the frontier whose callee is the real root looks like the origin ("its
+ * own dependencies look healthy"), because nothing below it is looked at.
+ */
+function followFailingCalls(input: RankingInput, candidates: Set<string>, frontier: ReadonlySet<string>, extraDepth: number): void {
+  const edgeOf = input.traceSignals.edge;
+  if (!edgeOf || extraDepth <= 0) return;
+  let level = [...frontier];
+  for (let depth = 0; depth < extraDepth && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const service of level) {
+      if (!input.graph.hasNode(service)) continue;
+      input.graph.forEachOutNeighbor(service, (callee) => {
+        if (candidates.has(callee)) return;
+        const calls = edgeOf(service, callee);
+        if (!calls || calls.callsNow < MIN_EDGE_CALLS || callAnomaly(calls) < TRACE_ANOMALOUS) return;
+        candidates.add(callee);
+        next.push(callee);
+      });
+    }
+    level = next;
+  }
 }
 
 /**

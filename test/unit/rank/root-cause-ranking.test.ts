@@ -97,6 +97,26 @@ describe('ranking root causes', () => {
     expect(db(ranked).score).toBeLessThan(db(unsaturated).score - 0.1);
   });
 
+  it('follows calls that went bad past the candidate depth to the failing cache, and not healthy calls', () => {
+    // Only web alerts; the cache that slows everything is four calls below it, one past the candidate depth.
+    const chain = buildDependencyGraph([edge('web', 'api'), edge('api', 'catalog'), edge('catalog', 'pricing'), edge('pricing', 'price-cache', 100, true), edge('pricing', 'rates-db', 100, true)]);
+    const slow = (caller: string, callee: string, ms: number) => ({ caller, callee, stats: stats(100, 0, ms) });
+    const base = (caller: string, callee: string) => ({ caller, callee, stats: stats(100, 0, 20) });
+    const signals = windows(
+      [slow('web', 'api', 400), slow('api', 'catalog', 380), slow('catalog', 'pricing', 360), slow('pricing', 'price-cache', 300), slow('pricing', 'rates-db', 20)],
+      [base('web', 'api'), base('api', 'catalog'), base('catalog', 'pricing'), base('pricing', 'price-cache'), base('pricing', 'rates-db')],
+    );
+    const ranked = rankRootCauses({ ...input({ alerts: [alert('web', 'HighLatency', 0)], traceSignals: signals }), graph: chain });
+    expect(ranked[0]!.service).toBe('price-cache');
+    expect(ranked[0]!.evidence.find((e) => e.kind === 'traces')!.detail).toBe('price-cache: calls from pricing take 300 ms on average (was 20 ms); no alert of its own');
+    // pricing is seen as the cache's victim, not as a service whose dependencies look healthy.
+    const pricing = ranked.find((r) => r.service === 'pricing')!;
+    expect(pricing.score).toBeLessThan(ranked[0]!.score - 0.1);
+    expect(pricing.evidence.map((e) => e.detail).join(' ')).not.toContain('look healthy');
+    // The database below pricing answered as fast as ever: it is not a candidate.
+    expect(ranked.find((r) => r.service === 'rates-db')).toBeUndefined();
+  });
+
   it('keeps scores in 0..1, best first, at most 10', () => {
     const many = Array.from({ length: 30 }, (_, i) => alert(`svc-${i}`, 'E', i));
     const ranked = rankRootCauses(input({ alerts: many }));
