@@ -55,9 +55,14 @@ export function alertSignal(alert: Pick<Alert, 'name' | 'labels'>): AlertSignal 
 /**
  * Names of alerts on the service's own resources: ContainerCpuUsageHigh, CPUThrottlingHigh, ContainerOOMKilled,
  * ContainerMemoryNearLimit, HostOutOfMemory, JvmHeapUsageHigh, KubePodCrashLooping, ContainerRestarting,
- * GCPauseTooLong, ThreadPoolExhausted, FileDescriptorsExhausted, SwapUsageHigh.
+ * GCPauseTooLong, ThreadPoolExhausted, FileDescriptorsExhausted, SwapUsageHigh; its disk (ContainerDiskIOHigh,
+ * NodeDiskIOSaturation, HighIOWait, DiskLatencyHigh), its network interface (ContainerNetworkReceiveErrors,
+ * PacketLossHigh, NetworkTransmitDropsHigh) and its sockets (TcpSocketsExhausted) — the resources fault-injection
+ * studies exhaust (CPU, memory, disk, network loss, sockets). Not a connection pool: one runs dry when what it
+ * connects to is slow, so it says nothing about where the trouble starts.
  */
-const SATURATION_NAME = /cpu|memory|oom|heap|crash[-_ ]?loop|restart|gc[-_ ]?(?:pause|time|overhead)|garbage[-_ ]?collect|thread[-_ ]?pool|file[-_ ]?descriptor|swap/i;
+const SATURATION_NAME =
+  /cpu|memory|oom|heap|crash[-_ ]?loop|restart|gc[-_ ]?(?:pause|time|overhead)|garbage[-_ ]?collect|thread[-_ ]?pool|file[-_ ]?descriptor|swap|disk[-_ ]?(?:io|read|write|busy|saturat|pressure|latenc)|io[-_ ]?(?:wait|pressure|saturat)|packet[-_ ]?loss|network\w*?(?:errors?|errs|drops?|loss)|socket/i;
 const saturationByName = new Map<string, boolean>();
 
 /**
