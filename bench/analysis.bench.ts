@@ -141,6 +141,7 @@ export function runRerankBench(sizes: readonly number[]): Record<string, number>
     out[`services${size}.reanalysisCpuMs`] = Math.round(Math.min(...times.map((t) => t.cpuMs)));
     out[`services${size}.firstReanalysisMs`] = Math.round(times[0]!.ms);
     out[`services${size}.afterTraceDeltaMs`] = Math.round(afterTraces.ms);
+    out[`services${size}.afterTraceDeltaCpuMs`] = Math.round(afterTraces.cpuMs);
   }
   return out;
 }

@@ -115,8 +115,8 @@ export class Analyzer {
     await this.incidents.save(reports);
     await this.o.redis.set(analyzerKeys(this.o.prefix).tracker, JSON.stringify(this.engine.tracker.snapshot()));
     this.o.onAnalysis?.(reports);
-    // Clusters waiting to settle open without any new event: look again shortly.
-    if (this.engine.held > 0 && !this.timer) this.timer = setTimeout(() => {
+    // Clusters waiting to settle open, and deferred re-ranks run, without any new event: look again shortly.
+    if ((this.engine.held > 0 || this.engine.deferredReranks > 0) && !this.timer) this.timer = setTimeout(() => {
       this.timer = null;
       this.markDirty();
     }, 1_000);

@@ -50,6 +50,13 @@ export interface EngineOptions {
    */
   rerankIntervalMs: number;
   /**
+   * At most this many of those periodic re-ranks per analysis, the incidents first opened first; the others keep
+   * their ranking until a following analysis (`deferredReranks` says how many wait). After a trace flush every
+   * incident whose trace window is still open is due at once, and re-ranking them all would delay the analysis that
+   * carries a new alert. Incidents whose alerts changed are always re-ranked; a final analysis re-ranks every due one.
+   */
+  maxPeriodicReranks: number;
+  /**
    * Reuse work across analyses: the dependency graph while its edges are unchanged, and every relation weight while
    * nothing relations read has changed (see Engine.relationMemo). Off, every analysis rebuilds the graph and
    * recomputes every relation whose trace window is still open — the reference the reuse is tested against.
@@ -84,6 +91,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   declaredTopology: [],
   settleMs: 15_000,
   rerankIntervalMs: 30_000,
+  maxPeriodicReranks: 16,
   reuseAcrossAnalyses: true,
 };
 
@@ -96,6 +104,8 @@ export class Engine {
   private readonly firstSeen = new Map<string, number>();
   /** Clusters held back by the last analysis because they had not settled yet. */
   held = 0;
+  /** Incidents due for a periodic re-rank that the last analysis left for a following one (maxPeriodicReranks). */
+  deferredReranks = 0;
   /** Bumped whenever traces, changes or history change: cached rankings may be stale. */
   private inputsVersion = 0;
   /** Bumped whenever changes or history change (the inputs of a ranking other than traces and the graph). */
@@ -223,21 +233,39 @@ export class Engine {
     const reports: IncidentReport[] = [];
     let latestChange = Number.NEGATIVE_INFINITY;
     for (const c of changes) if (c.at <= now && c.at > latestChange) latestChange = c.at;
+    let periodicLeft = final ? Number.POSITIVE_INFINITY : o.maxPeriodicReranks;
+    this.deferredReranks = 0;
+    const mayRerank = (): boolean => {
+      if (periodicLeft > 0) {
+        periodicLeft--;
+        return true;
+      }
+      this.deferredReranks++;
+      return false;
+    };
     for (const inc of this.tracker.incidents.values()) {
       if (inc.status === 'resolved' && (inc.resolvedAt ?? 0) < now - o.reportResolvedMs) {
         this.reportCache.delete(inc.id);
         continue;
       }
-      reports.push(this.cachedReport(inc, graph, changes, latestChange, now));
+      reports.push(this.cachedReport(inc, graph, changes, latestChange, now, mayRerank));
     }
     return reports.sort((a, b) => (a.openedAt < b.openedAt ? 1 : a.openedAt > b.openedAt ? -1 : a.id.localeCompare(b.id)));
   }
 
   /**
    * Re-ranks an incident when its alerts changed, or when other inputs moved and its ranking is old enough —
-   * unless what moved provably cannot change it (rankingStillHolds).
+   * unless what moved provably cannot change it (rankingStillHolds), or `mayRerank` says this analysis has done
+   * enough such periodic re-ranks.
    */
-  private cachedReport(inc: TrackedIncident, graph: DependencyGraph, changes: readonly Change[], latestChange: number, now: number): IncidentReport {
+  private cachedReport(
+    inc: TrackedIncident,
+    graph: DependencyGraph,
+    changes: readonly Change[],
+    latestChange: number,
+    now: number,
+    mayRerank: () => boolean,
+  ): IncidentReport {
     let firing = 0;
     for (const m of inc.members) if (this.instances.get(m)?.status === 'firing') firing++;
     const alertsKey = `${inc.status}|${inc.members.length}|${firing}`;
@@ -248,6 +276,7 @@ export class Engine {
         this.reportCache.set(inc.id, { ...cached, inputsVersion: this.inputsVersion, otherInputsVersion: this.otherInputsVersion, tracesVersion: this.traces.version, at: now });
         return cached.report;
       }
+      if (!mayRerank()) return cached.report;
     }
     const o = this.options;
     const report = this.report(inc, graph, changes, now);
@@ -407,11 +436,17 @@ export class Engine {
     const key = this.options.reuseAcrossAnalyses ? this.traces.topologyKey(since) : null;
     if (key === null || this.graphCache?.key !== key) {
       const edges = this.traces.topology(since);
-      this.graphCache = { key, graph: buildDependencyGraph(edges, { declared: this.options.declaredTopology }) };
       const structure = edges.map((e) => `${e.caller}\u0001${e.callee}\u0001${e.calleeUninstrumented ? 1 : 0}${e.calleeKind}`).join('\u0002');
-      if (structure !== this.graphStructure) {
-        this.graphStructure = structure;
-        this.structureVersion++;
+      if (key !== null && this.graphCache !== null && structure === this.graphStructure) {
+        // Only call counts moved (every trace flush does that), and no analysis reads them: keep the graph, and
+        // with it the neighbour arrays and remembered searches that would cost the next analysis to rebuild.
+        this.graphCache = { key, graph: this.graphCache.graph };
+      } else {
+        this.graphCache = { key, graph: buildDependencyGraph(edges, { declared: this.options.declaredTopology }) };
+        if (structure !== this.graphStructure) {
+          this.graphStructure = structure;
+          this.structureVersion++;
+        }
       }
     }
     return this.graphCache.graph;

@@ -99,3 +99,45 @@ describe('rankings kept across a trace flush', () => {
     expect(later).toEqual(laterReranked);
   });
 });
+
+describe('periodic re-ranks per analysis (maxPeriodicReranks)', () => {
+  /** Three unrelated services, each alone on its own database; traces healthy until `failingFrom`. */
+  function threeIncidents(options: { maxPeriodicReranks: number }) {
+    const e = new Engine({ settleMs: 0, ...options });
+    const traces = (m: number, errors: number): TraceDelta => {
+      const edges = ['a', 'b', 'c'].map((s) => {
+        const stats = emptyCallStats();
+        for (let i = 0; i < 50; i++) addCall(stats, 20, i < errors);
+        return { caller: s, callee: `${s}-db`, bucket: T0 + m * MIN, calleeUninstrumented: true, calleeKind: 'database' as const, ...stats };
+      });
+      return { edges, services: [] };
+    };
+    for (let m = -40; m < 6; m++) e.applyTraceDelta(traces(m, 0));
+    e.applyAlerts([alert('a', 'HighErrorRate', 0), alert('b', 'HighErrorRate', 0), alert('c', 'HighErrorRate', 0)]);
+    const tops = (reports: ReturnType<Engine['analyze']>) => reports.map((r) => `${r.services[0]}:${r.rootCauses[0]!.service}`).sort();
+    expect(tops(e.analyze(T0 + 6 * MIN))).toEqual(['a:a', 'b:b', 'c:c']);
+    // Late spans: each database failed from minute 0, inside every incident's (still open) trace window.
+    for (let m = 0; m < 6; m++) e.applyTraceDelta(traces(m, 20));
+    return { e, tops };
+  }
+
+  it('re-ranks at most that many incidents per analysis and leaves the rest, counted, for the next ones', () => {
+    const { e, tops } = threeIncidents({ maxPeriodicReranks: 1 });
+    const at = T0 + 7 * MIN;
+    expect(tops(e.analyze(at)).filter((t) => t.endsWith('-db'))).toHaveLength(1);
+    expect(e.deferredReranks).toBe(2);
+    expect(tops(e.analyze(at + 1000)).filter((t) => t.endsWith('-db'))).toHaveLength(2);
+    expect(e.deferredReranks).toBe(1);
+    expect(tops(e.analyze(at + 2000))).toEqual(['a:a-db', 'b:b-db', 'c:c-db']);
+    expect(e.deferredReranks).toBe(0);
+  });
+
+  it('always re-ranks an incident whose alerts changed, and a final analysis re-ranks every due one', () => {
+    const { e, tops } = threeIncidents({ maxPeriodicReranks: 0 });
+    e.applyAlerts([alert('b', 'HighLatency', 1)]);
+    expect(tops(e.analyze(T0 + 7 * MIN))).toEqual(['a:a', 'b:b-db', 'c:c']);
+    expect(e.deferredReranks).toBe(2);
+    expect(tops(e.analyze(T0 + 7 * MIN + 1000, { final: true }))).toEqual(['a:a-db', 'b:b-db', 'c:c-db']);
+    expect(e.deferredReranks).toBe(0);
+  });
+});
