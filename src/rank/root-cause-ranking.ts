@@ -85,7 +85,10 @@ interface ServiceFacts {
   anomaly: number;
   /** The severity of its alerts on its own resources (CPU, memory, restarts), 0 without any. */
   saturation: number;
-  /** The part of `failure` a failing dependency could cause: not its saturation alerts, and only half the rest when saturated. */
+  /**
+   * The part of `failure` a failing dependency could cause: not its saturation alerts, only half the rest when
+   * saturated, and less by as much as its own spans are where errors begin.
+   */
   failureFromBelow: number;
 }
 
@@ -142,8 +145,9 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
           worstCalleeName = callee;
         }
       });
-    // How much the candidate looks like its callee's victim; a service short of its own CPU or memory is not merely that.
-    const victim = worstCallee * (1 - f.saturation);
+    // How much the candidate looks like its callee's victim; a service short of its own CPU or memory is not merely
+    // that, nor is one whose own spans raise errors while its callees succeed.
+    const victim = worstCallee * (1 - f.saturation) * (1 - (f.trace?.originAnomaly ?? 0));
     const calleesHealthy = 1 - 0.8 * victim;
     const position = explains * calleesHealthy * (0.3 + 0.7 * f.anomaly);
     const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0) - trafficExplained.length;
@@ -257,8 +261,9 @@ function gatherFacts(input: RankingInput, options: RankingOptions): Map<string, 
     const failure = Math.max(failureAlerts, callAnomaly(trace?.incoming ?? null));
     const traffic = TRAFFIC_WEIGHT * trafficAlerts;
     // A saturated service's own latency and errors may come from its saturation as much as from a dependency:
-    // with no way to tell, a dependency below is credited with half of them.
-    const failureFromBelow = Math.max(symptomAlerts, callAnomaly(trace?.incoming ?? null)) * (1 - saturation / 2);
+    // with no way to tell, a dependency below is credited with half of them. Errors its own spans raise while its
+    // callees succeed (originAnomaly) begin here, as the traces show: a dependency below is credited with none of that.
+    const failureFromBelow = Math.max(symptomAlerts, callAnomaly(trace?.incoming ?? null)) * (1 - saturation / 2) * (1 - (trace?.originAnomaly ?? 0));
     facts.set(service, { service, alerts, firstAlertAt, trace, failure, traffic, anomaly: Math.max(failure, traffic), saturation, failureFromBelow });
   }
   return facts;

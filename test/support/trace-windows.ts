@@ -12,14 +12,20 @@ const BASELINE_FROM = 0;
 const FROM = 1;
 const TO = 2;
 
+/** A service's own (server-side) spans in the incident window and the baseline before it. */
+export interface TestOwnSpans {
+  now: CallTotals & { originErrors: number };
+  base?: CallTotals & { originErrors: number };
+}
+
 /** `current` and `baseline` are the edges' calls in the incident window and the baseline before it. */
-export function signalsFrom(current: readonly TestEdge[], baseline: readonly TestEdge[] = []): TraceSignalLookup {
+export function signalsFrom(current: readonly TestEdge[], baseline: readonly TestEdge[] = [], own: Readonly<Record<string, TestOwnSpans>> = {}): TraceSignalLookup {
   const find = (list: readonly TestEdge[], caller: string, callee: string) => list.find((e) => e.caller === caller && e.callee === callee)?.stats ?? null;
   return lazyTraceSignals(
     {
       callers: (service) => [...new Set([...current, ...baseline].filter((e) => e.callee === service).map((e) => e.caller))],
       edge: (caller, callee, from) => find(from === BASELINE_FROM ? baseline : current, caller, callee),
-      service: () => null,
+      service: (service, from) => (from === BASELINE_FROM ? own[service]?.base : own[service]?.now) ?? null,
     },
     { baselineFrom: BASELINE_FROM, from: FROM, to: TO },
   );

@@ -117,6 +117,27 @@ describe('ranking root causes', () => {
     expect(ranked.find((r) => r.service === 'rates-db')).toBeUndefined();
   });
 
+  it('does not credit a slow dependency with errors that begin in the caller\'s own spans', () => {
+    // checkout fails (its own spans raise the errors: the calls it makes succeed) while search, below it, is slow.
+    const g = buildDependencyGraph([edge('frontend', 'checkout'), edge('checkout', 'search')]);
+    const signals = (ownErrors: number) =>
+      signalsFrom(
+        [{ caller: 'frontend', callee: 'checkout', stats: stats(100, 40, 30) }, { caller: 'checkout', callee: 'search', stats: stats(100, 0, 90) }],
+        [{ caller: 'frontend', callee: 'checkout', stats: stats(100, 0, 30) }, { caller: 'checkout', callee: 'search', stats: stats(100, 0, 10) }],
+        { checkout: { now: { calls: 100, errors: 40, latencySumMs: 3000, originErrors: ownErrors }, base: { calls: 100, errors: 0, latencySumMs: 3000, originErrors: 0 } } },
+      );
+    const rank = (ownErrors: number) => rankRootCauses({ ...input({ alerts: [alert('checkout', 'HighErrorRate', 0)], traceSignals: signals(ownErrors) }), graph: g });
+    // Errors that came from below (none originate in checkout's spans): the slow dependency explains them.
+    expect(rank(0)[0]!.service).toBe('search');
+    const ranked = rank(40);
+    expect(ranked[0]!.service).toBe('checkout');
+    expect(ranked[0]!.evidence.find((e) => e.kind === 'error-origin')!.detail).toBe('checkout: 40% of its own spans fail while its callees succeed (was 0%)');
+    expect(ranked[0]!.score).toBeGreaterThan(ranked.find((r) => r.service === 'search')!.score + 0.1);
+    // Nor is checkout the slow dependency's victim: the errors are its own.
+    expect(rank(0)[1]!.evidence[0]!.detail).toBe('checkout: its dependency search is anomalous too, so it may be a victim');
+    expect(ranked[0]!.evidence.map((e) => e.detail).join(' ')).not.toContain('victim');
+  });
+
   it('keeps scores in 0..1, best first, at most 10', () => {
     const many = Array.from({ length: 30 }, (_, i) => alert(`svc-${i}`, 'E', i));
     const ranked = rankRootCauses(input({ alerts: many }));
