@@ -16,7 +16,7 @@ import { alertSignal, isSaturation } from '../model/alert-signal.js';
 import type { Change } from '../model/change.js';
 import type { Evidence, RootCause } from '../model/incident.js';
 import { downstreamOf, upstreamOf, type DependencyGraph } from '../topology/dependency-graph.js';
-import { callAnomaly, clamp01, type ServiceTraceSignal, type TraceSignalLookup } from './trace-signals.js';
+import { callAnomaly, clamp01, type CallChange, type ServiceTraceSignal, type TraceSignalLookup } from './trace-signals.js';
 import { describeAlerts, describeChange, describeHistory, describeIncoming, describeOrigin, describePosition, describeSaturation } from './evidence-text.js';
 
 export interface HistoryMatch {
@@ -67,6 +67,8 @@ const TRACE_ANOMALOUS = 0.3;
  * of a failure alert of the same severity, both as the service's own anomaly and as mass to explain.
  */
 const TRAFFIC_WEIGHT = 0.5;
+/** An error anomaly below this leaves a dependency "only slow": all it can pass on is latency (slowdownReach). */
+const SLOW_ONLY = 0.2;
 /** Calls along an edge before its error and latency rates are trusted. */
 const MIN_EDGE_CALLS = 5;
 /** Each call between a candidate and a request-rate shift it explains weakens the link (as in the clustering). */
@@ -119,7 +121,8 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
       const coOnset =
         a.firstAlertAt !== null && f.firstAlertAt !== null ? Math.exp(-Math.abs(a.firstAlertAt - f.firstAlertAt) / CO_ONSET_SCALE_MS) : 1;
       // A service's failure is explained by itself, or from below — except saturation of its own resources.
-      const failureShare = a.service === f.service ? a.failure : upstream.has(a.service) ? a.failureFromBelow : 0;
+      let failureShare = a.service === f.service ? a.failure : upstream.has(a.service) ? a.failureFromBelow : 0;
+      if (failureShare > 0 && a.service !== f.service) failureShare *= slowdownReach(f, a);
       const failureExplained = failureShare > 0;
       const trafficLink = a.traffic > 0 ? trafficExplanationStrength(input.graph, f.service, a.service, upstream, options.explainDepth, onlyTraffic) : 0;
       if (!failureExplained && trafficLink === 0) continue;
@@ -139,7 +142,9 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
         if (!c) return;
         // Only a failing callee makes a victim: a request-rate shift below the candidate is its consequence.
         const calls = input.traceSignals.edge?.(f.service, callee);
-        const propagated = calls && calls.callsNow >= MIN_EDGE_CALLS ? Math.min(c.failure, callAnomaly(calls)) : c.failure;
+        const measured = calls && calls.callsNow >= MIN_EDGE_CALLS ? calls : null;
+        // Calls that only slowed make the candidate a victim only as far as they account for its own slowdown.
+        const propagated = measured ? Math.min(c.failure, callAnomaly(measured)) * (measured.errorAnomaly < SLOW_ONLY ? edgeSlowdownShare(measured, f) : 1) : c.failure;
         if (propagated > worstCallee) {
           worstCallee = propagated;
           worstCalleeName = callee;
@@ -168,7 +173,10 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     let calleeLatency = 0;
     if (input.graph.hasNode(f.service))
       input.graph.forEachOutNeighbor(f.service, (callee) => {
-        calleeLatency = Math.max(calleeLatency, input.traceSignals.get(callee)?.incoming?.latencyAnomaly ?? 0);
+        let latency = input.traceSignals.get(callee)?.incoming?.latencyAnomaly ?? 0;
+        const calls = latency > 0 ? input.traceSignals.edge?.(f.service, callee) : undefined;
+        if (calls && calls.callsNow >= MIN_EDGE_CALLS) latency *= edgeSlowdownShare(calls, f);
+        calleeLatency = Math.max(calleeLatency, latency);
       });
     const selfSlow = clamp01((incoming?.latencyAnomaly ?? 0) - calleeLatency);
     const node = input.graph.hasNode(f.service) ? input.graph.getNodeAttributes(f.service) : undefined;
@@ -207,6 +215,39 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
   }
   ranked.sort((a, b) => b.score - a.score || a.service.localeCompare(b.service));
   return ranked.slice(0, options.maxResults);
+}
+
+/*
+ * Latency adds up along calls: a dependency whose calls got 14 ms slower cannot be why its caller got 1.3 s slower.
+ * Ratios alone (15 ms against 1 ms is as anomalous as 1.3 s against 12 ms) would make that caller its victim, so
+ * where both slowdowns are measured, a merely slow dependency is credited with the share of the slowdown it can
+ * account for: its added milliseconds (times the calls made per request along a direct edge) over the caller's.
+ * Unmeasured (no baseline, too few calls, or no callers with traces) keeps the full credit.
+ */
+
+/** Mean milliseconds added to the calls against their baseline; null when not measured. */
+function addedLatencyMs(c: CallChange | null | undefined): number | null {
+  if (!c || c.meanLatencyBase === null || c.callsNow < MIN_EDGE_CALLS) return null;
+  return c.meanLatencyNow - c.meanLatencyBase;
+}
+
+/** How much of `a`'s slowdown the candidate `f` can account for, 0..1: 1 unless `f` only slowed (its errors did not rise). */
+function slowdownReach(f: ServiceFacts, a: ServiceFacts): number {
+  const incoming = f.trace?.incoming;
+  if (!incoming || incoming.errorAnomaly >= SLOW_ONLY || incoming.latencyAnomaly === 0) return 1;
+  const addedByF = addedLatencyMs(incoming);
+  const addedAtA = addedLatencyMs(a.trace?.incoming);
+  if (addedByF === null || addedAtA === null || addedAtA <= 0) return 1;
+  return clamp01(addedByF / addedAtA);
+}
+
+/** How much of `f`'s own slowdown its calls along one edge account for, 0..1: their added latency times calls per request. */
+function edgeSlowdownShare(calls: CallChange, f: ServiceFacts): number {
+  const addedOnEdge = addedLatencyMs(calls);
+  const addedAtF = addedLatencyMs(f.trace?.incoming);
+  const requests = f.trace?.incoming?.callsNow ?? 0;
+  if (addedOnEdge === null || addedAtF === null || addedAtF <= 0 || requests === 0) return 1;
+  return clamp01((addedOnEdge * Math.max(1, calls.callsNow / requests)) / addedAtF);
 }
 
 /** The incident's services plus their dependencies a few hops down (further along failing calls), with what we know of each. */

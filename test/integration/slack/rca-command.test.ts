@@ -48,7 +48,7 @@ describe('/rca over real HTTP with signed requests', () => {
     const text = renderBlocksAsText(body.blocks);
     expect(text).toContain('Open incidents (1)');
     expect(text).toContain(`\`${incidentId}\` · open 6 min · 3 alerts · 3 services`);
-    expect(text).toContain('1. `payments-db` 0.70   2. `payments` 0.44   3. `checkout` 0.29');
+    expect(text).toContain('1. `payments-db` 0.70   2. `payments` 0.44   3. `checkout` 0.33');
   });
 
   it('/rca <id> answers root causes with evidence, the timeline and Confirm buttons with opaque refs', async () => {

@@ -138,6 +138,33 @@ describe('ranking root causes', () => {
     expect(ranked[0]!.evidence.map((e) => e.detail).join(' ')).not.toContain('victim');
   });
 
+  it('does not blame a dependency 14 ms slower for a caller 1.4 s slower: latency adds up along calls', () => {
+    const g = buildDependencyGraph([edge('frontend', 'web'), edge('web', 'coupons'), edge('coupons', 'profile-redis', 100, true)]);
+    const rank = (redisMs: number) =>
+      rankRootCauses({
+        ...input({
+          alerts: [alert('web', 'HighLatency', 0)],
+          traceSignals: windows(
+            [{ caller: 'frontend', callee: 'web', stats: stats(100, 0, 1420) }, { caller: 'web', callee: 'coupons', stats: stats(100, 0, 1400) }, { caller: 'coupons', callee: 'profile-redis', stats: stats(100, 0, redisMs) }],
+            [{ caller: 'frontend', callee: 'web', stats: stats(100, 0, 20) }, { caller: 'web', callee: 'coupons', stats: stats(100, 0, 12) }, { caller: 'coupons', callee: 'profile-redis', stats: stats(100, 0, 1) }],
+          ),
+        }),
+        graph: g,
+      });
+    // The cache is 15 times slower than usual, but that is 14 ms of coupons' 1,388: the slowdown starts at coupons.
+    const ranked = rank(15);
+    expect(ranked[0]!.service).toBe('coupons');
+    expect(ranked[0]!.score).toBeGreaterThan(ranked.find((r) => r.service === 'profile-redis')!.score + 0.1);
+    expect(ranked[0]!.evidence.map((e) => e.detail).join(' ')).not.toContain('victim');
+    // coupons slows by itself as much as with a cache that did not slow at all.
+    const coupons = (r: ReturnType<typeof rank>) => r.find((c) => c.service === 'coupons')!.score;
+    expect(Math.abs(coupons(ranked) - coupons(rank(1)))).toBeLessThan(0.02);
+    // A cache that slowed by as much as coupons did is the root, and coupons its victim.
+    const slowCache = rank(1300);
+    expect(slowCache[0]!.service).toBe('profile-redis');
+    expect(slowCache.find((r) => r.service === 'coupons')!.evidence[0]!.detail).toBe('coupons: 1 of 1 anomalous services depend on it, but its dependency profile-redis is anomalous too, so it may be a victim');
+  });
+
   it('keeps scores in 0..1, best first, at most 10', () => {
     const many = Array.from({ length: 30 }, (_, i) => alert(`svc-${i}`, 'E', i));
     const ranked = rankRootCauses(input({ alerts: many }));

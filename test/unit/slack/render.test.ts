@@ -172,7 +172,7 @@ describe('renderIncidentList', () => {
     expect(text.indexOf(report.title)).toBeLessThan(text.indexOf('Older incident'));
     expect(text).not.toContain('Done');
     expect(text).toContain(`\`${report.id}\` · open 6 min · 3 alerts · 3 services`);
-    expect(text).toContain('Suspects: 1. `payments-db` 0.70   2. `payments` 0.44   3. `checkout` 0.29');
+    expect(text).toContain('Suspects: 1. `payments-db` 0.70   2. `payments` 0.44   3. `checkout` 0.33');
     expect(text).toContain('`inc-older` · open 1 h 30 min');
   });
   it('counts what does not fit and says so when nothing is open', () => {
