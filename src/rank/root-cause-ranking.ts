@@ -134,15 +134,20 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     // A callee makes the candidate a likely victim only if the candidate's calls to it went bad; when traces show
     // those calls healthy, the callee's alert is not this candidate's problem (a traffic drop below a failing
     // service, say). Without trace data for the edge, the callee's own anomaly stands in.
+    // One pass over its callees also gives how much of its own slowdown they account for (origin, below).
     let worstCallee = 0;
     let worstCalleeName = '';
+    let calleeLatency = 0;
     if (input.graph.hasNode(f.service))
       input.graph.forEachOutNeighbor(f.service, (callee) => {
         const c = facts.get(callee);
-        if (!c) return;
-        // Only a failing callee makes a victim: a request-rate shift below the candidate is its consequence.
+        const latency = input.traceSignals.get(callee)?.incoming?.latencyAnomaly ?? 0;
+        if (!c && latency === 0) return;
         const calls = input.traceSignals.edge?.(f.service, callee);
         const measured = calls && calls.callsNow >= MIN_EDGE_CALLS ? calls : null;
+        if (latency > 0) calleeLatency = Math.max(calleeLatency, measured ? latency * edgeSlowdownShare(measured, f) : latency);
+        if (!c) return;
+        // Only a failing callee makes a victim: a request-rate shift below the candidate is its consequence.
         // Calls that only slowed make the candidate a victim only as far as they account for its own slowdown.
         const propagated = measured ? Math.min(c.failure, callAnomaly(measured)) * (measured.errorAnomaly < SLOW_ONLY ? edgeSlowdownShare(measured, f) : 1) : c.failure;
         if (propagated > worstCallee) {
@@ -170,14 +175,6 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     }
 
     // Origin: its own spans fail (errors not propagated from callees), or it slows while its callees do not.
-    let calleeLatency = 0;
-    if (input.graph.hasNode(f.service))
-      input.graph.forEachOutNeighbor(f.service, (callee) => {
-        let latency = input.traceSignals.get(callee)?.incoming?.latencyAnomaly ?? 0;
-        const calls = latency > 0 ? input.traceSignals.edge?.(f.service, callee) : undefined;
-        if (calls && calls.callsNow >= MIN_EDGE_CALLS) latency *= edgeSlowdownShare(calls, f);
-        calleeLatency = Math.max(calleeLatency, latency);
-      });
     const selfSlow = clamp01((incoming?.latencyAnomaly ?? 0) - calleeLatency);
     const node = input.graph.hasNode(f.service) ? input.graph.getNodeAttributes(f.service) : undefined;
     // An uninstrumented dependency has no callees we can see: what its callers see is its own behaviour.
@@ -317,8 +314,8 @@ function gatherFacts(input: RankingInput, options: RankingOptions): Map<string, 
  * own dependencies look healthy"), because nothing below it is looked at.
  */
 function followFailingCalls(input: RankingInput, candidates: Set<string>, frontier: ReadonlySet<string>, extraDepth: number): void {
-  const edgeOf = input.traceSignals.edge;
-  if (!edgeOf || extraDepth <= 0) return;
+  const signals = input.traceSignals;
+  if (!signals.edge || extraDepth <= 0) return;
   let level = [...frontier];
   for (let depth = 0; depth < extraDepth && level.length > 0; depth++) {
     const next: string[] = [];
@@ -326,7 +323,7 @@ function followFailingCalls(input: RankingInput, candidates: Set<string>, fronti
       if (!input.graph.hasNode(service)) continue;
       input.graph.forEachOutNeighbor(service, (callee) => {
         if (candidates.has(callee)) return;
-        const calls = edgeOf(service, callee);
+        const calls = signals.edge?.(service, callee);
         if (!calls || calls.callsNow < MIN_EDGE_CALLS || callAnomaly(calls) < TRACE_ANOMALOUS) return;
         candidates.add(callee);
         next.push(callee);
