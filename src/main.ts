@@ -163,6 +163,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       ...(declaredTopology ? { declaredTopology } : {}),
     },
     onAnalysis: slackHook,
+    metrics: metrics.analysis,
     // The notifier sends in order per incident from one process: the analyzing one.
     onLeadership: (leader) => {
       if (leader) notifier?.startWorker();

@@ -11,6 +11,7 @@ import type { TraceDelta } from '../model/trace-aggregate.js';
 import type { HistoricalIncident } from '../model/history.js';
 import { Engine, type EngineOptions } from '../engine/engine.js';
 import type { TrackerSnapshot } from '../engine/incident-tracker.js';
+import type { AnalysisMetrics } from '../telemetry/metrics.js';
 import { AlertStore } from '../store/alert-store.js';
 import { ChangeStore } from '../store/change-store.js';
 import { TraceAggregateStore } from '../store/trace-aggregate-store.js';
@@ -31,6 +32,8 @@ export interface AnalyzerOptions {
   lookbackMs?: number;
   /** Called after each analysis with the reports written (the Slack notifier listens here). */
   onAnalysis?: (reports: IncidentReport[]) => void;
+  /** Where each analysis's duration and outcome are recorded (the server's /metrics). */
+  metrics?: AnalysisMetrics;
 }
 
 export interface StateDelta {
@@ -111,7 +114,9 @@ export class Analyzer {
     this.dirty = false;
     this.lastRun = now;
     this.engine.prune(now);
+    const started = performance.now();
     const reports = this.engine.analyze(now);
+    this.record(reports, (performance.now() - started) / 1000);
     await this.incidents.save(reports);
     await this.o.redis.set(analyzerKeys(this.o.prefix).tracker, JSON.stringify(this.engine.tracker.snapshot()));
     this.o.onAnalysis?.(reports);
@@ -121,6 +126,15 @@ export class Analyzer {
       this.markDirty();
     }, 1_000);
     return reports;
+  }
+
+  private record(reports: readonly IncidentReport[], seconds: number): void {
+    const m = this.o.metrics;
+    if (!m) return;
+    m.duration.observe(seconds);
+    m.openIncidents.set(reports.filter((r) => r.status === 'open').length);
+    m.heldClusters.set(this.engine.held);
+    m.deferredReranks.set(this.engine.deferredReranks);
   }
 
   /** Read access for queries that need more than the stored reports (service overviews in Slack). */

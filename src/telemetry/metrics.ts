@@ -33,11 +33,25 @@ export interface Metrics {
   spansAggregated: Counter;
   /** Jobs not yet processed, by queue (CONTRACT §4); filled on scrape from the source set below. */
   queueWaiting: Gauge<'queue'>;
+  /** What the analyzing process did in its last analysis, and how long each took. */
+  analysis: AnalysisMetrics;
   /** Sets what the queue-waiting gauge asks at scrape time (the HTTP process and workers may differ). */
   setQueueWaitingSource(source: QueueWaitingSource | undefined): void;
   /** The Prometheus text exposition of everything in the registry. */
   render(): Promise<string>;
   contentType: string;
+}
+
+/** The analyzer's own figures: exported by the process that holds the analyzer lease. */
+export interface AnalysisMetrics {
+  /** Wall time of each analysis (clustering, ranking, reports), in seconds. */
+  duration: Histogram;
+  /** Open incidents after the last analysis. */
+  openIncidents: Gauge;
+  /** Clusters the last analysis held back because their first alert had not settled yet. */
+  heldClusters: Gauge;
+  /** Periodic re-ranks the last analysis left for the next one (Engine maxPeriodicReranks). */
+  deferredReranks: Gauge;
 }
 
 /** Creates a fresh registry with rcabot's metrics plus the default process metrics. */
@@ -107,6 +121,25 @@ export function createMetrics(): Metrics {
       registers: [registry],
     }),
     queueWaiting,
+    analysis: {
+      duration: new Histogram({
+        name: 'rcabot_analysis_duration_seconds',
+        help: 'Wall time of each analysis (clustering, ranking, reports) in seconds.',
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        registers: [registry],
+      }),
+      openIncidents: new Gauge({ name: 'rcabot_analysis_open_incidents', help: 'Open incidents after the last analysis.', registers: [registry] }),
+      heldClusters: new Gauge({
+        name: 'rcabot_analysis_held_clusters',
+        help: 'Clusters the last analysis held back until their first alert settles.',
+        registers: [registry],
+      }),
+      deferredReranks: new Gauge({
+        name: 'rcabot_analysis_deferred_reranks',
+        help: 'Periodic re-ranks the last analysis left for the next one.',
+        registers: [registry],
+      }),
+    },
     setQueueWaitingSource(source) {
       waitingSource = source;
     },

@@ -1,9 +1,11 @@
 // The analyzer comes back by itself for the periodic re-ranks an analysis deferred (Engine maxPeriodicReranks):
-// once late spans change three incidents' rankings, all three are re-ranked without any further event.
+// once late spans change three incidents' rankings, all three are re-ranked without any further event. Each
+// analysis is recorded in the server's metrics.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Analyzer } from '../../../src/analysis/analyzer.js';
 import type { IncidentReport } from '../../../src/model/incident.js';
 import { addCall, emptyCallStats, type TraceDelta } from '../../../src/model/trace-aggregate.js';
+import { createMetrics } from '../../../src/telemetry/metrics.js';
 import { alert, MIN, T0 } from '../../support/alerts.js';
 import { deleteKeys, newTestRedis, uniquePrefix } from '../../support/redis.js';
 import { silentLogger, waitFor } from '../queue/queue-harness.js';
@@ -30,6 +32,9 @@ describe('deferred re-ranks', () => {
   it('are run by the analyzer in the following analyses, without a new event', async () => {
     let clock = T0 + 6 * MIN;
     const analyses: IncidentReport[][] = [];
+    const metrics = createMetrics();
+    /** The deferred-re-ranks gauge as each analysis left it (read when the analysis reports). */
+    const deferredGauge: Array<Promise<string>> = [];
     const analyzer = new Analyzer({
       redis,
       prefix,
@@ -37,7 +42,11 @@ describe('deferred re-ranks', () => {
       now: () => clock,
       minIntervalMs: 0,
       engine: { settleMs: 0, maxPeriodicReranks: 1 },
-      onAnalysis: (reports) => analyses.push(reports),
+      metrics: metrics.analysis,
+      onAnalysis: (reports) => {
+        analyses.push(reports);
+        deferredGauge.push(metrics.registry.getSingleMetricAsString('rcabot_analysis_deferred_reranks'));
+      },
     });
     const tops = (reports: IncidentReport[]) => reports.map((r) => `${r.services[0]}:${r.rootCauses[0]!.service}`).sort();
     try {
@@ -52,6 +61,12 @@ describe('deferred re-ranks', () => {
       await waitFor('every incident re-ranked', async () => analyses.length > 1 && tops(analyses.at(-1)!).every((t) => t.endsWith('-db')), 10_000);
       expect(analyses.map((reports) => tops(reports).filter((t) => t.endsWith('-db')).length)).toEqual([0, 1, 2, 3]);
       expect(analyzer.state.deferredReranks).toBe(0);
+      const gaugeValues = (await Promise.all(deferredGauge)).map((text) => Number(/^rcabot_analysis_deferred_reranks (\S+)$/m.exec(text)?.[1]));
+      expect(gaugeValues).toEqual([0, 2, 1, 0]);
+      const text = await metrics.render();
+      expect(text).toMatch(/^rcabot_analysis_duration_seconds_count 4$/m);
+      expect(text).toMatch(/^rcabot_analysis_open_incidents 3$/m);
+      expect(text).toMatch(/^rcabot_analysis_held_clusters 0$/m);
     } finally {
       await analyzer.close();
     }

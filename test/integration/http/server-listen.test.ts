@@ -95,6 +95,8 @@ describe('server over a real port (fetch)', () => {
     expect(await res.json()).toEqual({ accepted: 2, rejected: [] });
     await eventually(async () => (await metricValue(base, 'rcabot_alerts_processed_total')) >= 2, 10_000, 'alerts processed');
     await eventually(async () => (await metricValue(base, 'rcabot_queue_waiting\\{queue="alerts"\\}')) === 0, 10_000, 'queue drained');
+    // The analyzer (this process holds its lease) analysed them, and says so.
+    await eventually(async () => (await metricValue(base, 'rcabot_analysis_duration_seconds_count')) >= 1, 10_000, 'analysed');
   });
 
   it('accepts gzip protobuf OTLP sent with chunked transfer encoding, like the OTLP exporter', async () => {
