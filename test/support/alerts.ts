@@ -1,7 +1,7 @@
 // Builders for alerts and trace edges in unit tests: only what a test states differs from sensible defaults.
 import type { Alert } from '../../src/model/alert.js';
 import type { Change } from '../../src/model/change.js';
-import { emptyCallStats, addCall, type CallStats } from '../../src/model/trace-aggregate.js';
+import { emptyCallStats, addCall, type CallStats, type TraceDelta } from '../../src/model/trace-aggregate.js';
 import type { ObservedEdge } from '../../src/topology/dependency-graph.js';
 
 export const T0 = Date.parse('2026-10-14T09:00:00Z');
@@ -35,4 +35,14 @@ export function stats(calls: number, errors: number, latencyMs: number): CallSta
 
 export function deploy(service: string, minutesAfterT0: number, version = 'v2'): Change {
   return { id: `${service}-${version}`, service, version, previousVersion: 'v1', environment: 'prod', at: T0 + minutesAfterT0 * MIN, author: null, source: 'deploy' };
+}
+
+/** Minute `m` of traces in which each service calls its own database (`<service>-db`) 50 times, `errors` failing. */
+export function callsToOwnDatabases(services: readonly string[], m: number, errors: number): TraceDelta {
+  const edges = services.map((s) => {
+    const stats = emptyCallStats();
+    for (let i = 0; i < 50; i++) addCall(stats, 20, i < errors);
+    return { caller: s, callee: `${s}-db`, bucket: T0 + m * MIN, calleeUninstrumented: true, calleeKind: 'database' as const, ...stats };
+  });
+  return { edges, services: [] };
 }

@@ -4,9 +4,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Analyzer } from '../../../src/analysis/analyzer.js';
 import type { IncidentReport } from '../../../src/model/incident.js';
-import { addCall, emptyCallStats, type TraceDelta } from '../../../src/model/trace-aggregate.js';
 import { createMetrics } from '../../../src/telemetry/metrics.js';
-import { alert, MIN, T0 } from '../../support/alerts.js';
+import { alert, callsToOwnDatabases, MIN, T0 } from '../../support/alerts.js';
 import { deleteKeys, newTestRedis, uniquePrefix } from '../../support/redis.js';
 import { silentLogger, waitFor } from '../queue/queue-harness.js';
 
@@ -19,14 +18,7 @@ afterAll(async () => {
 });
 
 /** Calls from each of a, b, c to its own database in minute `m`, `errors` of 50 failing. */
-function minute(m: number, errors: number): TraceDelta {
-  const edges = ['a', 'b', 'c'].map((s) => {
-    const stats = emptyCallStats();
-    for (let i = 0; i < 50; i++) addCall(stats, 20, i < errors);
-    return { caller: s, callee: `${s}-db`, bucket: T0 + m * MIN, calleeUninstrumented: true, calleeKind: 'database' as const, ...stats };
-  });
-  return { edges, services: [] };
-}
+const minute = (m: number, errors: number) => callsToOwnDatabases(['a', 'b', 'c'], m, errors);
 
 describe('deferred re-ranks', () => {
   it('are run by the analyzer in the following analyses, without a new event', async () => {

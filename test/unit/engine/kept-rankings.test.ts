@@ -2,7 +2,7 @@
 // being re-ranked; every other change still re-ranks. Each case is checked against an engine that re-ranks.
 import { describe, it, expect } from 'vitest';
 import { Engine, type RemediationContext } from '../../../src/engine/engine.js';
-import { alert, deploy, MIN, T0 } from '../../support/alerts.js';
+import { alert, callsToOwnDatabases, deploy, MIN, T0 } from '../../support/alerts.js';
 import type { TraceDelta } from '../../../src/model/trace-aggregate.js';
 import { emptyCallStats, addCall } from '../../../src/model/trace-aggregate.js';
 
@@ -104,14 +104,7 @@ describe('periodic re-ranks per analysis (maxPeriodicReranks)', () => {
   /** Three unrelated services, each alone on its own database; traces healthy until `failingFrom`. */
   function threeIncidents(options: { maxPeriodicReranks: number }) {
     const e = new Engine({ settleMs: 0, ...options });
-    const traces = (m: number, errors: number): TraceDelta => {
-      const edges = ['a', 'b', 'c'].map((s) => {
-        const stats = emptyCallStats();
-        for (let i = 0; i < 50; i++) addCall(stats, 20, i < errors);
-        return { caller: s, callee: `${s}-db`, bucket: T0 + m * MIN, calleeUninstrumented: true, calleeKind: 'database' as const, ...stats };
-      });
-      return { edges, services: [] };
-    };
+    const traces = (m: number, errors: number) => callsToOwnDatabases(['a', 'b', 'c'], m, errors);
     for (let m = -40; m < 6; m++) e.applyTraceDelta(traces(m, 0));
     e.applyAlerts([alert('a', 'HighErrorRate', 0), alert('b', 'HighErrorRate', 0), alert('c', 'HighErrorRate', 0)]);
     const tops = (reports: ReturnType<Engine['analyze']>) => reports.map((r) => `${r.services[0]}:${r.rootCauses[0]!.service}`).sort();
