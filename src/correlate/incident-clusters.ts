@@ -3,7 +3,7 @@
 import { UndirectedGraph } from 'graphology';
 import louvainModule from 'graphology-communities-louvain';
 import type { Alert } from '../model/alert.js';
-import { alertSignal, type AlertSignal } from '../model/alert-signal.js';
+import { alertSignal, isSaturation, type AlertSignal } from '../model/alert-signal.js';
 import type { DependencyGraph } from '../topology/dependency-graph.js';
 import { seededRandom } from '../model/seeded-random.js';
 import {
@@ -191,7 +191,10 @@ export function clusterAlerts(
   return clusters;
 }
 
-/** Each group's explanation (null for alerts that name no service and for warnings of a future problem: they relate to nothing). */
+/**
+ * Each group's explanation (null for alerts that name no service and for warnings of a future problem: they relate to
+ * nothing; only the service itself for a group of saturation alerts).
+ */
 function explainGroups(
   groups: readonly AlertGroup[],
   graph: DependencyGraph,
@@ -210,10 +213,15 @@ function explainGroups(
     const unsettled = kept?.session.get(group.key);
     if (unsettled && (memo!.completeBefore === Number.POSITIVE_INFINITY || memo!.unchangedSince?.(unsettled.stamp, from, to))) return unsettled.explanation;
     const coupling = couplingFor?.(from, to, callersOf);
+    // Alerts on the service's own resources (CPU, memory, restarts) only: a failing callee slows or fails its
+    // callers but does not exhaust them, so nothing below explains them (decision 007). They still meet the
+    // explanations of the callers they make fail.
     const explanation =
       group.signal === 'traffic'
         ? trafficExplanation(graph, group.service, rateCouplingFor?.(from, to), coupling)
-        : downstreamExplanation(graph, group.service, coupling);
+        : group.alerts.every(isSaturation)
+          ? new Map([[group.service, { strength: 1, depth: 0 }]])
+          : downstreamExplanation(graph, group.service, coupling);
     if (kept && memo) {
       // The coupling snaps windows out to whole minutes: settled once that minute is complete.
       if (memo.completeBefore !== Number.POSITIVE_INFINITY && to + 60_000 < memo.completeBefore) kept.lasting.set(group.key, explanation);

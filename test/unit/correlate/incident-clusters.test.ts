@@ -47,6 +47,26 @@ describe('relation weighted by trace coupling', () => {
   });
 });
 
+describe('alerts on a service\'s own resources', () => {
+  const failingDb = (_caller: string, callee: string) => (callee === 'orders-db' ? 1 : 0.15);
+  const outage = [alert('checkout', 'HighErrorRate', 0), alert('cart', 'HighErrorRate', 1)];
+
+  it('keep a caller short of CPU out of its failing dependency\'s incident: a failing callee does not exhaust a caller', () => {
+    // frontend calls checkout, whose calls fail; frontend's CPU alert is its own trouble, not checkout's doing.
+    const failingCheckout = (caller: string, callee: string) => (callee === 'orders-db' || callee === 'checkout' ? 1 : 0.15);
+    const alerts = [...outage, alert('frontend', 'ContainerCpuUsageHigh', 1)];
+    expect(clusterNames(clusterAlerts(alerts, graph, undefined, () => failingCheckout))).toEqual([['cart', 'checkout'], ['frontend']]);
+    // The same caller failing (errors, not its resources) is explained by checkout and joins.
+    const failing = [...outage, alert('frontend', 'HighErrorRate', 1)];
+    expect(clusterNames(clusterAlerts(failing, graph, undefined, () => failingCheckout))).toEqual([['cart', 'checkout', 'frontend']]);
+  });
+
+  it('let a dependency short of memory join the callers it explains', () => {
+    const alerts = [...outage, alert('orders-db', 'ContainerOOMKilled', 1)];
+    expect(clusterNames(clusterAlerts(alerts, graph, undefined, () => failingDb))).toEqual([['cart', 'checkout', 'orders-db']]);
+  });
+});
+
 describe('clustering alerts into incidents', () => {
   it('groups a cascade and two callers of one failing database into one incident', () => {
     const alerts = [alert('checkout', 'HighErrorRate', 0), alert('cart', 'HighErrorRate', 1), alert('frontend', 'HighErrorRate', 2), alert('checkout', 'HighLatency', 2)];
