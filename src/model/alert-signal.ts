@@ -63,11 +63,17 @@ export function alertSignal(alert: Pick<Alert, 'name' | 'labels'>): AlertSignal 
  */
 const SATURATION_NAME =
   /cpu|memory|oom|heap|crash[-_ ]?loop|restart|gc[-_ ]?(?:pause|time|overhead)|garbage[-_ ]?collect|thread[-_ ]?pool|file[-_ ]?descriptor|swap|disk[-_ ]?(?:io|read|write|busy|saturat|pressure|latenc)|io[-_ ]?(?:wait|pressure|saturat)|packet[-_ ]?loss|network\w*?(?:errors?|errs|drops?|loss)|socket/i;
+/**
+ * Names saying the service's own process is down or unreachable to its scraper (TargetDown, InstanceDown: `up == 0`).
+ * A failing callee does not take its callers' processes down, so these too say the trouble starts at the service.
+ * Not a failed health or blackbox probe: one fails when what the service depends on fails.
+ */
+export const PROCESS_DOWN_NAME = /target[-_ ]?down|instance[-_ ]?down/i;
 const saturationByName = new Map<string, boolean>();
 
 /**
- * Whether a failure alert reports saturation of its own service's resources (a `signal` label of `saturation` or
- * `resource` says so explicitly). Such an alert is evidence that the trouble originates at the service: a callee
+ * Whether a failure alert reports saturation of its own service's resources, or its process down (a `signal` label
+ * of `saturation` or `resource` says so explicitly). Such an alert is evidence that the trouble originates at the service: a callee
  * that fails makes its callers slow or fail, but not run out of CPU or memory.
  */
 export function isSaturation(alert: Pick<Alert, 'name' | 'labels'>): boolean {
@@ -76,7 +82,7 @@ export function isSaturation(alert: Pick<Alert, 'name' | 'labels'>): boolean {
   if (alertSignal(alert) !== 'failure') return false;
   let saturated = saturationByName.get(alert.name);
   if (saturated === undefined) {
-    saturated = SATURATION_NAME.test(alert.name);
+    saturated = SATURATION_NAME.test(alert.name) || PROCESS_DOWN_NAME.test(alert.name);
     if (saturationByName.size >= MAX_MEMO) saturationByName.clear();
     saturationByName.set(alert.name, saturated);
   }

@@ -1,5 +1,6 @@
 // Evidence sentences: the facts behind a score, phrased for an on-call engineer reading at a glance.
 import type { Alert } from '../model/alert.js';
+import { PROCESS_DOWN_NAME } from '../model/alert-signal.js';
 import type { Change } from '../model/change.js';
 import type { CallChange, ServiceTraceSignal } from './trace-signals.js';
 
@@ -32,7 +33,8 @@ export function describeAlerts(service: string, alerts: readonly Alert[], onset:
 
 export function describeSaturation(service: string, alerts: readonly Alert[]): string {
   const names = [...new Set(alerts.map((a) => a.name))];
-  return `${service}: its own resources are saturated (${listNames(names)}, since ${hhmm(Math.min(...alerts.map((a) => a.startsAt)))}), so the trouble likely starts here`;
+  const what = names.every((n) => PROCESS_DOWN_NAME.test(n)) ? 'its own process is down' : 'its own resources are saturated';
+  return `${service}: ${what} (${listNames(names)}, since ${hhmm(Math.min(...alerts.map((a) => a.startsAt)))}), so the trouble likely starts here`;
 }
 
 export function describeIncoming(service: string, c: CallChange, callers: readonly string[], silent: boolean): string {

@@ -42,11 +42,11 @@ describe('alert signal', () => {
   it('tells saturation of a service\'s own resources from other failures', () => {
     const saturated = (name: string, labels: Record<string, string> = {}) => isSaturation({ name, labels });
     for (const name of ['ContainerCpuUsageHigh', 'CPUThrottlingHigh', 'ContainerOOMKilled', 'ContainerMemoryNearLimit', 'HostOutOfMemory', 'JvmHeapUsageHigh', 'KubePodCrashLooping', 'ContainerRestarting', 'GCPauseTooLong', 'ThreadPoolExhausted', 'FileDescriptorsExhausted',
-      'ContainerDiskIOHigh', 'NodeDiskIOSaturation', 'HighIOWait', 'DiskLatencyHigh', 'ContainerNetworkReceiveErrors', 'PacketLossHigh', 'NetworkTransmitDropsHigh', 'TcpSocketsExhausted']) {
+      'ContainerDiskIOHigh', 'NodeDiskIOSaturation', 'HighIOWait', 'DiskLatencyHigh', 'ContainerNetworkReceiveErrors', 'PacketLossHigh', 'NetworkTransmitDropsHigh', 'TcpSocketsExhausted', 'TargetDown', 'InstanceDown']) {
       expect(saturated(name), name).toBe(true);
       expect(signal(name), name).toBe('failure');
     }
-    for (const name of ['HighErrorRate', 'HighLatencyP90', 'LowAvailability', 'RequestRateShift', 'NodeFilesystemSpaceFillingUp', 'MemoryWillFillUpSoon', 'DiskWillFillIn4Hours', 'ConnectionPoolExhausted', 'DBConnectionsExhausted', 'HighNetworkLatency', 'KafkaConsumerLag']) expect(saturated(name), name).toBe(false);
+    for (const name of ['HighErrorRate', 'HighLatencyP90', 'LowAvailability', 'RequestRateShift', 'NodeFilesystemSpaceFillingUp', 'MemoryWillFillUpSoon', 'DiskWillFillIn4Hours', 'ConnectionPoolExhausted', 'DBConnectionsExhausted', 'HighNetworkLatency', 'KafkaConsumerLag', 'ProbeFailed', 'EndpointDown', 'KubePodNotReady']) expect(saturated(name), name).toBe(false);
     expect(saturated('PodAlert', { signal: 'saturation' })).toBe(true);
     expect(signal('PodAlert', { signal: 'saturation' })).toBe('failure');
     expect(saturated('ContainerCpuUsageHigh', { signal: 'latency' })).toBe(false);

@@ -78,6 +78,12 @@ describe('ranking root causes', () => {
     // The same alert declared by label, under a name that says nothing.
     const labelled = alert('checkout', 'PodAlert', 0, { severity: 'warning', labels: { alertname: 'PodAlert', service: 'checkout', signal: 'saturation' } });
     expect(rankRootCauses(input({ alerts: [...symptoms, labelled] }))[0]!.service).toBe('checkout');
+    // Its process down (unreachable to its scraper) says the same, in its own words.
+    const down = rankRootCauses(input({ alerts: [...symptoms, alert('checkout', 'TargetDown', 0, { severity: 'warning' })] }));
+    expect(down[0]!.service).toBe('checkout');
+    expect(down[0]!.evidence.find((e) => e.kind === 'saturation')!.detail).toBe(
+      `checkout: its own process is down (TargetDown, since ${new Date(T0).toISOString().slice(11, 16)}), so the trouble likely starts here`,
+    );
   });
 
   it('does not blame a database for calls that look slow only from a caller short of CPU', () => {
