@@ -71,6 +71,18 @@ const TRAFFIC_WEIGHT = 0.5;
 const SLOW_ONLY = 0.2;
 /** Calls along an edge before its error and latency rates are trusted. */
 const MIN_EDGE_CALLS = 5;
+/**
+ * A failure travels up a call only as far as the calls show it: calls seen and healthy pass on this much of it (as in
+ * the clustering's trace coupling, correlate/trace-coupling.ts), failing or slowed calls up to all of it.
+ */
+const HEALTHY_CALLS = 0.15;
+/**
+ * Calls this anomalous (0..1, trace-signals.ts) pass a failure on in full. Far from full anomaly: fallbacks and retries
+ * absorb much of a failure on its way up, so the calls above a failing service go only a little bad.
+ */
+const BAD_CALLS = 0.2;
+/** An edge's own calls count for calls / (calls + POOLED_CALLS) of its verdict, the callee's calls from every caller for the rest. */
+const POOLED_CALLS = 10;
 /** Each call between a candidate and a request-rate shift it explains weakens the link (as in the clustering). */
 const TRAFFIC_HOP_FACTOR = 0.8;
 
@@ -103,6 +115,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
   const anomalousMass = anomalous.reduce((sum, f) => sum + f.failure + f.traffic, 0) || 1;
   const historyTotal = input.history.reduce((s, h) => s + h.similarity, 0);
   const w = options.weights;
+  const reach = failureReach(input, facts, anomalous, options.explainDepth);
 
   const ranked: RootCause[] = [];
   for (const f of facts.values()) {
@@ -122,7 +135,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
         a.firstAlertAt !== null && f.firstAlertAt !== null ? Math.exp(-Math.abs(a.firstAlertAt - f.firstAlertAt) / CO_ONSET_SCALE_MS) : 1;
       // A service's failure is explained by itself, or from below — except saturation of its own resources.
       let failureShare = a.service === f.service ? a.failure : upstream.has(a.service) ? a.failureFromBelow : 0;
-      if (failureShare > 0 && a.service !== f.service) failureShare *= slowdownReach(f, a);
+      if (failureShare > 0 && a.service !== f.service) failureShare *= slowdownReach(f, a) * reach(a.service, f.service);
       const failureExplained = failureShare > 0;
       const trafficLink = a.traffic > 0 ? trafficExplanationStrength(input.graph, f.service, a.service, upstream, options.explainDepth, onlyTraffic) : 0;
       if (!failureExplained && trafficLink === 0) continue;
@@ -245,6 +258,71 @@ function edgeSlowdownShare(calls: CallChange, f: ServiceFacts): number {
   const requests = f.trace?.incoming?.callsNow ?? 0;
   if (addedOnEdge === null || addedAtF === null || addedAtF <= 0 || requests === 0) return 1;
   return clamp01((addedOnEdge * Math.max(1, calls.callsNow / requests)) / addedAtF);
+}
+
+/**
+ * How strongly a failure at a candidate can reach each anomalous service above it, 0..1: the strongest path of calls
+ * from the anomalous service down to the candidate, each call weighing as much as the calls along it went bad
+ * (HEALTHY_CALLS when seen and healthy; an edge with few calls borrows its callee's calls from every caller, as the
+ * clustering does). A dependency whose callers' calls to it stayed healthy explains none of their failures however
+ * they are wired; when the traces show no failure anywhere in the incident (none sampled, or the alerts watch what
+ * spans do not carry), every path counts fully, as the topology alone says. Paths are searched upward from the
+ * candidate, only through services below some anomalous one, memoised per edge: O(edges among the incident's
+ * services and what lies below them) per candidate.
+ */
+function failureReach(
+  input: RankingInput,
+  facts: ReadonlyMap<string, ServiceFacts>,
+  anomalous: readonly ServiceFacts[],
+  maxDepth: number,
+): (from: string, candidate: string) => number {
+  const signals = input.traceSignals;
+  const tracesShowFailures = [...facts.values()].some((f) => callAnomaly(f.trace?.incoming ?? null) >= TRACE_ANOMALOUS);
+  if (!signals.edge || !tracesShowFailures) return () => 1;
+  // Every path from an anomalous service down to a candidate runs through what lies below that service (itself included).
+  const below = new Set<string>();
+  for (const a of anomalous) for (const d of downstreamOf(input.graph, a.service, maxDepth).keys()) below.add(d);
+  const couplings = new Map<string, number>();
+  const coupling = (caller: string, callee: string): number => {
+    const key = `${caller}\u0000${callee}`;
+    let c = couplings.get(key);
+    if (c === undefined) {
+      const own = signals.edge!(caller, callee);
+      const pooled = (facts.get(callee)?.trace ?? signals.get(callee))?.incoming ?? null;
+      const ownWeight = own && own.callsNow >= MIN_EDGE_CALLS ? own.callsNow / (own.callsNow + POOLED_CALLS) : 0;
+      const pooledSeen = pooled !== null && pooled.callsNow >= MIN_EDGE_CALLS;
+      if (ownWeight === 0 && !pooledSeen) c = 1;
+      else {
+        const anomaly = pooledSeen ? ownWeight * callAnomaly(own) + (1 - ownWeight) * callAnomaly(pooled) : callAnomaly(own);
+        c = HEALTHY_CALLS + (1 - HEALTHY_CALLS) * Math.min(1, anomaly / BAD_CALLS);
+      }
+      couplings.set(key, c);
+    }
+    return c;
+  };
+  const memo = new Map<string, Map<string, number>>();
+  return (from, candidate) => {
+    let strengths = memo.get(candidate);
+    if (!strengths) {
+      strengths = new Map([[candidate, 1]]);
+      let level = new Map([[candidate, 1]]);
+      for (let depth = 1; depth <= maxDepth && level.size > 0; depth++) {
+        const next = new Map<string, number>();
+        for (const [callee, strength] of level) {
+          if (!input.graph.hasNode(callee)) continue;
+          input.graph.forEachInNeighbor(callee, (caller) => {
+            if (!below.has(caller)) return;
+            const s = strength * coupling(caller, callee);
+            if (s > (strengths!.get(caller) ?? 0) && s > (next.get(caller) ?? 0)) next.set(caller, s);
+          });
+        }
+        for (const [node, strength] of next) strengths.set(node, strength);
+        level = next;
+      }
+      memo.set(candidate, strengths);
+    }
+    return strengths.get(from) ?? 0;
+  };
 }
 
 /** The incident's services plus their dependencies a few hops down (further along failing calls), with what we know of each. */

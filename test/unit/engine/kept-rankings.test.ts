@@ -12,7 +12,8 @@ function minute(m: number, errorsToDb: number): TraceDelta {
     for (let i = 0; i < n; i++) addCall(s, 20, i < errors);
     return { caller, callee, bucket: T0 + m * MIN, calleeUninstrumented: db, calleeKind: db ? ('database' as const) : ('service' as const), ...s };
   };
-  return { edges: [edge('frontend', 'checkout', 50, 0, false), edge('checkout', 'orders-db', 50, errorsToDb, true)], services: [] };
+  // checkout's failures on the database reach frontend through its calls to checkout.
+  return { edges: [edge('frontend', 'checkout', 50, errorsToDb, false), edge('checkout', 'orders-db', 50, errorsToDb, true)], services: [] };
 }
 
 /** Runbook suggestions that name the deploys they were offered (rollback targets): they read deploys up to now. */

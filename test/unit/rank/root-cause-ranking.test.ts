@@ -171,6 +171,26 @@ describe('ranking root causes', () => {
     expect(slowCache.find((r) => r.service === 'coupons')!.evidence[0]!.detail).toBe('coupons: 1 of 1 anomalous services depend on it, but its dependency profile-redis is anomalous too, so it may be a victim');
   });
 
+  it('credits a dependency only with the failures its callers\' calls to it show, unless traces show no failure at all', () => {
+    // checkout and cart fail on their calls to the silent orders-db; mail, which both call, alerts on its own while
+    // their calls to it stay as healthy as before.
+    const g = buildDependencyGraph([edge('checkout', 'orders-db', 100, true), edge('cart', 'orders-db', 100, true), edge('checkout', 'mail'), edge('cart', 'mail')]);
+    const alerts = [alert('checkout', 'HighErrorRate', 0), alert('cart', 'HighErrorRate', 1), alert('mail', 'HighLatency', 1)];
+    const healthyMail = [{ caller: 'checkout', callee: 'mail', stats: stats(100, 1, 20) }, { caller: 'cart', callee: 'mail', stats: stats(100, 1, 20) }];
+    const healthyDb = [{ caller: 'checkout', callee: 'orders-db', stats: stats(100, 1, 5) }, { caller: 'cart', callee: 'orders-db', stats: stats(100, 1, 5) }];
+    const failingDb = [{ caller: 'checkout', callee: 'orders-db', stats: stats(100, 40, 5) }, { caller: 'cart', callee: 'orders-db', stats: stats(100, 40, 5) }];
+    const ranked = rankRootCauses(input({ alerts, graph: g, traceSignals: windows([...failingDb, ...healthyMail], [...healthyDb, ...healthyMail]) }));
+    const score = (r: typeof ranked, s: string) => r.find((c) => c.service === s)?.score ?? 0;
+    expect(ranked[0]!.service).toBe('orders-db');
+    // mail explains its own alert and barely its callers' errors: below the database by a wide margin.
+    expect(score(ranked, 'orders-db') - score(ranked, 'mail')).toBeGreaterThan(0.15);
+    // The same wiring with every call healthy (the alerts watch what the spans do not show): topology decides, and
+    // mail, alerting and below both failing callers, explains them all.
+    const blind = rankRootCauses(input({ alerts, graph: g, traceSignals: windows([...healthyDb, ...healthyMail], [...healthyDb, ...healthyMail]) }));
+    expect(blind[0]!.service).toBe('mail');
+    expect(score(blind, 'mail') - score(blind, 'checkout')).toBeGreaterThan(0.15);
+  });
+
   it('keeps scores in 0..1, best first, at most 10', () => {
     const many = Array.from({ length: 30 }, (_, i) => alert(`svc-${i}`, 'E', i));
     const ranked = rankRootCauses(input({ alerts: many }));
