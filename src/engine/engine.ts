@@ -319,8 +319,8 @@ export class Engine {
   }
 
   /**
-   * Before a cluster opens a new incident: the open incident whose top root cause is the cluster's own, both rankings
-   * decisive (decisiveRoot), with onsets within the clustering's group gap. Louvain maximises modularity, so it cuts one failure in two when its alerts
+   * Before a cluster opens a new incident: the open incident whose top root cause is the cluster's own, the open
+   * incident's ranking decisive (decisiveRoot), with onsets within the clustering's group gap. Louvain maximises modularity, so it cuts one failure in two when its alerts
    * form dense subtrees that touch only through a few relations (the callers of one silent cache, each with callers
    * of its own); the ranking, which reads the whole dependency graph, still names one root for both halves, and two
    * incidents blaming the same service at the same time would send on-call to one failure twice. Only the top root
@@ -346,8 +346,12 @@ export class Engine {
         if (!alerts.some((a) => a.service !== '' && alertSignal(a) !== 'local')) return undefined;
         const ranked = this.rank(alerts, graph, changes, now);
         last = { alerts, ranked };
-        const root = decisiveRoot(ranked.rootCauses);
-        const same = root === undefined ? undefined : openIncidentsByRoot().get(root)?.find((inc) => Math.abs(inc.onset - ranked.onset) <= gapMs)?.id;
+        // Only the open incident's ranking must be decisive; the cluster's need only name the root first (a tie names
+        // nothing): a few alerts on services the root makes fail often rank their own service or another dependency
+        // close behind it, and the open incident has already heard from the rest of the failure.
+        const [top, next] = ranked.rootCauses;
+        const named = top !== undefined && (next === undefined || top.score > next.score) ? top.service : undefined;
+        const same = named === undefined ? undefined : openIncidentsByRoot().get(named)?.find((inc) => Math.abs(inc.onset - ranked.onset) <= gapMs)?.id;
         if (same !== undefined) this.openedRankings.delete(same); // it gains these alerts: rank it again
         return same;
       },

@@ -123,6 +123,39 @@ describe('engine', () => {
     expect(replayed.analyze(T0 + 30 * MIN, { final: true }).map((r) => r.services)).toEqual([['a', 'a1', 'b', 'b1']]);
   });
 
+  it('joins a cluster whose own ranking is undecided when it names the open incident\'s decisive root first', () => {
+    // The cache fails for `a` first; 25 minutes later `b` fails on the cache and, a little less, on its queue: b's
+    // ranking puts the cache first by less than the margin, and the open incident already blames the cache.
+    const deltas = Array.from({ length: 75 }, (_, k) => {
+      const m = k - 40;
+      return {
+        edges: [
+          calls('a1', 'a', m, 100, m >= -2 ? 40 : 0),
+          calls('a', 'cache', m, 100, m >= -2 ? 40 : 0, true),
+          calls('b', 'cache', m, 100, m >= 23 ? 40 : 0, true),
+          calls('b', 'queue', m, 100, m >= 23 ? 20 : 0, true),
+        ],
+        services: [],
+      };
+    });
+    const e = new Engine();
+    for (const delta of deltas) e.applyTraceDelta(delta);
+    e.applyAlerts([alert('a', 'HighErrorRate', 0), alert('a1', 'HighErrorRate', 1)]);
+    const [first] = e.analyze(T0 + 5 * MIN);
+    expect(decisiveRoot(first!.rootCauses)).toBe('cache');
+    // b's alert alone ranks the cache first, the queue 0.08 behind: not decisive, but naming the open incident's root.
+    const alone = new Engine();
+    for (const delta of deltas) alone.applyTraceDelta(delta);
+    alone.applyAlerts([alert('b', 'HighErrorRate', 25)]);
+    const [own] = alone.analyze(T0 + 30 * MIN);
+    expect(own!.rootCauses.slice(0, 2).map((c) => c.service)).toEqual(['cache', 'queue']);
+    expect(decisiveRoot(own!.rootCauses)).toBeUndefined();
+    e.applyAlerts([alert('b', 'HighErrorRate', 25)]);
+    const reports = e.analyze(T0 + 30 * MIN);
+    expect(reports.map((r) => r.id)).toEqual([first!.id]);
+    expect(reports[0]!.services).toEqual(['a', 'a1', 'b']);
+  });
+
   it('keeps a cluster with another top root cause, or starting past the group gap, as an incident of its own', () => {
     const e = new Engine();
     for (let m = -40; m < 80; m++) {
