@@ -62,14 +62,19 @@ export function describePosition(
   worstCallee: string,
   worstCalleeAnomaly: number,
   trafficShifted: readonly string[] = [],
+  callsLookHealthy = 0,
 ): string {
-  const failing = upstreamAnomalous > 0 ? `${upstreamAnomalous} of ${totalAnomalous} anomalous services depend on it` : '';
+  const healthy =
+    callsLookHealthy === 0 ? '' : callsLookHealthy >= upstreamAnomalous ? ', but their calls to it look healthy' : ` (the calls of ${callsLookHealthy} to it look healthy)`;
+  const failing = upstreamAnomalous > 0 ? `${upstreamAnomalous} of ${totalAnomalous} anomalous services depend on it${healthy}` : '';
   const shifted = trafficShifted.length > 0 ? `it would explain the request-rate shift${trafficShifted.length === 1 ? '' : 's'} at ${listNames(trafficShifted)}` : '';
   const depends = failing && shifted ? `${failing}, and ${shifted}` : failing || shifted;
   if (worstCalleeAnomaly > 0.3) {
     const victim = `its dependency ${worstCallee} is anomalous too, so it may be a victim`;
     return `${service}: ${depends ? `${depends}, but ${victim}` : victim}`;
   }
+  // "…but their calls to it look healthy" ends the clause that says so: no second "look healthy" after it.
+  if (depends.endsWith(' look healthy')) return `${service}: ${depends}, as do its own dependencies`;
   return `${service}: ${depends}; its own dependencies look healthy`;
 }
 

@@ -81,6 +81,8 @@ const HEALTHY_CALLS = 0.15;
  * absorb much of a failure on its way up, so the calls above a failing service go only a little bad.
  */
 const BAD_CALLS = 0.2;
+/** A path weaker than this does not show the failure on its calls: evidence says so. */
+const SHOWN_ON_CALLS = 0.5;
 /** An edge's own calls count for calls / (calls + POOLED_CALLS) of its verdict, the callee's calls from every caller for the rest. */
 const POOLED_CALLS = 10;
 /** Each call between a candidate and a request-rate shift it explains weakens the link (as in the clustering). */
@@ -126,6 +128,8 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     const upstream = upstreamOf(input.graph, f.service, options.explainDepth);
     let explained = 0;
     let explainedCount = 0;
+    /** Anomalous services above the candidate whose calls down to it do not show their failure. */
+    let callsLookHealthy = 0;
     const trafficExplained: string[] = [];
     // A candidate whose own traffic shifted, with nothing failing, is a victim of what is above it: it passes
     // the shift on to its callees but explains nothing beside it.
@@ -135,7 +139,11 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
         a.firstAlertAt !== null && f.firstAlertAt !== null ? Math.exp(-Math.abs(a.firstAlertAt - f.firstAlertAt) / CO_ONSET_SCALE_MS) : 1;
       // A service's failure is explained by itself, or from below — except saturation of its own resources.
       let failureShare = a.service === f.service ? a.failure : upstream.has(a.service) ? a.failureFromBelow : 0;
-      if (failureShare > 0 && a.service !== f.service) failureShare *= slowdownReach(f, a) * reach(a.service, f.service);
+      if (failureShare > 0 && a.service !== f.service) {
+        const pathStrength = reach(a.service, f.service);
+        if (pathStrength < SHOWN_ON_CALLS) callsLookHealthy++;
+        failureShare *= slowdownReach(f, a) * pathStrength;
+      }
       const failureExplained = failureShare > 0;
       const trafficLink = a.traffic > 0 ? trafficExplanationStrength(input.graph, f.service, a.service, upstream, options.explainDepth, onlyTraffic) : 0;
       if (!failureExplained && trafficLink === 0) continue;
@@ -177,7 +185,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     if (upstreamAnomalous > 0 || trafficExplained.length > 0 || victim > 0.3) {
       evidence.push({
         kind: 'topology',
-        detail: describePosition(f.service, upstreamAnomalous, anomalous.length, worstCalleeName, victim, trafficExplained),
+        detail: describePosition(f.service, upstreamAnomalous, anomalous.length, worstCalleeName, victim, trafficExplained, callsLookHealthy),
       });
     }
 

@@ -184,6 +184,10 @@ describe('ranking root causes', () => {
     expect(ranked[0]!.service).toBe('orders-db');
     // mail explains its own alert and barely its callers' errors: below the database by a wide margin.
     expect(score(ranked, 'orders-db') - score(ranked, 'mail')).toBeGreaterThan(0.15);
+    expect(ranked.find((c) => c.service === 'mail')!.evidence[0]!.detail).toBe(
+      'mail: 2 of 3 anomalous services depend on it, but their calls to it look healthy, as do its own dependencies',
+    );
+    expect(ranked[0]!.evidence[0]!.detail).toBe('orders-db: 2 of 3 anomalous services depend on it; its own dependencies look healthy');
     // The same wiring with every call healthy (the alerts watch what the spans do not show): topology decides, and
     // mail, alerting and below both failing callers, explains them all.
     const blind = rankRootCauses(input({ alerts, graph: g, traceSignals: windows([...healthyDb, ...healthyMail], [...healthyDb, ...healthyMail]) }));
