@@ -5,6 +5,8 @@
 //   --family NAME     only this family (repeatable or comma-separated)
 //   --petshop [DIR]   the PetShop cases (default ../shared/datasets/petshop from the repo root)
 //   --no-petshop      skip PetShop in the default run
+//   --live SECONDS    also analyse every SECONDS of stream time while replaying, as the server does (incidents
+//                     open as alerts settle and keep their alerts); default: one final analysis of the whole stream
 //   --json            one JSON document on stdout
 //   --dump DIR        also write each generated scenario (events.ndjson, history.json, truth.json)
 // For machine output through npm, silence its banner: `npm run --silent eval -- --json`.
@@ -29,10 +31,11 @@ interface Args {
   petshop: string | null;
   json: boolean;
   dump: string | null;
+  liveMs: number | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seeds: 20, firstSeed: 1, families: [], petshop: null, json: false, dump: null };
+  const args: Args = { seeds: 20, firstSeed: 1, families: [], petshop: null, json: false, dump: null, liveMs: null };
   let petshopAsked = false;
   let noPetshop = false;
   for (let i = 0; i < argv.length; i++) {
@@ -58,7 +61,11 @@ function parseArgs(argv: string[]): Args {
       const next = argv[i + 1];
       args.petshop = next !== undefined && !next.startsWith('--') ? resolve(argv[++i]!) : DEFAULT_PETSHOP;
     } else if (a === '--no-petshop') noPetshop = true;
-    else if (a === '--json') args.json = true;
+    else if (a === '--live') {
+      const seconds = Number(value());
+      if (!(seconds > 0)) throw new Error('--live must be a positive number of seconds');
+      args.liveMs = seconds * 1000;
+    } else if (a === '--json') args.json = true;
     else if (a === '--dump') args.dump = resolve(value());
     else throw new Error(`unknown option ${a}`);
   }
@@ -76,7 +83,7 @@ interface FamilyResult {
   meanEventsMB: number;
 }
 
-async function evaluateFamily(family: FamilyName, seeds: number, firstSeed: number, dump: string | null, log: (line: string) => void): Promise<FamilyResult> {
+async function evaluateFamily(family: FamilyName, seeds: number, firstSeed: number, dump: string | null, liveMs: number | null, log: (line: string) => void): Promise<FamilyResult> {
   const scores: ScenarioScore[] = [];
   let replayMs = 0;
   let bytes = 0;
@@ -91,7 +98,7 @@ async function evaluateFamily(family: FamilyName, seeds: number, firstSeed: numb
       writeFileSync(join(dir, 'truth.json'), JSON.stringify(scenario.truth, null, 1) + '\n');
     }
     const t = performance.now();
-    const result = await replayLines(scenario.events, { history: scenario.history });
+    const result = await replayLines(scenario.events, { history: scenario.history, ...(liveMs !== null ? { analyzeEveryMs: liveMs } : {}) });
     replayMs += performance.now() - t;
     scores.push(scoreScenario(scenario.truth, result.incidents));
   }
@@ -204,7 +211,7 @@ async function main(): Promise<void> {
   };
   const started = performance.now();
   const families: FamilyResult[] = [];
-  for (const family of args.families) families.push(await evaluateFamily(family, args.seeds, args.firstSeed, args.dump, log));
+  for (const family of args.families) families.push(await evaluateFamily(family, args.seeds, args.firstSeed, args.dump, args.liveMs, log));
   const pooled = families.length > 0 ? poolSummaries(families.map((f) => f.summary)) : null;
   const petshop = args.petshop ? await evaluatePetshop(args.petshop) : null;
   const seconds = (performance.now() - started) / 1000;
@@ -214,7 +221,8 @@ async function main(): Promise<void> {
     return;
   }
   if (pooled) {
-    console.log(`Generated families (${args.seeds} seeds each; AC@k over incidents, F1 = mean pairwise clustering F1 per scenario, absorbed = noise alerts grouped with an incident)\n`);
+    const mode = args.liveMs !== null ? `, analysed live every ${args.liveMs / 1000} s of stream time` : '';
+    console.log(`Generated families (${args.seeds} seeds each${mode}; AC@k over incidents, F1 = mean pairwise clustering F1 per scenario, absorbed = noise alerts grouped with an incident)\n`);
     console.log(familyTable(families, pooled));
     console.log('');
   }

@@ -248,15 +248,15 @@ export class Engine {
         this.reportCache.delete(inc.id);
         continue;
       }
-      reports.push(this.cachedReport(inc, graph, changes, latestChange, now, mayRerank));
+      reports.push(this.cachedReport(inc, graph, changes, latestChange, now, mayRerank, final));
     }
     return reports.sort((a, b) => (a.openedAt < b.openedAt ? 1 : a.openedAt > b.openedAt ? -1 : a.id.localeCompare(b.id)));
   }
 
   /**
-   * Re-ranks an incident when its alerts changed, or when other inputs moved and its ranking is old enough —
-   * unless what moved provably cannot change it (rankingStillHolds), or `mayRerank` says this analysis has done
-   * enough such periodic re-ranks.
+   * Re-ranks an incident when its alerts changed, or when other inputs moved and its ranking is old enough (in a
+   * final analysis, at any age) — unless what moved provably cannot change it (rankingStillHolds), or `mayRerank` says
+   * this analysis has done enough such periodic re-ranks.
    */
   private cachedReport(
     inc: TrackedIncident,
@@ -265,13 +265,15 @@ export class Engine {
     latestChange: number,
     now: number,
     mayRerank: () => boolean,
+    final: boolean,
   ): IncidentReport {
     let firing = 0;
     for (const m of inc.members) if (this.instances.get(m)?.status === 'firing') firing++;
     const alertsKey = `${inc.status}|${inc.members.length}|${firing}`;
     const cached = this.reportCache.get(inc.id);
     if (cached && cached.alertsKey === alertsKey) {
-      if (cached.inputsVersion === this.inputsVersion || now - cached.at < this.options.rerankIntervalMs) return cached.report;
+      // A final analysis gives what re-ranking now gives: a ranking made moments ago from fewer inputs is not kept.
+      if (cached.inputsVersion === this.inputsVersion || (!final && now - cached.at < this.options.rerankIntervalMs)) return cached.report;
       if (this.rankingStillHolds(cached, latestChange)) {
         this.reportCache.set(inc.id, { ...cached, inputsVersion: this.inputsVersion, otherInputsVersion: this.otherInputsVersion, tracesVersion: this.traces.version, at: now });
         return cached.report;

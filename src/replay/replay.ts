@@ -17,6 +17,12 @@ export interface ReplayOptions {
   /** Runbooks whose matches become the incidents' suggested remediations. */
   runbooks?: readonly Runbook[];
   engine?: Partial<EngineOptions>;
+  /**
+   * Also analyse every this many milliseconds of stream time while replaying, as the server does while events arrive
+   * (incidents open once settled and keep their alerts; the final analysis then adds to them). Default: only the final
+   * analysis, which sees the whole stream at once.
+   */
+  analyzeEveryMs?: number;
   /** Called for every skipped line or item, with the line number. */
   onWarning?: (message: string) => void;
 }
@@ -29,6 +35,8 @@ export interface ReplayResult {
   applied: number;
   /** The analysis time used (epoch ms), null when the stream held no event. */
   at: number | null;
+  /** Analyses run: the final one, plus those made while replaying (analyzeEveryMs). */
+  analyses: number;
   /** The engine after the replay, for views that need more than the reports (the Slack preview). */
   engine: Engine;
 }
@@ -55,6 +63,8 @@ export async function replayLines(lines: Iterable<string> | AsyncIterable<string
   let applied = 0;
   let clock: number | null = null;
   let lastFlush = Number.NEGATIVE_INFINITY;
+  let nextAnalysis = Number.NEGATIVE_INFINITY;
+  let analyses = 0;
   for await (const line of lines) {
     lineNo++;
     if (line.trim() === '') continue;
@@ -81,11 +91,19 @@ export async function replayLines(lines: Iterable<string> | AsyncIterable<string
       engine.applyTraceDelta(pairer.flush(clock));
       lastFlush = clock;
     }
+    if (options.analyzeEveryMs !== undefined && clock >= nextAnalysis) {
+      if (nextAnalysis !== Number.NEGATIVE_INFINITY) {
+        engine.prune(clock);
+        engine.analyze(clock);
+        analyses++;
+      }
+      nextAnalysis = clock + options.analyzeEveryMs;
+    }
   }
   const at = options.at ?? clock;
-  if (at === null) return { incidents: [], warnings, lines: lineNo, applied, at: null, engine };
+  if (at === null) return { incidents: [], warnings, lines: lineNo, applied, at: null, analyses, engine };
   // Settle every span still waiting for its pair: the stream is over.
   engine.applyTraceDelta(pairer.flush(Number.MAX_SAFE_INTEGER));
   engine.prune(at);
-  return { incidents: engine.analyze(at, { final: true }), warnings, lines: lineNo, applied, at, engine };
+  return { incidents: engine.analyze(at, { final: true }), warnings, lines: lineNo, applied, at, analyses: analyses + 1, engine };
 }
