@@ -322,12 +322,13 @@ export class Engine {
 
   /**
    * Before a cluster opens a new incident: the open incident whose top root cause is the cluster's own, the open
-   * incident's ranking decisive (decisiveRoot), with onsets within the clustering's group gap. Louvain maximises modularity, so it cuts one failure in two when its alerts
-   * form dense subtrees that touch only through a few relations (the callers of one silent cache, each with callers
-   * of its own); the ranking, which reads the whole dependency graph, still names one root for both halves, and two
-   * incidents blaming the same service at the same time would send on-call to one failure twice. Only the top root
-   * is compared, only with open incidents (their last ranking, or the cluster's that opened them in this analysis),
-   * and a cluster of nothing but service-less or local alerts (disk, certificates) never joins: those stand alone.
+   * incident's ranking decisive (decisiveRoot), with onsets within the clustering's group gap. Louvain maximises
+   * modularity, so it cuts one failure in two when its alerts form dense subtrees that touch only through a few
+   * relations (the callers of one silent cache, each with callers of its own); the ranking, which reads the whole
+   * dependency graph, still names one root for both halves, and two incidents blaming the same service at the same
+   * time would send on-call to one failure twice. Only the top root is compared, only with open incidents (their last
+   * ranking, or the cluster's that opened them in this analysis), and a cluster of nothing but service-less or local
+   * alerts (disk, certificates) never joins: those stand alone.
    */
   private sameFailure(graph: DependencyGraph, changes: readonly Change[], now: number): SameFailure {
     // Built on the first question only: most analyses open nothing.

@@ -73,8 +73,8 @@ const saturationByName = new Map<string, boolean>();
 
 /**
  * Whether a failure alert reports saturation of its own service's resources, or its process down (a `signal` label
- * of `saturation` or `resource` says so explicitly). Such an alert is evidence that the trouble originates at the service: a callee
- * that fails makes its callers slow or fail, but not run out of CPU or memory.
+ * of `saturation` or `resource` says so explicitly). Such an alert is evidence that the trouble originates at the
+ * service: a callee that fails makes its callers slow or fail, but not run out of CPU or memory.
  */
 export function isSaturation(alert: Pick<Alert, 'name' | 'labels'>): boolean {
   const label = alert.labels[SIGNAL_LABEL];
