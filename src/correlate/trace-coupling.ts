@@ -2,21 +2,14 @@
 // just before it? Feeds the clustering's relation weights (alert-relations.ts).
 import type { CallTotals } from '../model/trace-aggregate.js';
 import type { TraceAggregates } from '../traces/trace-store.js';
-import { compareCalls } from '../rank/trace-signals.js';
+import { compareCalls, HEALTHY_CALLS_COUPLING, pooledAnomaly } from '../rank/trace-signals.js';
 import type { EdgeCoupling } from './alert-relations.js';
 
 /** Coupling of an edge whose calls were seen and stayed healthy: weak evidence the two ends are related. */
-export const HEALTHY_COUPLING = 0.15;
+export const HEALTHY_COUPLING = HEALTHY_CALLS_COUPLING;
 /** Coupling when traces cannot tell (no or too few calls): neither evidence for nor against. */
 export const UNKNOWN_COUPLING = 0.65;
 const MIN_CALLS = 5;
-/**
- * Sampled traces leave most edges with a handful of calls per window: one stray error among five calls looks
- * like an outage, five healthy calls like health. A callee that fails, fails for all of its callers, so an
- * edge's own calls are read together with the callee's calls from every caller: the edge's own verdict counts
- * for calls / (calls + POOL_WEIGHT), the callee's as a whole for the rest.
- */
-const POOL_WEIGHT = 10;
 
 /** Windows snap outwards to whole trace buckets (one minute) so that alerts with nearby onsets share lookups. */
 const WINDOW_GRID_MS = 60_000;
@@ -89,11 +82,9 @@ function verdictOf(now: CallTotals | null, base: CallTotals | null): Verdict {
   return { anomaly, calls: now.calls };
 }
 
-/** The edge's own verdict read against its callee's: the callee's fills in for calls the edge did not carry. */
+/** The edge's own verdict read against its callee's (trace-signals.ts pooledAnomaly). */
 function withCallee(own: Verdict, callee: Verdict): Verdict {
-  if (callee.anomaly === null) return own;
-  const w = own.anomaly === null ? 0 : own.calls / (own.calls + POOL_WEIGHT);
-  return { anomaly: w * own.anomaly! + (1 - w) * callee.anomaly, calls: own.calls };
+  return { anomaly: pooledAnomaly(own, callee.anomaly), calls: own.calls };
 }
 
 function couplingOf(v: Verdict): number {

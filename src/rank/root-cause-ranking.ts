@@ -16,7 +16,7 @@ import { alertSignal, isSaturation } from '../model/alert-signal.js';
 import type { Change } from '../model/change.js';
 import type { Evidence, RootCause } from '../model/incident.js';
 import { downstreamOf, upstreamOf, type DependencyGraph } from '../topology/dependency-graph.js';
-import { callAnomaly, clamp01, type CallChange, type ServiceTraceSignal, type TraceSignalLookup } from './trace-signals.js';
+import { callAnomaly, clamp01, HEALTHY_CALLS_COUPLING, pooledAnomaly, type CallChange, type ServiceTraceSignal, type TraceSignalLookup } from './trace-signals.js';
 import { describeAlerts, describeChange, describeHistory, describeIncoming, describeOrigin, describePosition, describeSaturation } from './evidence-text.js';
 
 export interface HistoryMatch {
@@ -72,19 +72,12 @@ const SLOW_ONLY = 0.2;
 /** Calls along an edge before its error and latency rates are trusted. */
 const MIN_EDGE_CALLS = 5;
 /**
- * A failure travels up a call only as far as the calls show it: calls seen and healthy pass on this much of it (as in
- * the clustering's trace coupling, correlate/trace-coupling.ts), failing or slowed calls up to all of it.
- */
-const HEALTHY_CALLS = 0.15;
-/**
  * Calls this anomalous (0..1, trace-signals.ts) pass a failure on in full. Far from full anomaly: fallbacks and retries
  * absorb much of a failure on its way up, so the calls above a failing service go only a little bad.
  */
 const BAD_CALLS = 0.2;
 /** A path weaker than this does not show the failure on its calls: evidence says so. */
 const SHOWN_ON_CALLS = 0.5;
-/** An edge's own calls count for calls / (calls + POOLED_CALLS) of its verdict, the callee's calls from every caller for the rest. */
-const POOLED_CALLS = 10;
 /** Each call between a candidate and a request-rate shift it explains weakens the link (as in the clustering). */
 const TRAFFIC_HOP_FACTOR = 0.8;
 
@@ -271,8 +264,8 @@ function edgeSlowdownShare(calls: CallChange, f: ServiceFacts): number {
 /**
  * How strongly a failure at a candidate can reach each anomalous service above it, 0..1: the strongest path of calls
  * from the anomalous service down to the candidate, each call weighing as much as the calls along it went bad
- * (HEALTHY_CALLS when seen and healthy; an edge with few calls borrows its callee's calls from every caller, as the
- * clustering does). A dependency whose callers' calls to it stayed healthy explains none of their failures however
+ * (HEALTHY_CALLS_COUPLING when seen and healthy; an edge with few calls borrows its callee's calls from every caller,
+ * as the clustering does: pooledAnomaly). A dependency whose callers' calls to it stayed healthy explains none of their failures however
  * they are wired; when the traces show no failure anywhere in the incident (none sampled, or the alerts watch what
  * spans do not carry), every path counts fully, as the topology alone says. Paths are searched upward from the
  * candidate, only through services below some anomalous one, memoised per edge: O(edges among the incident's
@@ -296,14 +289,10 @@ function failureReach(
     let c = couplings.get(key);
     if (c === undefined) {
       const own = signals.edge!(caller, callee);
-      const pooled = (facts.get(callee)?.trace ?? signals.get(callee))?.incoming ?? null;
-      const ownWeight = own && own.callsNow >= MIN_EDGE_CALLS ? own.callsNow / (own.callsNow + POOLED_CALLS) : 0;
-      const pooledSeen = pooled !== null && pooled.callsNow >= MIN_EDGE_CALLS;
-      if (ownWeight === 0 && !pooledSeen) c = 1;
-      else {
-        const anomaly = pooledSeen ? ownWeight * callAnomaly(own) + (1 - ownWeight) * callAnomaly(pooled) : callAnomaly(own);
-        c = HEALTHY_CALLS + (1 - HEALTHY_CALLS) * Math.min(1, anomaly / BAD_CALLS);
-      }
+      const incoming = (facts.get(callee)?.trace ?? signals.get(callee))?.incoming ?? null;
+      const seen = (calls: CallChange | null): number | null => (calls && calls.callsNow >= MIN_EDGE_CALLS ? callAnomaly(calls) : null);
+      const anomaly = pooledAnomaly({ anomaly: seen(own), calls: own?.callsNow ?? 0 }, seen(incoming));
+      c = anomaly === null ? 1 : HEALTHY_CALLS_COUPLING + (1 - HEALTHY_CALLS_COUPLING) * Math.min(1, anomaly / BAD_CALLS);
       couplings.set(key, c);
     }
     return c;

@@ -55,6 +55,26 @@ export function callAnomaly(c: CallChange | null): number {
   return c ? Math.max(c.errorAnomaly, c.latencyAnomaly) : 0;
 }
 
+/**
+ * How much calls seen and healthy still couple their two ends (0..1; failing calls couple up to fully). The
+ * clustering's relations and the ranking's failure reach read an edge with the same weight.
+ */
+export const HEALTHY_CALLS_COUPLING = 0.15;
+/** An edge's own calls count for calls / (calls + POOLED_CALLS) of its verdict; its callee's calls from every caller for the rest. */
+const POOLED_CALLS = 10;
+
+/**
+ * An edge's anomaly read against its callee's. Sampled traces leave most edges with a handful of calls per window: one
+ * stray error among five calls looks like an outage, five healthy calls like health. A callee that fails, fails for
+ * all of its callers, so the callee's calls from every caller fill in for the calls the edge did not carry.
+ * `own.anomaly` / `callee` are null when they cannot tell (too few calls); the result is null when neither can.
+ */
+export function pooledAnomaly(own: { anomaly: number | null; calls: number }, callee: number | null): number | null {
+  if (callee === null) return own.anomaly;
+  const w = own.anomaly === null ? 0 : own.calls / (own.calls + POOLED_CALLS);
+  return w * (own.anomaly ?? 0) + (1 - w) * callee;
+}
+
 /** What ranking reads of trace signals: a Map works, and so does the lazy lookup below. */
 export interface TraceSignalLookup {
   get(service: string): ServiceTraceSignal | undefined;
