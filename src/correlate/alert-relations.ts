@@ -120,16 +120,19 @@ function followCalls(
  * all, the product of both strengths. With couplings of 1 this gives: same service 1; one calls the other 1;
  * both call a common dependency 1 (two callers of one failing database belong together); a two-hop chain, or
  * callers one and two hops above a common dependency, 0.8; a three-hop chain 0.64. O(smaller explanation).
+ * `via`, when given, receives the shared service that gave the result (null when they share none).
  */
-export function sharedExplanation(a: Explanation, b: Explanation): number {
+export function sharedExplanation(a: Explanation, b: Explanation, via?: { service: string | null }): number {
   const [small, large] = a.size <= b.size ? [a, b] : [b, a];
   let best = 0;
+  let bestService: string | null = null;
   for (const [service, x] of small) {
     const y = large.get(service);
     if (y === undefined || x.depth + y.depth > MAX_RELATION_HOPS) continue;
     const w = x.strength * y.strength;
-    if (w > best) best = w;
+    if (w > best) [best, bestService] = [w, service];
   }
+  if (via) via.service = bestService;
   return best;
 }
 

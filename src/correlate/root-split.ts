@@ -3,8 +3,9 @@
 // pulls them into one. The failures themselves tell them apart: each incident has its deepest failing services
 // (failure groups with no failing dependency of their own in the community), and when those form separate sets
 // that share no cause, the community is that many incidents. Each group then goes to the set that explains it best.
-// One exception: roots first seen at the same instant below one failing caller are one incident (decision 006).
-// Pure; O(groups · roots) per community, with explanations already computed.
+// One exception: roots first seen at the same instant below one failing caller are one incident; and a root that
+// fails on two of the set's causes (a caller of two failing databases) does not hold their incidents together
+// (decision 006 and its amendments). Pure; O(groups · roots + roots³) per community, with explanations already computed.
 import type { AlertGroup } from './incident-clusters.js';
 import { sharedExplanation, timeAffinity, type Explanation, type RelationOptions } from './alert-relations.js';
 
@@ -60,7 +61,7 @@ export function splitByRoots(
 
 /**
  * Roots grouped by whether their explanations meet, or whether they began at the same instant below a failing
- * group that explains both (union-find over pairs; roots are few).
+ * group that explains both (connected components over pairs; roots are few), then split at bridges (below).
  */
 function rootSets(
   roots: readonly number[],
@@ -81,28 +82,102 @@ function rootSets(
   });
   const sameInstantBelowOneCaller = (a: number, b: number): boolean =>
     Math.abs(groups[roots[a]!]!.onset - groups[roots[b]!]!.onset) < SAME_EVALUATION_MS && [...explainedBy[a]!].some((c) => explainedBy[b]!.has(c));
-  const parent = roots.map((_, k) => k);
-  const find = (k: number): number => (parent[k] === k ? k : (parent[k] = find(parent[k]!)));
+  const links = roots.map(() => new Array<Link | null>(roots.length).fill(null));
+  const via = { service: null as string | null };
   for (let a = 0; a < roots.length; a++) {
     for (let b = a + 1; b < roots.length; b++) {
-      if (relation(roots[a]!, roots[b]!, groups, explanations, options) >= options.minWeight || sameInstantBelowOneCaller(a, b)) parent[find(a)] = find(b);
+      let link: Link | null = null;
+      if (sameInstantBelowOneCaller(a, b)) link = { through: SAME_INSTANT, weight: Infinity };
+      else {
+        const weight = relation(roots[a]!, roots[b]!, groups, explanations, options, via);
+        if (weight >= options.minWeight) link = { through: via.service!, weight };
+      }
+      links[a]![b] = links[b]![a] = link;
     }
   }
-  const sets = new Map<number, number[]>();
-  roots.forEach((r, k) => {
-    const root = find(k);
-    let set = sets.get(root);
-    if (!set) sets.set(root, (set = []));
-    set.push(r);
-  });
-  return [...sets.values()];
+  const all = roots.map((_, k) => k);
+  return components(all, links)
+    .flatMap((set) => splitAtBridges(set, links))
+    .map((set) => set.map((k) => roots[k]!));
 }
 
-function relation(i: number, j: number, groups: readonly AlertGroup[], explanations: ReadonlyArray<Explanation | null>, options: RelationOptions): number {
+/** How two roots are one incident: through the service their explanations share, or as one observation. */
+interface Link {
+  through: string;
+  weight: number;
+}
+type RootLinks = ReadonlyArray<ReadonlyArray<Link | null>>;
+const SAME_INSTANT = '\u0000same instant';
+
+/** Connected components of `set` (indices into the roots) over the links. */
+function components(set: readonly number[], links: RootLinks): number[][] {
+  const seen = new Set<number>();
+  const out: number[][] = [];
+  for (const start of set) {
+    if (seen.has(start)) continue;
+    const component = [start];
+    seen.add(start);
+    for (let i = 0; i < component.length; i++) {
+      for (const k of set) {
+        if (!seen.has(k) && links[component[i]!]![k] !== null) {
+          seen.add(k);
+          component.push(k);
+        }
+      }
+    }
+    out.push(component);
+  }
+  return out;
+}
+
+/**
+ * A root whose failure has two causes (a caller of two failing databases) meets the roots of both and would hold two
+ * incidents together on its own. When removing one root leaves parts of the set that it reaches through different
+ * services, the parts reached through each service are an incident of their own, and the root goes with the one it
+ * relates to most strongly. Parts it reaches through the same service stay together (three callers of one database,
+ * the first and last too far apart in time to meet directly). O(roots³) per set; sets are a handful of roots.
+ */
+function splitAtBridges(set: number[], links: RootLinks): number[][] {
+  if (set.length < 3) return [set];
+  for (const bridge of set) {
+    const parts = components(
+      set.filter((k) => k !== bridge),
+      links,
+    );
+    if (parts.length < 2) continue;
+    const byCause = new Map<string, { members: number[]; weight: number }>();
+    for (const part of parts) {
+      let best: Link | null = null;
+      for (const k of part) {
+        const link = links[bridge]![k]!;
+        if (link !== null && (best === null || link.weight > best.weight)) best = link;
+      }
+      const side = byCause.get(best!.through) ?? byCause.set(best!.through, { members: [], weight: 0 }).get(best!.through)!;
+      side.members.push(...part);
+      side.weight = Math.max(side.weight, best!.weight);
+    }
+    if (byCause.size < 2) continue;
+    const sides = [...byCause.values()];
+    let home = sides[0]!;
+    for (const side of sides) if (side.weight > home.weight) home = side;
+    home.members.push(bridge);
+    return sides.flatMap((side) => splitAtBridges(side.members, links));
+  }
+  return [set];
+}
+
+function relation(
+  i: number,
+  j: number,
+  groups: readonly AlertGroup[],
+  explanations: ReadonlyArray<Explanation | null>,
+  options: RelationOptions,
+  via?: { service: string | null },
+): number {
   const a = explanations[i];
   const b = explanations[j];
   if (!a || !b) return 0;
-  return sharedExplanation(a, b) * timeAffinity(groups[i]!.onset, groups[j]!.onset, options);
+  return sharedExplanation(a, b, via) * timeAffinity(groups[i]!.onset, groups[j]!.onset, options);
 }
 
 function largest(sets: readonly number[][]): number {

@@ -7,7 +7,8 @@ import { splitByRoots } from '../../../src/correlate/root-split.js';
 import type { Alert } from '../../../src/model/alert.js';
 import { alert, edge } from '../../support/alerts.js';
 
-// frontend calls catalog and scheduler; catalog calls price-cache; orders and billing both call orders-db.
+// frontend calls catalog and scheduler; catalog calls price-cache; orders, billing and shop call orders-db; billing
+// and ledger call ledger-db.
 const graph = buildDependencyGraph([
   edge('frontend', 'catalog'),
   edge('frontend', 'scheduler'),
@@ -15,6 +16,9 @@ const graph = buildDependencyGraph([
   edge('catalog', 'price-cache', 100, true),
   edge('orders', 'orders-db', 100, true),
   edge('billing', 'orders-db', 100, true),
+  edge('shop', 'orders-db', 100, true),
+  edge('billing', 'ledger-db', 100, true),
+  edge('ledger', 'ledger-db', 100, true),
 ]);
 
 function services(clusters: Alert[][]): string[][] {
@@ -54,6 +58,17 @@ describe('splitting a community by its independent roots', () => {
 
   it('keeps two callers of one silent database together: their roots share a cause', () => {
     expect(split([alert('orders', 'HighErrorRate', 0), alert('billing', 'HighErrorRate', 1)])).toEqual([['billing', 'orders']]);
+  });
+
+  it('separates two failures that a caller of both holds together, and gives it to the one nearer in time', () => {
+    // orders fails on orders-db, ledger on ledger-db; billing calls both databases and meets each root through a different one.
+    expect(split([alert('orders', 'HighErrorRate', 0), alert('billing', 'HighErrorRate', 1), alert('ledger', 'HighErrorRate', 3)])).toEqual([['billing', 'orders'], ['ledger']]);
+    expect(split([alert('orders', 'HighErrorRate', 0), alert('billing', 'HighErrorRate', 2), alert('ledger', 'HighErrorRate', 1)])).toEqual([['billing', 'ledger'], ['orders']]);
+  });
+
+  it('keeps callers of one database whole when only the middle one meets both others in time', () => {
+    // orders and shop, 16 minutes apart, are too far apart to meet directly; billing meets both through orders-db.
+    expect(split([alert('orders', 'HighErrorRate', 0), alert('billing', 'HighErrorRate', 8), alert('shop', 'HighErrorRate', 16)])).toEqual([['billing', 'orders', 'shop']]);
   });
 
   it('keeps a cascade with one root whole', () => {
