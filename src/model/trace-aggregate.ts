@@ -22,7 +22,10 @@ export interface CallStats {
   latencyHist: number[];
 }
 
-/** Calls from one service to another within one time bucket (bucket = start ms, multiple of TRACE_BUCKET_MS). */
+/**
+ * Calls from one service to another within one time bucket (bucket = start ms, multiple of TRACE_BUCKET_MS). Latency is
+ * the callee's server span where both sides were seen, the caller's client span for an uninstrumented callee.
+ */
 export interface EdgeAggregate extends CallStats {
   caller: string;
   callee: string;

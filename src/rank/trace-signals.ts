@@ -1,5 +1,5 @@
-// Trace anomalies per service: how calls into a service (as its callers see them) and its own work changed
-// between a baseline window and the incident window. Pure: takes aggregates, returns numbers.
+// Trace anomalies per service: how calls into a service (its callers' calls, timed by its own spans when it has them)
+// and its own work changed between a baseline window and the incident window. Pure: takes aggregates, returns numbers.
 import type { CallTotals } from '../model/trace-aggregate.js';
 
 export interface CallChange {
@@ -15,7 +15,7 @@ export interface CallChange {
 }
 
 export interface ServiceTraceSignal {
-  /** Calls into the service as its callers saw them, merged over all callers. */
+  /** Calls into the service from its callers, merged over all callers (see EdgeAggregate for how they are timed). */
   incoming: CallChange | null;
   callers: string[];
   /** The service's own failing work (errors that did not come from its callees). */

@@ -24,7 +24,7 @@ export const DEFAULT_MAX_PENDING = 200_000;
 /** What a call needs of its client span: copied out when the span waits, so its ids and the request can be freed. */
 type CallerSide = Pick<SpanRecord, 'service' | 'startMs' | 'durationMs' | 'isError' | 'peer' | 'peerKind'>;
 /** What a call needs of its server span. */
-type CalleeSide = Pick<SpanRecord, 'service' | 'isError'>;
+type CalleeSide = Pick<SpanRecord, 'service' | 'isError' | 'durationMs'>;
 
 /** A client span waiting for its server span, with the `now` it arrived at. */
 interface PendingClient extends CallerSide {
@@ -174,7 +174,7 @@ export class SpanPairer {
       }
     } else if (isCallee(kind) && span.parentSpanId !== '') {
       const client = this.clients.get(span.parentSpanId);
-      if (client === undefined) this.park(this.servers, span.parentSpanId, { service: span.service, isError: span.isError, at: now });
+      if (client === undefined) this.park(this.servers, span.parentSpanId, { service: span.service, isError: span.isError, durationMs: span.durationMs, at: now });
       else {
         this.clients.delete(span.parentSpanId);
         this.pair(client, span);
@@ -230,7 +230,10 @@ export class SpanPairer {
     this.pairedCount++;
     if (client.service === server.service) return; // a service calling itself is no dependency
     const agg = this.edgeAggregate(client.service, server.service, bucketOf(client.startMs), false, pairedCalleeKind(client.peerKind));
-    addCall(agg, client.durationMs, client.isError || server.isError);
+    // The call's latency is the callee's own answer time (decision 011): a caller starved of CPU, or behind a slow
+    // network, reads answers late and its client spans grow, which says nothing about the callee; what the caller
+    // goes through shows in its own spans. Only an uninstrumented callee is timed by the client span alone.
+    addCall(agg, server.durationMs, client.isError || server.isError);
   }
 
   private settleUnpairedClient(span: CallerSide): void {

@@ -36,7 +36,7 @@ describe('SpanPairer pairing', () => {
     expect(edge(delta, 'frontend', 'checkout')).toMatchObject({
       calls: 1,
       errors: 0,
-      latencySumMs: 30, // the client's view of the call
+      latencySumMs: 20, // the callee's own answer time, not the 30 ms the caller took to read it (decision 011)
       bucket: T0 + TRACE_BUCKET_MS, // bucketed by the client's start
       calleeUninstrumented: false,
       calleeKind: 'service',
@@ -46,10 +46,10 @@ describe('SpanPairer pairing', () => {
 
   it('pairs a server that arrives before its client, and counts an error on either side', () => {
     const pairer = new SpanPairer();
-    pairer.add([server('s1', 'checkout', 'c1', { isError: true })], T0);
-    pairer.add([client('c1', 'frontend', 'r1')], T0 + 5_000);
+    pairer.add([server('s1', 'checkout', 'c1', { isError: true, durationMs: 12 })], T0);
+    pairer.add([client('c1', 'frontend', 'r1', { durationMs: 250 })], T0 + 5_000);
     const delta = pairer.flush(T0 + 5_000);
-    expect(edge(delta, 'frontend', 'checkout')).toMatchObject({ calls: 1, errors: 1 });
+    expect(edge(delta, 'frontend', 'checkout')).toMatchObject({ calls: 1, errors: 1, latencySumMs: 12 });
   });
 
   it('makes no edge for a service calling itself', () => {
