@@ -16,6 +16,7 @@ export const FAMILY_NAMES = [
   'storm',
   'label-variety',
   'resource-saturation',
+  'network-delay',
 ] as const;
 export type FamilyName = (typeof FAMILY_NAMES)[number];
 
@@ -253,6 +254,25 @@ function resourceSaturation(rng: Rng, options: GenerateOptions): ScenarioPlan {
   return { ...plan, saturationDecoys: rng.int(0, 2) };
 }
 
+/**
+ * A fault-injection study's network delay on one service's pod: everything it sends leaves late, so its callers wait
+ * longer for its answers and its dependencies get its requests late, while every handler, its own included, runs as
+ * fast as ever. Half the time the service calls nothing (a leaf: its own spans do not change at all). Its own latency
+ * rule sees only its own spans; its callers' rules see the wait.
+ */
+function networkDelay(rng: Rng, options: GenerateOptions): ScenarioPlan {
+  const plan = singleFault(rng, options, (topology, tpm) => {
+    const isLeaf = (n: TopologyNode): boolean => (topology.callees.get(n.name)?.length ?? 0) === 0;
+    const leaves = busy(topology, tpm, (n) => isService(n) && isLeaf(n));
+    const pool = rng.chance(0.5) && leaves.length > 0 ? leaves : busy(topology, tpm, (n) => isService(n) && !isLeaf(n));
+    return { root: rng.pick(pool), kind: 'latency', alerting: 'normal', category: 'other' };
+  });
+  const fault = plan.faults[0]!;
+  fault.network = { delayMs: rng.between(100, 800) };
+  fault.extraLatencyMs = 0;
+  return plan;
+}
+
 function labelVariety(rng: Rng, options: GenerateOptions): ScenarioPlan {
   const plan = rng.chance(0.5) ? errorCascade(rng, options) : latencyCascade(rng, options);
   return { ...plan, naming: 'mixed' };
@@ -303,5 +323,7 @@ function planIncidents(family: FamilyName, rng: Rng, options: GenerateOptions): 
       return labelVariety(rng, options);
     case 'resource-saturation':
       return resourceSaturation(rng, options);
+    case 'network-delay':
+      return networkDelay(rng, options);
   }
 }

@@ -30,6 +30,10 @@ export interface Fault {
   /** The root runs out of its own resources (CPU, memory): its outgoing calls look slow from its side too
    *  (a starved process measures its client calls late), and it may raise a saturation alert. */
   saturation?: { alertname: string; alerts: boolean; delayMs: number; clientSlowdown: number };
+  /** The root's network interface delays every packet it sends (a fault-injection study's network delay on one pod):
+   *  its answers reach its callers late and its own calls reach its dependencies late, while its handlers and its
+   *  dependencies' handlers run as fast as ever. */
+  network?: { delayMs: number };
 }
 
 export interface FaultEffect {
@@ -38,6 +42,8 @@ export interface FaultEffect {
   extraLatencyMs: number;
   kind: FaultKind;
   message: string;
+  /** 0..1: how far along its ramp the fault is. */
+  scale: number;
 }
 
 const SERVICE_ERRORS = ['NullPointerException in OrderMapper', 'upstream returned 500', 'panic: runtime error: index out of range', 'TypeError: Cannot read properties of undefined', 'invalid configuration: missing key', 'OOMKilled: container restarted'];
@@ -72,7 +78,7 @@ export class FaultPlan {
       const f = this.faults[i]!;
       if (t < f.startMs) continue;
       const scale = f.rampMs > 0 ? Math.min(1, (t - f.startMs) / f.rampMs) : 1;
-      const eff: FaultEffect = { faultIndex: i, errorRate: f.errorRate * scale, extraLatencyMs: f.extraLatencyMs * scale, kind: f.kind, message: f.errorMessage };
+      const eff: FaultEffect = { faultIndex: i, errorRate: f.errorRate * scale, extraLatencyMs: f.extraLatencyMs * scale, kind: f.kind, message: f.errorMessage, scale };
       if (!best || eff.errorRate + eff.extraLatencyMs / 1000 > best.errorRate + best.extraLatencyMs / 1000) best = eff;
     }
     return best;

@@ -205,15 +205,26 @@ class TrafficSimulator {
     return saturation ? effect!.extraLatencyMs * saturation.clientSlowdown * this.rng.between(0.6, 1.4) : 0;
   }
 
+  /** Time a node's slow network interface adds to a call it takes part in (either end sends packets), and its fault. */
+  private networkDelay(node: string, at: number): { ms: number; cause: number } {
+    const effect = this.faults.effectAt(node, at);
+    const network = effect ? this.faults.faults[effect.faultIndex]!.network : undefined;
+    return network ? { ms: network.delayMs * effect!.scale * this.rng.between(0.8, 1.2), cause: effect!.faultIndex } : { ms: 0, cause: -1 };
+  }
+
   /** The caller's side of one call: a CLIENT (or PRODUCER) span around the callee's handling, cut at the timeout. */
   private call(caller: TopologyNode, edge: CallEdge, traceId: string, parentSpanId: string, startMs: number): CallOutcome {
     const rng = this.rng;
     const callee = this.topology.byName.get(edge.callee)!;
     const spanId = this.sampled ? rng.hex(16) : '';
     this.budget--;
-    const inner = this.serve(callee, traceId, spanId, startMs + rng.between(0.05, 0.4), caller.timeoutMs);
-    let durationMs = inner.durationMs + rng.between(0.2, 1.2) + this.starvation(caller.name, startMs);
+    // The request leaves a slow caller late, the answer leaves a slow callee late: both add to the caller's wait only.
+    const sending = this.networkDelay(caller.name, startMs);
+    const inner = this.serve(callee, traceId, spanId, startMs + rng.between(0.05, 0.4) + sending.ms, caller.timeoutMs);
+    const answering = this.networkDelay(callee.name, startMs);
+    let durationMs = inner.durationMs + rng.between(0.2, 1.2) + this.starvation(caller.name, startMs) + sending.ms + answering.ms;
     let { error, message } = inner;
+    const cause = inner.cause >= 0 ? inner.cause : answering.cause >= 0 ? answering.cause : sending.cause;
     if (durationMs > caller.timeoutMs) {
       durationMs = caller.timeoutMs;
       error = true;
@@ -234,7 +245,7 @@ class TrafficSimulator {
       route: '',
       statusCode: callee.instrumented ? (error ? 503 : 200) : 0,
     });
-    return { durationMs, error, message, cause: inner.cause };
+    return { durationMs, error, message, cause };
   }
 
   run(): void {

@@ -30,6 +30,11 @@ export interface EdgeAggregate extends CallStats {
   caller: string;
   callee: string;
   bucket: number;
+  /**
+   * The same calls timed by the caller's client spans (what the caller waited). Absent: equal to `latencySumMs`. The
+   * two drift apart when one end is slow to send: a starved caller, or a service whose network delays its packets.
+   */
+  clientLatencySumMs?: number;
   /** True when the callee is known only as a client-span peer (no spans of its own). */
   calleeUninstrumented: boolean;
   calleeKind: import('./span.js').PeerKind;

@@ -2,7 +2,8 @@
 //
 // A flush is one MULTI (one round trip, all or nothing), so a crashed worker never leaves half a delta behind.
 // Field names: "e␟caller␟callee␟stat" for edges, "s␟service␟stat" for services, where stat is c (calls),
-// x (errors), l (latency sum, float), o (origin errors), h<i> (histogram bucket i), and "m" on an edge holds
+// x (errors), l (latency sum, float), w (an edge's client-timed latency sum, float), o (origin errors), h<i>
+// (histogram bucket i), and "m" on an edge holds
 // its metadata "calleeKind␟0|1" (overwritten: the latest view of whether the callee is instrumented wins).
 import type { Redis } from 'ioredis';
 import {
@@ -56,6 +57,7 @@ export class TraceAggregateStore {
       const key = this.keys.bucket(e.bucket);
       const base = `e${SEP}${e.caller}${SEP}${e.callee}${SEP}`;
       incrementStats(tx, key, base, e);
+      if (e.clientLatencySumMs) tx.hincrbyfloat(key, `${base}w`, e.clientLatencySumMs);
       tx.hset(key, `${base}m`, `${e.calleeKind}${SEP}${e.calleeUninstrumented ? 1 : 0}`);
       touched.add(e.bucket);
     }
@@ -125,7 +127,8 @@ function decodeBucket(bucket: number, hash: Record<string, string>, into: TraceD
         const [kind, uninstrumented] = raw.split(SEP);
         if (kind && PEER_KINDS.has(kind)) e.calleeKind = kind as PeerKind;
         e.calleeUninstrumented = uninstrumented === '1';
-      } else applyStat(e, stat, raw);
+      } else if (stat === 'w') e.clientLatencySumMs = Number(raw);
+      else applyStat(e, stat, raw);
     } else if (parts[0] === 's' && parts.length === 3) {
       const [, service, stat] = parts as [string, string, string];
       let s = services.get(service);

@@ -234,6 +234,7 @@ export class SpanPairer {
     // network, reads answers late and its client spans grow, which says nothing about the callee; what the caller
     // goes through shows in its own spans. Only an uninstrumented callee is timed by the client span alone.
     addCall(agg, server.durationMs, client.isError || server.isError);
+    agg.clientLatencySumMs! += client.durationMs;
   }
 
   private settleUnpairedClient(span: CallerSide): void {
@@ -243,7 +244,9 @@ export class SpanPairer {
     }
     this.expiredWithPeerCount++;
     const bucket = bucketOf(span.startMs);
-    addCall(this.edgeAggregate(span.service, span.peer, bucket, true, span.peerKind), span.durationMs, span.isError);
+    const edge = this.edgeAggregate(span.service, span.peer, bucket, true, span.peerKind);
+    addCall(edge, span.durationMs, span.isError);
+    edge.clientLatencySumMs! += span.durationMs;
     const peer = this.serviceAggregate(span.peer, bucket);
     addCall(peer, span.durationMs, span.isError);
     if (span.isError) peer.originErrors++;
@@ -290,7 +293,7 @@ export class SpanPairer {
     if (byBucket === undefined) byCallee.set(callee, (byBucket = new Map()));
     let agg = byBucket.get(bucket);
     if (agg === undefined) {
-      agg = { caller, callee, bucket, calleeUninstrumented: uninstrumented, calleeKind: kind, calls: 0, errors: 0, latencySumMs: 0, latencyHist: emptyHistogram() };
+      agg = { caller, callee, bucket, calleeUninstrumented: uninstrumented, calleeKind: kind, calls: 0, errors: 0, latencySumMs: 0, clientLatencySumMs: 0, latencyHist: emptyHistogram() };
       byBucket.set(bucket, agg);
     } else {
       agg.calleeUninstrumented = agg.calleeUninstrumented && uninstrumented;

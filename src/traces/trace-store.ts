@@ -10,6 +10,7 @@ import {
   type TraceDelta,
 } from '../model/trace-aggregate.js';
 import { strongerCalleeKind } from './callee-kind.js';
+import { driftOf, gapIsCallers, senderEvidence, sendingDelayMs, type EdgeTimes, type SenderEvidence } from './slow-sender.js';
 
 export interface EdgeSummary {
   caller: string;
@@ -24,6 +25,8 @@ export interface EdgeSummary {
 export type ServiceStats = CallStats & { originErrors: number };
 
 interface EdgeBucket extends CallStats {
+  /** The same calls timed by the caller's client spans (EdgeAggregate.clientLatencySumMs). */
+  clientLatencySumMs: number;
   uninstrumented: boolean;
   kind: PeerKind;
 }
@@ -78,20 +81,21 @@ function copyHistogram(hist: readonly number[]): number[] {
 
 /**
  * Running totals over a series' rows, one row of PREFIX_STRIDE numbers per bucket boundary: row k holds calls,
- * errors, latency and origin errors (service series only) summed over the first k buckets, so a range's totals
- * are row hi − row lo. One array, the row's numbers side by side: a query reads two places in memory, not eight.
+ * errors, latency and a fourth number (origin errors of a service, the client-timed latency of an edge) summed over
+ * the first k buckets, so a range's totals are row hi − row lo. One array, the row's numbers side by side: a query
+ * reads two places in memory, not eight.
  */
 type PrefixSums = Float64Array;
 const PREFIX_STRIDE = 4;
 
-function buildPrefix(rows: ReadonlyArray<CallTotals & { originErrors?: number }>): PrefixSums {
+function buildPrefix(rows: ReadonlyArray<CallTotals & { originErrors?: number; clientLatencySumMs?: number }>): PrefixSums {
   const sums = new Float64Array((rows.length + 1) * PREFIX_STRIDE);
   for (let k = 0, at = PREFIX_STRIDE; k < rows.length; k++, at += PREFIX_STRIDE) {
     const b = rows[k]!;
     sums[at] = sums[at - PREFIX_STRIDE]! + b.calls;
     sums[at + 1] = sums[at + 1 - PREFIX_STRIDE]! + b.errors;
     sums[at + 2] = sums[at + 2 - PREFIX_STRIDE]! + b.latencySumMs;
-    sums[at + 3] = sums[at + 3 - PREFIX_STRIDE]! + (b.originErrors ?? 0);
+    sums[at + 3] = sums[at + 3 - PREFIX_STRIDE]! + (b.originErrors ?? b.clientLatencySumMs ?? 0);
   }
   return sums;
 }
@@ -143,8 +147,10 @@ const TraceAggregatesJsonSchema = z.object({
     z.object({
       caller: z.string(),
       callee: z.string(),
-      // [bucket, calls, errors, latencySumMs, uninstrumented 0|1, kind, histogram]
-      buckets: z.array(z.tuple([z.number(), Count, Count, z.number().nonnegative(), z.union([z.literal(0), z.literal(1)]), z.enum(PEER_KINDS), Histogram])),
+      // [bucket, calls, errors, latencySumMs, uninstrumented 0|1, kind, histogram, clientLatencySumMs (absent: = latencySumMs)]
+      buckets: z.array(
+        z.tuple([z.number(), Count, Count, z.number().nonnegative(), z.union([z.literal(0), z.literal(1)]), z.enum(PEER_KINDS), Histogram, z.number().nonnegative().optional()]),
+      ),
     }),
   ),
   services: z.array(
@@ -175,11 +181,33 @@ function forEachBucketIn<T>(series: BucketSeries<T>, from: number, to: number, v
   for (let i = lowerBound(starts, from); i < starts.length && starts[i]! < to; i++) visit(starts[i]!, rows[i]!);
 }
 
+/** A series' totals over [from, to), both timings; null when it carried no call then. */
+function rangeTimes(series: EdgeSeries, from: number, to: number): EdgeTimes | null {
+  const lo = lowerBound(series.starts, from);
+  const hi = lowerBound(series.starts, to);
+  if (hi <= lo) return null;
+  const p = (series.prefix ??= buildPrefix(series.rows));
+  const h = hi * PREFIX_STRIDE;
+  const l = lo * PREFIX_STRIDE;
+  return {
+    calls: p[h]! - p[l]!,
+    errors: p[h + 1]! - p[l + 1]!,
+    latencySumMs: p[h + 2]! - p[l + 2]!,
+    clientLatencySumMs: p[h + 3]! - p[l + 3]!,
+    instrumented: !series.summary.uninstrumented,
+  };
+}
+
 export class TraceAggregates {
   /** Edge series in arrival order (which every listing keeps), by caller + SEP + callee. */
   private readonly edgeSeries = new Map<string, EdgeSeries>();
   /** The same series by caller, then callee: point lookups build no key string. */
   private readonly edgeIndex = new Map<string, Map<string, EdgeSeries>>();
+  /** The same series by callee, then caller. */
+  private readonly calleeIndex = new Map<string, Map<string, EdgeSeries>>();
+  /** How slow each service was to send over a queried range (slowSender), for the current version only. */
+  private senderMemo = new Map<string, SenderEvidence>();
+  private senderMemoVersion = -1;
   private readonly serviceSeries = new Map<string, ServiceSeries>();
   private changes = 0;
   private latest = Number.NEGATIVE_INFINITY;
@@ -220,6 +248,9 @@ export class TraceAggregates {
           summary: { calls: 0, first: e.bucket, last: e.bucket, uninstrumented: e.calleeUninstrumented, kind: e.calleeKind },
         };
         byCallee.set(e.callee, series);
+        let byCaller = this.calleeIndex.get(e.callee);
+        if (byCaller === undefined) this.calleeIndex.set(e.callee, (byCaller = new Map()));
+        byCaller.set(e.caller, series);
         this.edgeSeries.set(e.caller + SEP + e.callee, series);
       }
       series.prefix = null;
@@ -230,6 +261,7 @@ export class TraceAggregates {
           calls: e.calls,
           errors: e.errors,
           latencySumMs: e.latencySumMs,
+          clientLatencySumMs: e.clientLatencySumMs ?? e.latencySumMs,
           latencyHist: copyHistogram(e.latencyHist),
           uninstrumented: e.calleeUninstrumented,
           kind: e.calleeKind,
@@ -239,6 +271,7 @@ export class TraceAggregates {
         bucket.uninstrumented = bucket.uninstrumented && e.calleeUninstrumented;
         bucket.kind = strongerCalleeKind(bucket.kind, e.calleeKind);
         mergeCallStats(bucket, e);
+        bucket.clientLatencySumMs += e.clientLatencySumMs ?? e.latencySumMs;
       }
       // Both folds are commutative (AND, strongest kind), so the summary equals one computed over the buckets.
       const sum = series.summary;
@@ -287,6 +320,9 @@ export class TraceAggregates {
         const byCallee = this.edgeIndex.get(series.caller)!;
         byCallee.delete(series.callee);
         if (byCallee.size === 0) this.edgeIndex.delete(series.caller);
+        const byCaller = this.calleeIndex.get(series.callee)!;
+        byCaller.delete(series.caller);
+        if (byCaller.size === 0) this.calleeIndex.delete(series.callee);
       } else {
         series.summary = summarize(series);
       }
@@ -328,18 +364,40 @@ export class TraceAggregates {
 
   /**
    * One edge's call totals over [from, to) (no histogram: rates and means are what analysis reads); null when
-   * the edge carried no call in that range. O(range buckets).
+   * the edge carried no call in that range. Latency is how long the callee took, unless the caller waited clearly
+   * longer and the delay is the callee's own: it is slow to send on its other calls too (decision 011, slow-sender.ts).
+   * O(range buckets), plus the two ends' other edges once per range when the two timings drift apart.
    */
   edgeStats(caller: string, callee: string, from: number, to: number): CallTotals | null {
     const series = this.edgeIndex.get(caller)?.get(callee);
     if (series === undefined) return null;
-    const lo = lowerBound(series.starts, from);
-    const hi = lowerBound(series.starts, to);
-    if (hi <= lo) return null;
-    const p = (series.prefix ??= buildPrefix(series.rows));
-    const h = hi * PREFIX_STRIDE;
-    const l = lo * PREFIX_STRIDE;
-    return { calls: p[h]! - p[l]!, errors: p[h + 1]! - p[l + 1]!, latencySumMs: p[h + 2]! - p[l + 2]! };
+    const times = rangeTimes(series, from, to);
+    if (times === null) return null;
+    const { calls, errors } = times;
+    if (series.summary.uninstrumented) {
+      // Only the caller's timing exists: take off what the caller adds to every call it makes, if it is slow to send.
+      const late = sendingDelayMs(this.slowSender(caller, from, to)) * calls;
+      return { calls, errors, latencySumMs: Math.max(0, times.clientLatencySumMs - late) };
+    }
+    if (driftOf(times) <= 0) return { calls, errors, latencySumMs: times.latencySumMs };
+    const callersDelay = gapIsCallers(this.slowSender(caller, from, to), this.slowSender(callee, from, to));
+    return { calls, errors, latencySumMs: callersDelay ? times.latencySumMs : times.clientLatencySumMs };
+  }
+
+  /** Whether `service` is slow to send over [from, to), from the timings of its calls to and from instrumented services. */
+  private slowSender(service: string, from: number, to: number): SenderEvidence {
+    if (this.senderMemoVersion !== this.changes) {
+      this.senderMemo = new Map();
+      this.senderMemoVersion = this.changes;
+    }
+    const key = `${service}${SEP}${from}${SEP}${to}`;
+    let evidence = this.senderMemo.get(key);
+    if (evidence === undefined) {
+      const times = (series: Iterable<EdgeSeries> | undefined): Array<EdgeTimes | null> => [...(series ?? [])].map((e) => rangeTimes(e, from, to));
+      evidence = senderEvidence(times(this.edgeIndex.get(service)?.values()), times(this.calleeIndex.get(service)?.values()));
+      this.senderMemo.set(key, evidence);
+    }
+    return evidence;
   }
 
   /**
@@ -417,7 +475,9 @@ export class TraceAggregates {
       edges: [...this.edgeSeries.values()].map((s) => ({
         caller: s.caller,
         callee: s.callee,
-        buckets: s.rows.map((st, i) => [s.starts[i]!, st.calls, st.errors, st.latencySumMs, st.uninstrumented ? 1 : 0, st.kind, trimHistogram(st.latencyHist)] as const),
+        buckets: s.rows.map(
+          (st, i) => [s.starts[i]!, st.calls, st.errors, st.latencySumMs, st.uninstrumented ? 1 : 0, st.kind, trimHistogram(st.latencyHist), st.clientLatencySumMs] as const,
+        ),
       })),
       services: [...this.serviceSeries].map(([service, series]) => ({
         service,
@@ -432,13 +492,14 @@ export class TraceAggregates {
     const store = new TraceAggregates();
     store.apply({
       edges: data.edges.flatMap((e) =>
-        e.buckets.map(([bucket, calls, errors, latencySumMs, uninstrumented, kind, hist]) => ({
+        e.buckets.map(([bucket, calls, errors, latencySumMs, uninstrumented, kind, hist, clientLatencySumMs]) => ({
           caller: e.caller,
           callee: e.callee,
           bucket,
           calls,
           errors,
           latencySumMs,
+          clientLatencySumMs: clientLatencySumMs ?? latencySumMs,
           latencyHist: padHistogram(hist),
           calleeUninstrumented: uninstrumented === 1,
           calleeKind: kind,

@@ -48,7 +48,7 @@ describe('TraceAggregateStore', () => {
       {
         edges: [
           edge('checkout', 'orders-db', b0, [[30, true]], { calleeKind: 'database', calleeUninstrumented: true }),
-          edge('frontend', 'checkout', b1, [[120, false]]),
+          edge('frontend', 'checkout', b1, [[120, false]], { clientLatencySumMs: 410.5 }),
         ],
         services: [service('checkout', b0, [[2.25, true]], 1)],
       },
@@ -57,7 +57,8 @@ describe('TraceAggregateStore', () => {
     const loaded = await store.load(b0);
     const db = loaded.edges.find((e) => e.callee === 'orders-db');
     expect(db).toEqual(edge('checkout', 'orders-db', b0, [[3, false], [700, true], [30, true]], { calleeKind: 'database', calleeUninstrumented: true }));
-    expect(loaded.edges.find((e) => e.caller === 'frontend')).toEqual(edge('frontend', 'checkout', b1, [[120, false]]));
+    // The caller's timing of the same calls is kept beside the callee's (decision 011).
+    expect(loaded.edges.find((e) => e.caller === 'frontend')).toEqual(edge('frontend', 'checkout', b1, [[120, false]], { clientLatencySumMs: 410.5 }));
     expect(loaded.services).toEqual([service('checkout', b0, [[12.5, false], [2.25, true]], 1)]);
     // `since` filters by bucket.
     const later = await store.load(b1);

@@ -240,4 +240,25 @@ describe('family properties', () => {
     }
     expect(rootsWithAlert).toBeGreaterThanOrEqual(3);
   });
+
+  it('network delay: calls to and from the root wait longer than the other end takes; no other call does', () => {
+    const durationMs = (span: OtlpSpan): number => Number(BigInt(span.endTimeUnixNano) - BigInt(span.startTimeUnixNano)) / 1e6;
+    for (const seed of [1, 2]) {
+      const s = scenario('network-delay', seed);
+      const root = s.truth.incidents[0]!.rootCause;
+      const spans = spansOf(s);
+      const clients = new Map(spans.filter((x) => x.span.kind === 3).map((x) => [x.span.spanId, x]));
+      let rootGap = 0;
+      let otherGap = 0;
+      for (const server of spans) {
+        const client = server.span.kind === 2 && server.span.parentSpanId ? clients.get(server.span.parentSpanId) : undefined;
+        if (client === undefined) continue;
+        const gap = durationMs(client.span) - durationMs(server.span);
+        if (client.service === root || server.service === root) rootGap = Math.max(rootGap, gap);
+        else otherGap = Math.max(otherGap, gap);
+      }
+      expect(rootGap).toBeGreaterThan(80);
+      expect(otherGap).toBeLessThan(5);
+    }
+  });
 });

@@ -36,7 +36,8 @@ describe('SpanPairer pairing', () => {
     expect(edge(delta, 'frontend', 'checkout')).toMatchObject({
       calls: 1,
       errors: 0,
-      latencySumMs: 20, // the callee's own answer time, not the 30 ms the caller took to read it (decision 011)
+      latencySumMs: 20, // the callee's own answer time ...
+      clientLatencySumMs: 30, // ... and how long the caller waited for it (decision 011)
       bucket: T0 + TRACE_BUCKET_MS, // bucketed by the client's start
       calleeUninstrumented: false,
       calleeKind: 'service',
@@ -79,6 +80,7 @@ describe('SpanPairer window expiry', () => {
       calls: 1,
       errors: 1,
       latencySumMs: 700,
+      clientLatencySumMs: 700, // the client span is the only timing
       calleeUninstrumented: true,
       calleeKind: 'database',
     });

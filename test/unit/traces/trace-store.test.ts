@@ -98,13 +98,54 @@ describe('TraceAggregates', () => {
     expect(restored.services(0, Number.MAX_SAFE_INTEGER)).toEqual(store.services(0, Number.MAX_SAFE_INTEGER));
     // Compact: histograms lose their trailing zeros.
     const text = JSON.stringify(store.toJSON());
-    // frontend→checkout in B0: 2 calls, 1 error, 50 ms in all, instrumented; 20 ms (≤25) and 30 ms (≤50).
-    expect(text).toContain(`[${B0},2,1,50,0,"service",[0,0,1,1]]`);
+    // frontend→checkout in B0: 2 calls, 1 error, 50 ms in all, instrumented; 20 ms (≤25) and 30 ms (≤50); the client
+    // spans' timing last (the same 50 ms: these aggregates carry none of their own).
+    expect(text).toContain(`[${B0},2,1,50,0,"service",[0,0,1,1],50]`);
+  });
+
+  it('reads JSON written before edges kept the client timing: the client timing is the callee timing', () => {
+    const restored = TraceAggregates.fromJSON({ v: 1, edges: [{ caller: 'a', callee: 'b', buckets: [[B0, 5, 0, 100, 0, 'service', [5]]] }], services: [] });
+    expect(restored.edgeStats('a', 'b', B0, B1)).toEqual({ calls: 5, errors: 0, latencySumMs: 100 });
+    expect(JSON.stringify(restored.toJSON())).toContain(`[${B0},5,0,100,0,"service",[5],100]`);
   });
 
   it('rejects persisted data of the wrong shape, naming the field', () => {
     expect(() => TraceAggregates.fromJSON({ v: 1, edges: [{ caller: 'a', callee: 'b', buckets: [[B0, -1, 0, 0, 0, 'service', []]] }], services: [] }))
       .toThrow(/edges.*0.*buckets/s);
     expect(() => TraceAggregates.fromJSON({ v: 2, edges: [], services: [] })).toThrow();
+  });
+});
+
+describe('an edge timed by whichever end it was slow at (decision 011)', () => {
+  /** `calls` calls from caller to callee in B0: the callee answered in `answerMs`, the caller waited `waitedMs`. */
+  function timed(caller: string, callee: string, calls: number, answerMs: number, waitedMs: number, uninstrumented = false): EdgeAggregate {
+    const agg = edgeAgg(caller, callee, B0, Array.from({ length: calls }, () => [answerMs, false] as [number, boolean]), uninstrumented, uninstrumented ? 'database' : 'service');
+    agg.clientLatencySumMs = calls * waitedMs;
+    return agg;
+  }
+  const mean = (t: { calls: number; latencySumMs: number } | null): number => (t ? t.latencySumMs / t.calls : NaN);
+
+  it("is timed by the callee's answers when the caller reads late, and its database calls lose what it adds", () => {
+    const store = new TraceAggregates();
+    // orders waits 300 ms longer than inventory and pricing take; catalog gets inventory's answers on time.
+    store.apply({
+      edges: [timed('orders', 'inventory', 10, 5, 305), timed('orders', 'pricing', 10, 8, 308), timed('catalog', 'inventory', 10, 5, 6), timed('orders', 'orders-db', 10, 320, 320, true)],
+      services: [],
+    });
+    expect(mean(store.edgeStats('orders', 'inventory', B0, B1))).toBe(5);
+    expect(mean(store.edgeStats('orders', 'orders-db', B0, B1))).toBe(20);
+    expect(mean(store.edgeStats('catalog', 'inventory', B0, B1))).toBe(5);
+  });
+
+  it('is timed by what the callers waited when every caller waits for the same callee', () => {
+    const store = new TraceAggregates();
+    // pricing's answers leave 300 ms late: both its callers wait; orders' other dependency answers orders on time.
+    store.apply({
+      edges: [timed('orders', 'pricing', 10, 5, 305), timed('catalog', 'pricing', 10, 5, 305), timed('orders', 'inventory', 10, 5, 6), timed('orders', 'orders-db', 10, 3, 3, true)],
+      services: [],
+    });
+    expect(mean(store.edgeStats('orders', 'pricing', B0, B1))).toBe(305);
+    expect(mean(store.edgeStats('orders', 'inventory', B0, B1))).toBe(5);
+    expect(mean(store.edgeStats('orders', 'orders-db', B0, B1))).toBe(3);
   });
 });
