@@ -1,5 +1,5 @@
-// Trace anomalies per service: how calls into a service (its callers' calls, timed by its own spans when it has them)
-// and its own work changed between a baseline window and the incident window. Pure: takes aggregates, returns numbers.
+// Trace anomalies per service: how calls into a service (timed at the end that was slow, decision 011) and its own
+// work changed between a baseline window and the incident window. Pure: takes aggregates, returns numbers.
 import type { CallTotals } from '../model/trace-aggregate.js';
 
 export interface CallChange {

@@ -3,8 +3,8 @@
 // A flush is one MULTI (one round trip, all or nothing), so a crashed worker never leaves half a delta behind.
 // Field names: "e␟caller␟callee␟stat" for edges, "s␟service␟stat" for services, where stat is c (calls),
 // x (errors), l (latency sum, float), w (an edge's client-timed latency sum, float), o (origin errors), h<i>
-// (histogram bucket i), and "m" on an edge holds
-// its metadata "calleeKind␟0|1" (overwritten: the latest view of whether the callee is instrumented wins).
+// (histogram bucket i), and "m" on an edge holds its metadata "calleeKind␟0|1" (overwritten: the latest view of
+// whether the callee is instrumented wins).
 import type { Redis } from 'ioredis';
 import {
   LATENCY_BUCKETS,

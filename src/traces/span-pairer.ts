@@ -230,11 +230,11 @@ export class SpanPairer {
     this.pairedCount++;
     if (client.service === server.service) return; // a service calling itself is no dependency
     const agg = this.edgeAggregate(client.service, server.service, bucketOf(client.startMs), false, pairedCalleeKind(client.peerKind));
-    // The call's latency is the callee's own answer time (decision 011): a caller starved of CPU, or behind a slow
-    // network, reads answers late and its client spans grow, which says nothing about the callee; what the caller
-    // goes through shows in its own spans. Only an uninstrumented callee is timed by the client span alone.
+    // Both timings of the call (decision 011): how long the callee took, and how long the caller waited. A starved
+    // caller reads answers late; a callee whose network delays its packets answers late; the analysis tells which by
+    // both ends' other calls (TraceAggregates.edgeStats).
     addCall(agg, server.durationMs, client.isError || server.isError);
-    agg.clientLatencySumMs! += client.durationMs;
+    agg.clientLatencySumMs = (agg.clientLatencySumMs ?? 0) + client.durationMs;
   }
 
   private settleUnpairedClient(span: CallerSide): void {
@@ -246,7 +246,7 @@ export class SpanPairer {
     const bucket = bucketOf(span.startMs);
     const edge = this.edgeAggregate(span.service, span.peer, bucket, true, span.peerKind);
     addCall(edge, span.durationMs, span.isError);
-    edge.clientLatencySumMs! += span.durationMs;
+    edge.clientLatencySumMs = (edge.clientLatencySumMs ?? 0) + span.durationMs;
     const peer = this.serviceAggregate(span.peer, bucket);
     addCall(peer, span.durationMs, span.isError);
     if (span.isError) peer.originErrors++;

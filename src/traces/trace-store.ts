@@ -365,8 +365,9 @@ export class TraceAggregates {
   /**
    * One edge's call totals over [from, to) (no histogram: rates and means are what analysis reads); null when
    * the edge carried no call in that range. Latency is how long the callee took, unless the caller waited clearly
-   * longer and the delay is the callee's own: it is slow to send on its other calls too (decision 011, slow-sender.ts).
-   * O(range buckets), plus the two ends' other edges once per range when the two timings drift apart.
+   * longer and the delay is the callee's own (decision 011, slow-sender.ts); a call to an uninstrumented callee is
+   * timed by the caller, less what the caller adds to every call it makes when it is slow to send. O(range buckets),
+   * plus both ends' other edges once per range (memoised) when the two timings differ or the callee has no spans.
    */
   edgeStats(caller: string, callee: string, from: number, to: number): CallTotals | null {
     const series = this.edgeIndex.get(caller)?.get(callee);
