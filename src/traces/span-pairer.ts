@@ -23,8 +23,15 @@ export const DEFAULT_MAX_PENDING = 200_000;
 
 /** What a call needs of its client span: copied out when the span waits, so its ids and the request can be freed. */
 type CallerSide = Pick<SpanRecord, 'service' | 'startMs' | 'durationMs' | 'isError' | 'peer' | 'peerKind'>;
-/** What a call needs of its server span. */
-type CalleeSide = Pick<SpanRecord, 'service' | 'isError' | 'durationMs'>;
+/**
+ * What a call needs of its server span: how long the callee took to answer, or null for a CONSUMER span, whose work
+ * its producer never waits for (a message is sent, not answered: the producer's span is the call's only timing).
+ */
+type CalleeSide = Pick<SpanRecord, 'service' | 'isError'> & { answerMs: number | null };
+
+function answerMs(span: SpanRecord): number | null {
+  return span.kind === SpanKind.CONSUMER ? null : span.durationMs;
+}
 
 /** A client span waiting for its server span, with the `now` it arrived at. */
 interface PendingClient extends CallerSide {
@@ -170,14 +177,14 @@ export class SpanPairer {
         this.park(this.clients, span.spanId, { service, startMs, durationMs, isError, peer, peerKind, at: now });
       } else {
         this.servers.delete(span.spanId);
-        this.pair(span, server);
+        this.pair(span, server.service, server.isError, server.answerMs);
       }
     } else if (isCallee(kind) && span.parentSpanId !== '') {
       const client = this.clients.get(span.parentSpanId);
-      if (client === undefined) this.park(this.servers, span.parentSpanId, { service: span.service, isError: span.isError, durationMs: span.durationMs, at: now });
+      if (client === undefined) this.park(this.servers, span.parentSpanId, { service: span.service, isError: span.isError, answerMs: answerMs(span), at: now });
       else {
         this.clients.delete(span.parentSpanId);
-        this.pair(client, span);
+        this.pair(client, span.service, span.isError, answerMs(span));
       }
     }
   }
@@ -226,14 +233,15 @@ export class SpanPairer {
     }
   }
 
-  private pair(client: CallerSide, server: CalleeSide): void {
+  /** Counts one call from the caller's span and the callee's side (its fields passed apart: no object per call). */
+  private pair(client: CallerSide, callee: string, calleeFailed: boolean, answeredMs: number | null): void {
     this.pairedCount++;
-    if (client.service === server.service) return; // a service calling itself is no dependency
-    const agg = this.edgeAggregate(client.service, server.service, bucketOf(client.startMs), false, pairedCalleeKind(client.peerKind));
+    if (client.service === callee) return; // a service calling itself is no dependency
+    const agg = this.edgeAggregate(client.service, callee, bucketOf(client.startMs), false, pairedCalleeKind(client.peerKind));
     // Both timings of the call (decision 011): how long the callee took, and how long the caller waited. A starved
     // caller reads answers late; a callee whose network delays its packets answers late; the analysis tells which by
-    // both ends' other calls (TraceAggregates.edgeStats).
-    addCall(agg, server.durationMs, client.isError || server.isError);
+    // both ends' other calls (TraceAggregates.edgeStats). A message has only its producer's timing.
+    addCall(agg, answeredMs ?? client.durationMs, client.isError || calleeFailed);
     agg.clientLatencySumMs = (agg.clientLatencySumMs ?? 0) + client.durationMs;
   }
 

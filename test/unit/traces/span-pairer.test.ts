@@ -53,6 +53,17 @@ describe('SpanPairer pairing', () => {
     expect(edge(delta, 'frontend', 'checkout')).toMatchObject({ calls: 1, errors: 1, latencySumMs: 12 });
   });
 
+  it("times a message by its producer's span only: nobody waits for its consumer's work", () => {
+    for (const consumerFirst of [false, true]) {
+      const pairer = new SpanPairer();
+      const producer = span({ spanId: 'p1', service: 'orders', parentSpanId: 'r1', kind: SpanKind.PRODUCER, durationMs: 3 });
+      const consumer = span({ spanId: 'k1', service: 'mailer', parentSpanId: 'p1', kind: SpanKind.CONSUMER, durationMs: 900 });
+      pairer.add(consumerFirst ? [consumer] : [producer], T0);
+      pairer.add(consumerFirst ? [producer] : [consumer], T0 + 1_000);
+      expect(edge(pairer.flush(T0 + 1_000), 'orders', 'mailer')).toMatchObject({ calls: 1, latencySumMs: 3, clientLatencySumMs: 3 });
+    }
+  });
+
   it('makes no edge for a service calling itself', () => {
     const pairer = new SpanPairer();
     pairer.add([client('c1', 'checkout', 'r1'), server('s1', 'checkout', 'c1')], T0);
