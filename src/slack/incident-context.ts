@@ -2,7 +2,7 @@
 // engine after an analysis. Pure: engine state and `now` in, plain data out (stored for /rca and the notifier).
 import type { Alert, Severity } from '../model/alert.js';
 import type { IncidentReport } from '../model/incident.js';
-import type { Engine } from '../engine/engine.js';
+import { decisiveRoot, type Engine } from '../engine/engine.js';
 
 export type TimelineKind = 'first-alert' | 'alerts-joined' | 'deploy' | 'alerts-resolved' | 'incident-resolved';
 
@@ -26,6 +26,8 @@ export interface IncidentContext {
   /** Oldest first; long timelines keep their head and tail, `timelineOmitted` counts the middle. */
   timeline: TimelineEntry[];
   timelineOmitted: number;
+  /** Other open incidents whose ranking blames the same root cause decisively (sameRootIncidents); absent when none. */
+  sameRoot?: { service: string; incidents: Array<{ id: string; openedAt: string }> };
 }
 
 const SEVERITY_ORDER: readonly Severity[] = ['critical', 'error', 'warning', 'info', 'unknown'];
@@ -63,7 +65,7 @@ function groupByMinute(alerts: readonly Alert[], at: (a: Alert) => number): Map<
   return out;
 }
 
-export function describeIncidentContext(engine: Engine, report: IncidentReport, now: number): IncidentContext {
+export function describeIncidentContext(engine: Engine, report: IncidentReport, now: number, sameRoot?: IncidentContext['sameRoot']): IncidentContext {
   const alerts = report.alerts.map((fp) => engine.alerts.get(fp)).filter((a): a is Alert => a !== undefined && a.startsAt <= now);
   const firing = alerts.filter((a) => a.status === 'firing');
   const resolved = alerts.filter((a) => a.status === 'resolved');
@@ -126,5 +128,37 @@ export function describeIncidentContext(engine: Engine, report: IncidentReport, 
     resolvedAt,
     timeline: kept,
     timelineOmitted: omitted,
+    ...(sameRoot ? { sameRoot } : {}),
   };
+}
+
+/** Open incidents this far apart in opening time can be one outage (the clustering's group gap). */
+const SAME_OUTAGE_MS = 30 * MINUTE;
+
+/**
+ * Open incidents that blame the same root cause decisively and opened within 30 minutes of each other, by incident:
+ * the others, oldest first. Incidents keep their identity (decision 008 joins only alerts about to open an incident),
+ * so an outage first seen in two places on sparse traces can stay two incidents; on-call should know they are
+ * probably one before working both. O(incidents).
+ */
+export function sameRootIncidents(reports: readonly IncidentReport[]): Map<string, NonNullable<IncidentContext['sameRoot']>> {
+  const byRoot = new Map<string, IncidentReport[]>();
+  for (const r of reports) {
+    const root = r.status === 'open' ? decisiveRoot(r.rootCauses) : undefined;
+    if (root === undefined) continue;
+    const list = byRoot.get(root);
+    if (list) list.push(r);
+    else byRoot.set(root, [r]);
+  }
+  const out = new Map<string, NonNullable<IncidentContext['sameRoot']>>();
+  for (const [service, list] of byRoot) {
+    if (list.length < 2) continue;
+    const sorted = [...list].sort((a, b) => a.openedAt.localeCompare(b.openedAt) || a.id.localeCompare(b.id));
+    for (const r of sorted) {
+      const at = Date.parse(r.openedAt);
+      const incidents = sorted.filter((o) => o !== r && Math.abs(Date.parse(o.openedAt) - at) <= SAME_OUTAGE_MS).map((o) => ({ id: o.id, openedAt: o.openedAt }));
+      if (incidents.length > 0) out.set(r.id, { service, incidents });
+    }
+  }
+  return out;
 }

@@ -3,7 +3,7 @@
 import type { Redis } from 'ioredis';
 import type { IncidentReport } from '../model/incident.js';
 import type { Engine } from '../engine/engine.js';
-import { describeIncidentContext, type IncidentContext } from './incident-context.js';
+import { describeIncidentContext, sameRootIncidents, type IncidentContext } from './incident-context.js';
 import { ServiceIndex, type ServiceOverview } from './service-overview.js';
 import { HashMirror } from './hash-mirror.js';
 import { slackKeys } from './slack-keys.js';
@@ -37,7 +37,8 @@ export class ServiceOverviewStore {
         if (o) overviews.push([name, o]);
       }
     }
-    const contexts: Array<[string, IncidentContext]> = reports.map((r) => [r.id, describeIncidentContext(engine, r, now)]);
+    const sameRoot = sameRootIncidents(reports);
+    const contexts: Array<[string, IncidentContext]> = reports.map((r) => [r.id, describeIncidentContext(engine, r, now, sameRoot.get(r.id))]);
     const written = (overviews.length > 0 ? await this.overviews.write(overviews) : 0) + (await this.contexts.write(contexts));
     return { services: overviews.length, contexts: new Map(contexts), written };
   }

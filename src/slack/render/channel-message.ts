@@ -41,6 +41,11 @@ export function renderChannelMessage(input: ChannelMessageInput): SlackMessage {
     ),
   );
 
+  if (ctx?.sameRoot && !resolved) {
+    const others = ctx.sameRoot.incidents.map((o) => `\`${escapeMrkdwn(o.id)}\` (opened ${formatTime(Date.parse(o.openedAt), now)})`);
+    blocks.push(context([`:link: ${others.length === 1 ? 'Incident' : 'Incidents'} ${others.join(', ')} also ${others.length === 1 ? 'blames' : 'blame'} \`${escapeMrkdwn(ctx.sameRoot.service)}\` first: probably the same outage.`]));
+  }
+
   if (confirmation) {
     blocks.push(
       section(

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { IncidentReport } from '../../../src/model/incident.js';
 import { ActionRefs, ACTION_IDS } from '../../../src/slack/action-refs.js';
-import { describeIncidentContext, type IncidentContext } from '../../../src/slack/incident-context.js';
+import { describeIncidentContext, sameRootIncidents, type IncidentContext } from '../../../src/slack/incident-context.js';
 import { describeService } from '../../../src/slack/service-overview.js';
 import { fitLines, truncate, escapeMrkdwn, fitBlocks, section, LIMITS } from '../../../src/slack/render/block-kit.js';
 import { renderBlocksAsText } from '../../../src/slack/render/blocks-as-text.js';
@@ -220,6 +220,45 @@ describe('incident context', () => {
     expect(ctx.timeline.length).toBeLessThanOrEqual(30);
     expect(ctx.timelineOmitted).toBeGreaterThan(200);
     expect(ctx.alertNames[0]).toEqual({ name: 'A0', count: 72 });
+  });
+});
+
+describe('open incidents that blame the same root cause', () => {
+  const incident = (id: string, openedMin: number, ranked: Array<[string, number]>, status: 'open' | 'resolved' = 'open'): IncidentReport => ({
+    id,
+    title: `HighErrorRate on ${id}`,
+    status,
+    openedAt: new Date(NOW - openedMin * MIN).toISOString(),
+    alerts: [],
+    services: [],
+    rootCauses: ranked.map(([service, score]) => ({ service, score, evidence: [] })),
+    similarIncidents: [],
+    remediations: [],
+  });
+
+  it('are linked to each other when both rankings are decisive and they opened within 30 minutes', () => {
+    const reports = [
+      incident('inc-a', 20, [['ratings-db', 0.7], ['ratings', 0.3]]),
+      incident('inc-b', 12, [['ratings-db', 0.66], ['cart', 0.4]]),
+      incident('inc-c', 10, [['ratings-db', 0.6], ['cart', 0.55]]), // undecided: not linked
+      incident('inc-d', 60, [['ratings-db', 0.8]]), // 48 minutes before inc-b: another outage
+      incident('inc-e', 5, [['ratings-db', 0.8]], 'resolved'),
+      incident('inc-f', 8, [['cart', 0.9]]),
+    ];
+    const same = sameRootIncidents(reports);
+    expect([...same.keys()].sort()).toEqual(['inc-a', 'inc-b']);
+    expect(same.get('inc-b')).toEqual({ service: 'ratings-db', incidents: [{ id: 'inc-a', openedAt: new Date(NOW - 20 * MIN).toISOString() }] });
+    expect(same.get('inc-a')!.incidents.map((i) => i.id)).toEqual(['inc-b']);
+  });
+
+  it('say so in the incident message while open', () => {
+    const { report, ctx } = scenario();
+    const sameRoot = { service: 'payments-db', incidents: [{ id: 'inc-0123456789ab', openedAt: new Date(NOW - 4 * MIN).toISOString() }] };
+    const text = renderBlocksAsText(renderChannelMessage({ report, context: { ...ctx, sameRoot }, confirmation: null, rejected: [], now: NOW, refs: new ActionRefs() }).blocks);
+    expect(text).toContain('Incident `inc-0123456789ab` (opened 09:02 UTC) also blames `payments-db` first: probably the same outage.');
+    const resolved = renderBlocksAsText(renderChannelMessage({ report: { ...report, status: 'resolved' }, context: { ...ctx, sameRoot }, confirmation: null, rejected: [], now: NOW, refs: new ActionRefs() }).blocks);
+    expect(resolved).not.toContain('probably the same outage');
+    expect(renderBlocksAsText(renderChannelMessage({ report, context: ctx, confirmation: null, rejected: [], now: NOW, refs: new ActionRefs() }).blocks)).not.toContain('same outage');
   });
 });
 
