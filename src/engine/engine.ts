@@ -347,7 +347,7 @@ export class Engine {
     return {
       find: (alerts) => {
         if (!alerts.some((a) => a.service !== '' && alertSignal(a) !== 'local')) return undefined;
-        const ranked = this.rank(alerts, graph, changes, now);
+        const ranked = last?.alerts === alerts ? last.ranked : this.rank(alerts, graph, changes, now);
         last = { alerts, ranked };
         // Only the open incident's ranking must be decisive; the cluster's need only name the root first (a tie names
         // nothing): a few alerts on services the root makes fail often rank their own service or another dependency
@@ -357,6 +357,17 @@ export class Engine {
         const same = named === undefined ? undefined : openIncidentsByRoot().get(named)?.find((inc) => Math.abs(inc.onset - ranked.onset) <= gapMs)?.id;
         if (same !== undefined) this.openedRankings.delete(same); // it gains these alerts: rank it again
         return same;
+      },
+      another: (id, alerts) => {
+        // Alerts a cluster would add to an open incident are another failure when the incident blames one root
+        // decisively, the alerts ranked alone blame another decisively, and neither ranking even lists the other's
+        // root: a lone alert of one failure that Louvain put beside an open incident of another (decision 008,
+        // second addendum). Analyses that open every incident at once (a replay) never ask.
+        const open = this.reportCache.get(id)?.report.rootCauses;
+        if (decisiveRoot(open) === undefined || !alerts.some((a) => a.service !== '' && alertSignal(a) !== 'local')) return false;
+        const ranked = this.rank(alerts, graph, changes, now);
+        last = { alerts, ranked };
+        return isAnotherFailure(open, ranked.rootCauses);
       },
       opened: (id, alerts) => {
         if (last?.alerts !== alerts) return;
@@ -504,6 +515,18 @@ export class Engine {
  * guess into another incident (in a storm of silent databases, four failures once became one incident that way).
  */
 const DECISIVE_MARGIN = 0.1;
+
+/**
+ * Whether alerts ranked alone (`alone`) are another failure than an open incident ranked `open`: both rankings decisive,
+ * on different roots, and neither lists the other's root at all. Listing it would mean the two relate (a victim of
+ * the open incident's root, or the evidence that will correct its ranking), so those alerts still join.
+ */
+export function isAnotherFailure(open: readonly RootCause[] | undefined, alone: readonly RootCause[]): boolean {
+  const openRoot = decisiveRoot(open);
+  const root = decisiveRoot(alone);
+  if (openRoot === undefined || root === undefined || root === openRoot) return false;
+  return !open!.some((c) => c.service === root) && !alone.some((c) => c.service === openRoot);
+}
 
 /** The top root cause when it leads the next by DECISIVE_MARGIN; undefined when the ranking is not decisive. */
 export function decisiveRoot(rootCauses: readonly RootCause[] | undefined): string | undefined {

@@ -1,6 +1,7 @@
 // Gives clusters a stable identity over time: an incident keeps its id and its alerts; new alerts join the
-// incident they cluster with (or, before opening a new one, the open incident the caller says is the same failure);
-// it resolves when all of its alerts have resolved. Re-clustering never renames, merges or reshuffles existing incidents.
+// incident they cluster with, unless the caller says they are another failure (or, before opening a new one, the
+// open incident the caller says is the same failure); it resolves when all of its alerts have resolved.
+// Re-clustering never renames, merges or reshuffles existing incidents.
 import type { Alert } from '../model/alert.js';
 import { stableHash } from '../model/stable-hash.js';
 
@@ -39,6 +40,8 @@ export interface TrackerSnapshot {
 export interface SameFailure {
   find(alerts: readonly Alert[]): string | undefined;
   opened(id: string, alerts: readonly Alert[]): void;
+  /** Whether alerts a cluster would add to the open incident `id` are another failure (they then open their own). */
+  another?(id: string, alerts: readonly Alert[]): boolean;
 }
 
 export class IncidentTracker {
@@ -49,7 +52,7 @@ export class IncidentTracker {
    * Assigns the unassigned alerts of each cluster. Deterministic for the same clusters in the same order.
    * `mayOpen` decides whether a cluster that joins no incident may open a new one yet (see Engine's settle time);
    * returns how many clusters were held back. `sameFailure` may send the alerts of a cluster that would open an
-   * incident to an open one instead.
+   * incident to an open one instead, and may keep alerts that would join an open incident out of it (`another`).
    */
   assign(clusters: readonly (readonly Alert[])[], mayOpen: (cluster: readonly Alert[]) => boolean = () => true, sameFailure?: SameFailure): number {
     let held = 0;
@@ -62,12 +65,13 @@ export class IncidentTracker {
         else if (this.incidents.get(id)?.status === 'open') tally.set(id, (tally.get(id) ?? 0) + 1);
       }
       if (unassigned.length === 0) continue;
-      const existing = this.strongest(tally);
+      unassigned.sort(byOnset);
+      let existing = this.strongest(tally);
+      if (existing && sameFailure?.another?.(existing.id, unassigned)) existing = undefined;
       if (!existing && !mayOpen(cluster)) {
         held++;
         continue;
       }
-      unassigned.sort(byOnset);
       const target = existing ?? this.joinable(sameFailure?.find(unassigned)) ?? this.open(unassigned, sameFailure);
       for (const a of unassigned) {
         const key = instanceKey(a);

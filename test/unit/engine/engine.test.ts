@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { decisiveRoot, Engine } from '../../../src/engine/engine.js';
+import { decisiveRoot, Engine, isAnotherFailure } from '../../../src/engine/engine.js';
 import { alert, deploy, MIN, T0 } from '../../support/alerts.js';
 import type { TraceDelta } from '../../../src/model/trace-aggregate.js';
 import { emptyCallStats, addCall } from '../../../src/model/trace-aggregate.js';
@@ -188,6 +188,18 @@ describe('engine', () => {
     expect(decisiveRoot([])).toBeUndefined();
     expect(decisiveRoot(undefined)).toBeUndefined();
   });
+  it('calls alerts another failure only when both rankings are decisive and neither lists the other\'s root', () => {
+    const cause = (service: string, score: number) => ({ service, score, evidence: [] });
+    const open = [cause('scheduler-db', 0.7), cause('scheduler', 0.4)];
+    expect(isAnotherFailure(open, [cause('auth', 0.75), cause('auth-db', 0.3)])).toBe(true);
+    expect(isAnotherFailure(open, [cause('auth', 0.75), cause('scheduler-db', 0.3)])).toBe(false); // may be its victim
+    expect(isAnotherFailure([...open, cause('auth', 0.2)], [cause('auth', 0.75)])).toBe(false); // the incident lists it
+    expect(isAnotherFailure(open, [cause('auth', 0.75), cause('auth-db', 0.7)])).toBe(false); // undecided alone
+    expect(isAnotherFailure([cause('scheduler-db', 0.7), cause('scheduler', 0.65)], [cause('auth', 0.75)])).toBe(false); // undecided open
+    expect(isAnotherFailure(open, [cause('scheduler-db', 0.75)])).toBe(false); // the same root
+    expect(isAnotherFailure(undefined, [cause('auth', 0.75)])).toBe(false); // not ranked yet
+  });
+
   it('does not join an open incident whose ranking is undecided between its top two root causes', () => {
     // `a` fails on both of its databases alike, and each database has one healthy caller besides: x-db and y-db tie.
     // Later `c` fails on x-db alone and ranks it first decisively; the tie says nothing about which one `a` is about.

@@ -90,4 +90,30 @@ describe('incident identity', () => {
     t.assign([[c]], () => true, { find: () => undefined, opened: () => {} });
     expect(t.incidents.size).toBe(3);
   });
+
+  it('keeps alerts that sameFailure calls another failure out of the open incident they cluster with', () => {
+    const t = new IncidentTracker();
+    const a = alert('checkout', 'E', 0);
+    t.assign([[a]]);
+    const first = [...t.incidents.values()][0]!;
+    const b = alert('auth', 'E', 3);
+    const c = alert('cart', 'E', 4);
+    const asked: Array<[string, string[]]> = [];
+    const anotherIfAuth = {
+      find: () => undefined,
+      opened: () => {},
+      another: (id: string, alerts: readonly Alert[]) => {
+        asked.push([id, alerts.map((x) => x.service)]);
+        return alerts.some((x) => x.service === 'auth');
+      },
+    };
+    // Not settled yet: held back, as any cluster about to open an incident.
+    expect(t.assign([[a, b]], () => false, anotherIfAuth)).toBe(1);
+    expect(t.incidents.size).toBe(1);
+    t.assign([[a, b], [a, c]], () => true, anotherIfAuth);
+    expect(asked.map(([id]) => id)).toEqual([first.id, first.id, first.id]);
+    expect(t.incidents.size).toBe(2);
+    expect(first.members).toEqual([instanceKey(a), instanceKey(c)]);
+    expect([...t.incidents.values()][1]!.members).toEqual([instanceKey(b)]);
+  });
 });
