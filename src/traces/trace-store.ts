@@ -181,21 +181,23 @@ function forEachBucketIn<T>(series: BucketSeries<T>, from: number, to: number, v
   for (let i = lowerBound(starts, from); i < starts.length && starts[i]! < to; i++) visit(starts[i]!, rows[i]!);
 }
 
-/** A series' totals over [from, to), both timings; null when it carried no call then. */
-function rangeTimes(series: EdgeSeries, from: number, to: number): EdgeTimes | null {
+/** Filled by sumRange: a range's calls, errors, latency and fourth number (see PrefixSums). Reused: no allocation per query. */
+const rangeSums = new Float64Array(PREFIX_STRIDE);
+
+/** Sums a series' buckets that start in [from, to) into `rangeSums`; false when none does. O(log buckets). */
+function sumRange(series: BucketSeries<CallTotals & { originErrors?: number; clientLatencySumMs?: number }>, from: number, to: number): boolean {
   const lo = lowerBound(series.starts, from);
   const hi = lowerBound(series.starts, to);
-  if (hi <= lo) return null;
+  if (hi <= lo) return false;
   const p = (series.prefix ??= buildPrefix(series.rows));
-  const h = hi * PREFIX_STRIDE;
-  const l = lo * PREFIX_STRIDE;
-  return {
-    calls: p[h]! - p[l]!,
-    errors: p[h + 1]! - p[l + 1]!,
-    latencySumMs: p[h + 2]! - p[l + 2]!,
-    clientLatencySumMs: p[h + 3]! - p[l + 3]!,
-    instrumented: !series.summary.uninstrumented,
-  };
+  for (let k = 0; k < PREFIX_STRIDE; k++) rangeSums[k] = p[hi * PREFIX_STRIDE + k]! - p[lo * PREFIX_STRIDE + k]!;
+  return true;
+}
+
+/** A series' totals over [from, to), both timings; null when it carried no call then. */
+function rangeTimes(series: EdgeSeries, from: number, to: number): EdgeTimes | null {
+  if (!sumRange(series, from, to)) return null;
+  return { calls: rangeSums[0]!, errors: rangeSums[1]!, latencySumMs: rangeSums[2]!, clientLatencySumMs: rangeSums[3]!, instrumented: !series.summary.uninstrumented };
 }
 
 export class TraceAggregates {
@@ -450,14 +452,8 @@ export class TraceAggregates {
   /** One service's own totals over [from, to); null when it has none in that range. O(range buckets). */
   serviceStats(service: string, from: number, to: number): (CallTotals & { originErrors: number }) | null {
     const series = this.serviceSeries.get(service);
-    if (series === undefined) return null;
-    const lo = lowerBound(series.starts, from);
-    const hi = lowerBound(series.starts, to);
-    if (hi <= lo) return null;
-    const p = (series.prefix ??= buildPrefix(series.rows));
-    const h = hi * PREFIX_STRIDE;
-    const l = lo * PREFIX_STRIDE;
-    return { calls: p[h]! - p[l]!, errors: p[h + 1]! - p[l + 1]!, latencySumMs: p[h + 2]! - p[l + 2]!, originErrors: p[h + 3]! - p[l + 3]! };
+    if (series === undefined || !sumRange(series, from, to)) return null;
+    return { calls: rangeSums[0]!, errors: rangeSums[1]!, latencySumMs: rangeSums[2]!, originErrors: rangeSums[3]! };
   }
 
   /** Every service named by any retained aggregate (callers, callees, services), sorted. */
