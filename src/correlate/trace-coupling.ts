@@ -1,5 +1,5 @@
 // Edge coupling from traces: did calls along caller → callee go bad in a window, compared with the baseline
-// just before it? Feeds the clustering's relation weights (alert-relations.ts).
+// just before it (its healthy level: TraceAggregates.edgeBaselineStats)? Feeds the clustering's relation weights (alert-relations.ts).
 import type { CallTotals } from '../model/trace-aggregate.js';
 import type { TraceAggregates } from '../traces/trace-store.js';
 import { compareCalls, HEALTHY_CALLS_COUPLING, pooledAnomaly } from '../rank/trace-signals.js';
@@ -40,7 +40,7 @@ export function traceCouplingFor(traces: TraceAggregates, now: number, baselineM
         const sumBase = { calls: 0, errors: 0, latencySumMs: 0 };
         for (const caller of callers(callee)) {
           add(sumNow, traces.edgeStats(caller, callee, f, t));
-          add(sumBase, traces.edgeStats(caller, callee, f - baselineMs, f));
+          add(sumBase, traces.edgeBaselineStats(caller, callee, f - baselineMs, f));
         }
         v = verdictOf(sumNow, sumBase);
         pooledMemo.set(key, v);
@@ -51,7 +51,7 @@ export function traceCouplingFor(traces: TraceAggregates, now: number, baselineM
       const key = `${caller}\u0000${callee}\u0000${window}\u0000${callersOf ? 'p' : 'e'}`;
       let c = memo.get(key);
       if (c === undefined) {
-        const own = verdictOf(traces.edgeStats(caller, callee, f, t), traces.edgeStats(caller, callee, f - baselineMs, f));
+        const own = verdictOf(traces.edgeStats(caller, callee, f, t), traces.edgeBaselineStats(caller, callee, f - baselineMs, f));
         c = couplingOf(callersOf ? withCallee(own, pooled(callee, callersOf)) : own);
         memo.set(key, c);
       }

@@ -415,6 +415,7 @@ export class Engine {
       {
         callers: (service) => (graph.hasNode(service) ? graph.inNeighbors(service) : []),
         edge: (caller, callee, from, to) => this.traces.edgeStats(caller, callee, from, to),
+        edgeBaseline: (caller, callee, from, to) => this.traces.edgeBaselineStats(caller, callee, from, to),
         service: (service, from, to) => this.traces.serviceStats(service, from, to),
       },
       { baselineFrom: windowStart - o.traceBaselineMs, from: windowStart, to: Math.min(now + 1, onset + o.traceWindowMs) },

@@ -124,6 +124,8 @@ function signalOf(f: ServiceWindowFacts): ServiceTraceSignal {
 export interface TraceWindowSource {
   callers(service: string): readonly string[];
   edge(caller: string, callee: string, from: number, to: number): CallTotals | null;
+  /** An edge's baseline over [from, to); the range's totals when absent. */
+  edgeBaseline?(caller: string, callee: string, from: number, to: number): CallTotals | null;
   service(service: string, from: number, to: number): (CallTotals & { originErrors: number }) | null;
 }
 
@@ -133,10 +135,12 @@ export interface TraceWindowSource {
  */
 export function lazyTraceSignals(source: TraceWindowSource, window: { baselineFrom: number; from: number; to: number }): TraceSignalLookup {
   const memo = new Map<string, ServiceTraceSignal>();
+  const baseline = (caller: string, callee: string): CallTotals | null =>
+    (source.edgeBaseline ?? source.edge)(caller, callee, window.baselineFrom, window.from);
   return {
     edge(caller: string, callee: string): CallChange | null {
       const now = source.edge(caller, callee, window.from, window.to);
-      return now ? compareCalls(now, source.edge(caller, callee, window.baselineFrom, window.from) ?? undefined) : null;
+      return now ? compareCalls(now, baseline(caller, callee) ?? undefined) : null;
     },
     get(service: string): ServiceTraceSignal {
       let signal = memo.get(service);
@@ -146,7 +150,7 @@ export function lazyTraceSignals(source: TraceWindowSource, window: { baselineFr
         for (const caller of source.callers(service)) {
           const now = source.edge(caller, service, window.from, window.to);
           if (now) incomingNow.push({ caller, stats: now });
-          const base = source.edge(caller, service, window.baselineFrom, window.from);
+          const base = baseline(caller, service);
           if (base) incomingBase.push(base);
         }
         signal = signalOf({

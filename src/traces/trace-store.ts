@@ -181,6 +181,18 @@ function forEachBucketIn<T>(series: BucketSeries<T>, from: number, to: number, v
   for (let i = lowerBound(starts, from); i < starts.length && starts[i]! < to; i++) visit(starts[i]!, rows[i]!);
 }
 
+/** A baseline range is read in this many equal parts (edgeBaselineStats): the median of three ignores one bad part. */
+const BASELINE_PARTS = 3;
+/** Calls a part needs before its rates count. */
+const BASELINE_MIN_CALLS = 5;
+
+/** The median of a few numbers (sorts them in place). */
+function median(values: number[]): number {
+  values.sort((a, b) => a - b);
+  const m = values.length >> 1;
+  return values.length % 2 === 1 ? values[m]! : (values[m - 1]! + values[m]!) / 2;
+}
+
 /** Filled by sumRange: a range's calls, errors, latency and fourth number (see PrefixSums). Reused: no allocation per query. */
 const rangeSums = new Float64Array(PREFIX_STRIDE);
 
@@ -373,18 +385,54 @@ export class TraceAggregates {
    */
   edgeStats(caller: string, callee: string, from: number, to: number): CallTotals | null {
     const series = this.edgeIndex.get(caller)?.get(callee);
-    if (series === undefined) return null;
+    return series === undefined ? null : this.timedEdge(series, caller, callee, from, to, from, to);
+  }
+
+  /**
+   * An edge's calls over [from, to), with whose delay a wait is (decision 011) judged from both ends' calls over
+   * [judgeFrom, judgeTo): a baseline's parts are judged over the whole baseline, so reading one in parts costs no
+   * more judgements than reading it whole.
+   */
+  private timedEdge(series: EdgeSeries, caller: string, callee: string, from: number, to: number, judgeFrom: number, judgeTo: number): CallTotals | null {
     const times = rangeTimes(series, from, to);
     if (times === null) return null;
     const { calls, errors } = times;
     if (series.summary.uninstrumented) {
       // Only the caller's timing exists: take off what the caller adds to every call it makes, if it is slow to send.
-      const late = sendingDelayMs(this.slowSender(caller, from, to)) * calls;
+      const late = sendingDelayMs(this.slowSender(caller, judgeFrom, judgeTo)) * calls;
       return { calls, errors, latencySumMs: Math.max(0, times.clientLatencySumMs - late) };
     }
     if (driftOf(times) <= 0) return { calls, errors, latencySumMs: times.latencySumMs };
-    const callersDelay = gapIsCallers(this.slowSender(caller, from, to), this.slowSender(callee, from, to));
+    const callersDelay = gapIsCallers(this.slowSender(caller, judgeFrom, judgeTo), this.slowSender(callee, judgeFrom, judgeTo));
     return { calls, errors, latencySumMs: callersDelay ? times.latencySumMs : times.clientLatencySumMs };
+  }
+
+  /**
+   * The healthy level of an edge's calls over a baseline range [from, to): the median of its parts' error rates and
+   * mean latencies (BASELINE_PARTS equal parts, each with enough calls), carried by the range's total calls. A failure
+   * that began within the last third of the range, or a spike in one part, does not raise it, as it raises the
+   * range's mean: an alert firing minutes into an outage is then judged against the calls before the outage. With
+   * fewer than three trusted parts, the range's totals. O(parts · log buckets).
+   */
+  edgeBaselineStats(caller: string, callee: string, from: number, to: number): CallTotals | null {
+    const series = this.edgeIndex.get(caller)?.get(callee);
+    if (series === undefined) return null;
+    const parts = BASELINE_PARTS;
+    const step = (to - from) / parts;
+    const trusted: CallTotals[] = [];
+    let calls = 0;
+    for (let k = 0; k < parts; k++) {
+      const part = this.timedEdge(series, caller, callee, from + k * step, k === parts - 1 ? to : from + (k + 1) * step, from, to);
+      if (part === null) continue;
+      calls += part.calls;
+      if (part.calls >= BASELINE_MIN_CALLS) trusted.push(part);
+    }
+    if (trusted.length < BASELINE_PARTS) return calls === 0 ? null : this.timedEdge(series, caller, callee, from, to, from, to);
+    return {
+      calls,
+      errors: median(trusted.map((p) => p.errors / p.calls)) * calls,
+      latencySumMs: median(trusted.map((p) => p.latencySumMs / p.calls)) * calls,
+    };
   }
 
   /** Whether `service` is slow to send over [from, to), from the timings of its calls to and from instrumented services. */

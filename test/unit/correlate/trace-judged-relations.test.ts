@@ -12,10 +12,10 @@ import { alert, edge, MIN, stats, T0 } from '../../support/alerts.js';
 const BASELINE_MS = 30 * MIN;
 
 /** Calls along caller → callee every minute of [fromMin, toMin) after T0: `calls` a minute, `errors` of them failing. */
-function traffic(traces: TraceAggregates, caller: string, callee: string, fromMin: number, toMin: number, calls: number, errors: number): void {
+function traffic(traces: TraceAggregates, caller: string, callee: string, fromMin: number, toMin: number, calls: number, errors: number, latencyMs = 20): void {
   for (let m = fromMin; m < toMin; m++) {
     traces.apply({
-      edges: [{ caller, callee, bucket: T0 + m * MIN, calleeUninstrumented: callee.endsWith('-db'), calleeKind: callee.endsWith('-db') ? 'database' : 'service', ...stats(calls, errors, 20) }],
+      edges: [{ caller, callee, bucket: T0 + m * MIN, calleeUninstrumented: callee.endsWith('-db'), calleeKind: callee.endsWith('-db') ? 'database' : 'service', ...stats(calls, errors, latencyMs) }],
       services: [],
     });
   }
@@ -93,6 +93,19 @@ describe('clustering with each alert judged in its own window', () => {
     const couplingFor = traceCouplingFor(dbFailingFrom8(), T0 + 30 * MIN, BASELINE_MS);
     const alerts = [alert('a', 'HighErrorRate', 3), alert('b', 'HighErrorRate', 9)];
     expect(clusterNames(clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS, couplingFor))).toEqual([['a'], ['b']]);
+  });
+
+  it('joins an alert firing minutes into a slowdown: its calls are judged against the calls before the slowdown', () => {
+    // orders-db answers in 20 ms, then in 80 ms from minute 0. b alerts nine minutes after a: the 30 minutes before
+    // b's window hold seven slow minutes, which would put the baseline at 34 ms and the slowdown at only 2.3×.
+    const traces = new TraceAggregates();
+    for (const caller of ['a', 'b']) {
+      traffic(traces, caller, 'orders-db', -40, 0, 10, 0, 20);
+      traffic(traces, caller, 'orders-db', 0, 30, 10, 0, 80);
+    }
+    const couplingFor = traceCouplingFor(traces, T0 + 30 * MIN, BASELINE_MS);
+    const alerts = [alert('a', 'HighLatency', 0.5), alert('b', 'HighLatency', 9)];
+    expect(clusterNames(clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS, couplingFor))).toEqual([['a', 'b']]);
   });
 
   it('joins the two callers when both alerts follow the failure', () => {

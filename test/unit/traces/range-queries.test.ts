@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { TraceAggregates } from '../../../src/traces/trace-store.js';
 import { addCall, emptyCallStats, TRACE_BUCKET_MS, type TraceDelta } from '../../../src/model/trace-aggregate.js';
 import type { PeerKind } from '../../../src/model/span.js';
+import { lazyTraceSignals } from '../../../src/rank/trace-signals.js';
 
 const T0 = Date.parse('2026-10-14T08:00:00Z');
 
@@ -108,4 +109,57 @@ describe('range queries on trace aggregates', () => {
       { numRuns: 300 },
     );
   });
+
+  describe('an edge baseline (edgeBaselineStats)', () => {
+    /** Calls along a → b in minutes [from, to): `calls` a minute, `errors` failing, each taking `latency` ms. */
+    function minutes(t: TraceAggregates, from: number, to: number, calls: number, errors: number, latency: number): void {
+      for (let m = from; m < to; m++) t.apply(delta(m, calls, errors, latency));
+    }
+    const range = (fromMin: number, toMin: number): [number, number] => [T0 + fromMin * TRACE_BUCKET_MS, T0 + toMin * TRACE_BUCKET_MS];
+
+    it('is the healthy level when a slowdown began in the last third of the range', () => {
+      const t = new TraceAggregates();
+      minutes(t, 0, 22, 10, 0, 20);
+      minutes(t, 22, 30, 10, 0, 200);
+      expect(t.edgeStats('a', 'b', ...range(0, 30))!.latencySumMs / 300).toBeCloseTo(68); // the mean: contaminated
+      expect(t.edgeBaselineStats('a', 'b', ...range(0, 30))).toEqual({ calls: 300, errors: 0, latencySumMs: 300 * 20 });
+    });
+
+    it('ignores a burst of errors in one part, and keeps the rate that two parts share', () => {
+      const t = new TraceAggregates();
+      minutes(t, 0, 5, 10, 5, 20);
+      minutes(t, 5, 30, 10, 1, 20);
+      expect(t.edgeBaselineStats('a', 'b', ...range(0, 30))).toEqual({ calls: 300, errors: 30, latencySumMs: 300 * 20 });
+    });
+
+    it('is what the ranking judges a call against: a slowdown already minutes old still reads as one', () => {
+      const t = new TraceAggregates();
+      minutes(t, 0, 22, 10, 0, 20);
+      minutes(t, 22, 40, 10, 0, 200);
+      const source = {
+        callers: () => ['a'],
+        edge: (caller: string, callee: string, from: number, to: number) => t.edgeStats(caller, callee, from, to),
+        edgeBaseline: (caller: string, callee: string, from: number, to: number) => t.edgeBaselineStats(caller, callee, from, to),
+        service: () => null,
+      };
+      const [baselineFrom, from] = range(0, 30);
+      const signals = lazyTraceSignals(source, { baselineFrom, from, to: T0 + 40 * TRACE_BUCKET_MS });
+      expect(signals.edge!('a', 'b')).toMatchObject({ meanLatencyBase: 20, meanLatencyNow: 200, latencyAnomaly: 1 });
+      expect(signals.get('b')!.incoming).toMatchObject({ meanLatencyBase: 20, latencyAnomaly: 1 });
+      // Without a baseline of its own, the source's plain range is the baseline: the contaminated mean.
+      const plain = lazyTraceSignals({ ...source, edgeBaseline: undefined }, { baselineFrom, from, to: T0 + 40 * TRACE_BUCKET_MS });
+      expect(plain.edge!('a', 'b')!.meanLatencyBase).toBeCloseTo(68);
+    });
+
+    it('is the range\'s totals when fewer than three parts have enough calls to tell', () => {
+      const t = new TraceAggregates();
+      minutes(t, 0, 10, 1, 0, 20); // ten calls in the first part
+      minutes(t, 10, 20, 10, 0, 30);
+      minutes(t, 20, 30, 0, 0, 0);
+      minutes(t, 25, 27, 2, 1, 100); // four calls in the last part
+      expect(t.edgeBaselineStats('a', 'b', ...range(0, 30))).toEqual(t.edgeStats('a', 'b', ...range(0, 30)));
+      expect(t.edgeBaselineStats('a', 'b', ...range(40, 70))).toBeNull();
+    });
+  });
 });
+
