@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Alert, AlertSource } from '../model/alert.js';
 import { alertsResult, parseEnvelope, parseItems } from './batch.js';
 import { labelFingerprint } from './fingerprint.js';
+import { checkLabelledAlert } from './labelled-alert-check.js';
 import { serviceFromLabels } from './service-label.js';
 import { severityFromText } from './severity.js';
 import type { IngestContext, IngestSource } from './source.js';
@@ -76,12 +77,16 @@ export function toAlertmanagerAlert(item: AlertmanagerAlert, ctx: IngestContext)
   return toLabelledAlert(item, 'alertmanager', ctx);
 }
 
+/** Fields of an Alertmanager alert read as optional strings, beside those every labelled alert has. */
+const OPTIONAL_STRINGS = ['generatorURL'] as const;
+const quickCheckAlert = (item: unknown): AlertmanagerAlert | undefined => checkLabelledAlert(item, OPTIONAL_STRINGS);
+
 export const alertmanagerSource: IngestSource = {
   type: 'alertmanager',
   parse(body, ctx) {
     const envelope = parseEnvelope(AlertmanagerWebhookSchema, body);
     if (!envelope.ok) return envelope;
-    const batch = parseItems(envelope.data.alerts, AlertmanagerAlertSchema, ['alerts'], (item) => toAlertmanagerAlert(item, ctx));
+    const batch = parseItems(envelope.data.alerts, AlertmanagerAlertSchema, ['alerts'], (item) => toAlertmanagerAlert(item, ctx), quickCheckAlert);
     return alertsResult(ctx.receivedAt, batch);
   },
 };

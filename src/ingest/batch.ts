@@ -20,10 +20,18 @@ export function parseItems<S extends z.ZodType, T>(
   schema: S,
   prefix: readonly PropertyKey[],
   normalise: (item: z.output<S>, index: number) => T | null,
+  /** A cheaper check that recognises plainly valid items with the schema's output, else undefined (labelled-alert-check.ts). */
+  quickCheck?: (item: unknown) => z.output<S> | undefined,
 ): BatchItems<T> {
   const accepted: T[] = [];
   let rejected: InputIssue[] | undefined;
   for (let i = 0; i < items.length; i++) {
+    const quick = quickCheck?.(items[i]);
+    if (quick !== undefined) {
+      const value = normalise(quick, i);
+      if (value !== null) accepted.push(value);
+      continue;
+    }
     const parsed = schema.safeParse(items[i]);
     if (parsed.success) {
       const value = normalise(parsed.data as z.output<S>, i);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Alert } from '../model/alert.js';
 import { AlertLabelsSchema, summaryFromAnnotations, toLabelledAlert } from './alertmanager.js';
 import { alertsResult, parseEnvelope, parseItems } from './batch.js';
+import { checkLabelledAlert } from './labelled-alert-check.js';
 import type { IngestContext, IngestSource } from './source.js';
 import { endTimeMs, rfc3339Ms } from './timestamps.js';
 
@@ -48,12 +49,16 @@ export function toGrafanaAlert(item: GrafanaAlert, ctx: IngestContext): Alert {
   return toLabelledAlert(item, 'grafana', ctx, name, summary);
 }
 
+/** Fields of a Grafana alert read as optional strings, beside those every labelled alert has (`values` is any JSON). */
+const OPTIONAL_STRINGS = ['generatorURL', 'silenceURL', 'dashboardURL', 'panelURL', 'imageURL', 'valueString'] as const;
+const quickCheckAlert = (item: unknown): GrafanaAlert | undefined => checkLabelledAlert(item, OPTIONAL_STRINGS);
+
 export const grafanaSource: IngestSource = {
   type: 'grafana',
   parse(body, ctx) {
     const envelope = parseEnvelope(GrafanaWebhookSchema, body);
     if (!envelope.ok) return envelope;
-    const batch = parseItems(envelope.data.alerts, GrafanaAlertSchema, ['alerts'], (item) => toGrafanaAlert(item, ctx));
+    const batch = parseItems(envelope.data.alerts, GrafanaAlertSchema, ['alerts'], (item) => toGrafanaAlert(item, ctx), quickCheckAlert);
     return alertsResult(ctx.receivedAt, batch);
   },
 };
