@@ -139,11 +139,15 @@ export function createIngestQueue(opts: CreateIngestQueueOptions): IngestQueue {
     return withinTimeout(queues[name].add(data.type, data, JOB_OPTIONS[name]));
   }
   // The batch is written before the job that names it exists: a worker that finds the key missing may
-  // then rely on it having been applied already. A batch whose job never got added expires.
+  // then rely on it having been applied already. A batch whose job never got added expires. The SET and the
+  // add go out back to back on the one connection the queue shares, so Redis runs them in that order without
+  // a round trip between them; if the SET fails the request fails (503), and a job added without its batch
+  // applies nothing.
   async function addAlerts(pending: PendingAlertsJob): Promise<void> {
     const { alerts, ...head } = pending;
-    const key = await withinTimeout(alertStore.writeBatch(randomUUID(), alerts, BATCH_TTL_MS)) as string;
-    await add(ALERTS_QUEUE, { ...head, batch: { key, count: alerts.count } });
+    const id = randomUUID();
+    const written = withinTimeout(alertStore.writeBatch(id, alerts, BATCH_TTL_MS));
+    await Promise.all([written, add(ALERTS_QUEUE, { ...head, batch: { key: alertStore.batchKey(id), count: alerts.count } })]);
   }
   // Alert jobs of concurrent requests share one BullMQ job (see alert-job-coalescer.ts).
   const alertJobs = new AlertJobCoalescer(addAlerts);

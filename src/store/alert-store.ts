@@ -287,9 +287,14 @@ export class AlertStore {
    * the key (see ingest-queue.ts). Expires after `ttlMs` if never applied.
    */
   async writeBatch(id: string, batch: EncodedAlerts, ttlMs: number): Promise<string> {
-    const key = this.keys.batch(id);
+    const key = this.batchKey(id);
     await this.redis.set(key, alertsPayload(batch), 'PX', ttlMs);
     return key;
+  }
+
+  /** The key writeBatch stores batch `id` under. */
+  batchKey(id: string): string {
+    return this.keys.batch(id);
   }
 
   /**
