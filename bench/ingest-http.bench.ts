@@ -73,6 +73,8 @@ export interface RoundFigures {
   serverCpuUsPerAlert?: number;
   /** rcabot only: Redis CPU (µs) per alert over the round. */
   redisCpuUsPerAlert?: number;
+  /** The load generator's CPU (µs) per alert: the third user of the machine's two cores. */
+  generatorCpuUsPerAlert: number;
   /** rcabot only: alerts per BullMQ job (requests coalesced under load). */
   alertsPerJob?: number;
   failures: number;
@@ -303,6 +305,7 @@ export async function runIngestHttpBench(options: IngestHttpBenchOptions = {}): 
       serverCpuUsPerAlert: round(cpu / alerts, 2),
       redisCpuUsPerAlert: round(redis / alerts, 2),
       alertsPerJob: round(alerts / Math.max(1, (await jobCount()) - jobs0)),
+      generatorCpuUsPerAlert: round(result.cpuUs / alerts, 2),
       failures: Object.values(result.failures).reduce((a, b) => a + b, 0),
     };
   }
@@ -318,6 +321,7 @@ export async function runIngestHttpBench(options: IngestHttpBenchOptions = {}): 
       ackAlertsPerSec: Math.round(alerts / (result.elapsedMs / 1000)),
       p50Ms: round(result.p50Ms, 2),
       p99Ms: round(result.p99Ms, 2),
+      generatorCpuUsPerAlert: round(result.cpuUs / alerts, 2),
       failures: Object.values(result.failures).reduce((a, b) => a + b, 0),
     };
   }
@@ -331,9 +335,9 @@ export async function runIngestHttpBench(options: IngestHttpBenchOptions = {}): 
     const figures: RoundFigures[] = [];
     for (let r = 1; r <= rounds; r++) {
       const am = await alertmanagerRound(total, r);
-      log(`alertmanager round ${r}: ${am.ackAlertsPerSec} alerts/s, p99 ${am.p99Ms} ms, ${am.serverCpuUsPerAlert ?? '?'} µs/alert`);
+      log(`alertmanager round ${r}: ${am.ackAlertsPerSec} alerts/s, p99 ${am.p99Ms} ms, ${am.serverCpuUsPerAlert ?? '?'} µs/alert, generator ${am.generatorCpuUsPerAlert} µs/alert`);
       const rc = await rcabotRound(total, r);
-      log(`rcabot round ${r}: ack ${rc.ackAlertsPerSec}/s, sustained ${rc.sustainedAlertsPerSec}/s, p99 ${rc.p99Ms} ms, server ${rc.serverCpuUsPerAlert} µs/alert, redis ${rc.redisCpuUsPerAlert} µs/alert, ${rc.alertsPerJob} alerts/job`);
+      log(`rcabot round ${r}: ack ${rc.ackAlertsPerSec}/s, sustained ${rc.sustainedAlertsPerSec}/s, p99 ${rc.p99Ms} ms, server ${rc.serverCpuUsPerAlert} µs/alert, redis ${rc.redisCpuUsPerAlert} µs/alert, generator ${rc.generatorCpuUsPerAlert} µs/alert, ${rc.alertsPerJob} alerts/job`);
       figures.push(am, rc);
     }
     const ams = figures.filter((f) => f.system === 'alertmanager');

@@ -47,6 +47,8 @@ export interface GeneratorResult {
   maxMs: number;
   /** Non-2xx answers and transport errors, by status (or 'error'). */
   failures: Record<string, number>;
+  /** The generator's own CPU time over the run (µs): it shares the machine's cores with the server. */
+  cpuUs: number;
 }
 
 function post(agent: http.Agent, url: URL, body: Buffer): Promise<number> {
@@ -71,7 +73,7 @@ function post(agent: http.Agent, url: URL, body: Buffer): Promise<number> {
   });
 }
 
-function summarise(latencies: number[], elapsedMs: number, alerts: number, failures: Record<string, number>): GeneratorResult {
+function summarise(latencies: number[], elapsedMs: number, alerts: number, failures: Record<string, number>, cpuUs: number): GeneratorResult {
   const sorted = Float64Array.from(latencies).sort();
   const q = (p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!);
   return {
@@ -82,6 +84,7 @@ function summarise(latencies: number[], elapsedMs: number, alerts: number, failu
     p99Ms: q(0.99),
     maxMs: sorted.length ? sorted[sorted.length - 1]! : 0,
     failures,
+    cpuUs,
   };
 }
 
@@ -96,6 +99,7 @@ async function closedLoop(r: ClosedLoopRequest): Promise<GeneratorResult> {
   const failures: Record<string, number> = {};
   let next = 0;
   process.send!({ started: true });
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   await Promise.all(
     Array.from({ length: r.connections }, async () => {
@@ -114,8 +118,9 @@ async function closedLoop(r: ClosedLoopRequest): Promise<GeneratorResult> {
     }),
   );
   const elapsedMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
   agent.destroy();
-  return summarise(latencies, elapsedMs, r.alerts, failures);
+  return summarise(latencies, elapsedMs, r.alerts, failures, cpu.user + cpu.system);
 }
 
 async function openLoop(r: OpenLoopRequest): Promise<GeneratorResult> {
@@ -127,6 +132,7 @@ async function openLoop(r: OpenLoopRequest): Promise<GeneratorResult> {
   const failures: Record<string, number> = {};
   const inFlight = new Set<Promise<void>>();
   process.send!({ started: true });
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   let alerts = 0;
   for (let i = 0; i < total; i++) {
@@ -152,8 +158,9 @@ async function openLoop(r: OpenLoopRequest): Promise<GeneratorResult> {
   }
   await Promise.all(inFlight);
   const elapsedMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
   agent.destroy();
-  return summarise(latencies, elapsedMs, alerts, failures);
+  return summarise(latencies, elapsedMs, alerts, failures, cpu.user + cpu.system);
 }
 
 process.on('message', (msg: GeneratorRequest) => {
