@@ -113,7 +113,13 @@ export class Engine {
   /** What each trace change touched, to tell whether a cached ranking read any of it (see rankingStillHolds). */
   private readonly traceLog = new TraceChangeLog();
   /** The clustering's memo identity: explanations of alert groups are kept alongside it across analyses. */
-  private readonly relationMemoKey = new Map<string, number>();
+  private relationMemoKey = new Map<string, number>();
+  /**
+   * The structureVersion the relation memo's explanations were computed on. An explanation is kept for good once its
+   * trace window is complete, but it also follows the graph's calls: a new edge (a dependency first seen in traces)
+   * changes it, so a new structure starts a new memo.
+   */
+  private relationMemoStructure = 0;
   /** The dependency graph of the last analysis and what it was built from (TraceAggregates.topologyKey). */
   private graphCache: { key: string | null; graph: DependencyGraph } | null = null;
   /**
@@ -489,6 +495,10 @@ export class Engine {
       this.traces.latestBucket <= Math.min(last.now, now);
     this.relationInputs = { graph, traces: this.traces.version, now };
     const stamp: RelationStamp = { tracesVersion: this.traces.version, structureVersion: this.structureVersion, now };
+    if (this.relationMemoStructure !== this.structureVersion) {
+      this.relationMemoKey = new Map();
+      this.relationMemoStructure = this.structureVersion;
+    }
     return {
       weights: this.relationMemoKey,
       completeBefore: unchanged ? Number.POSITIVE_INFINITY : now - 10 * MINUTE,
