@@ -23,8 +23,8 @@ local function chunked(cmd, key, args, step)
 end
 `;
 
-// KEYS: state, open, resolved, deltas (stream), then the keys of batches queued by reference (see
-// AlertStore.applyBatches). The fingerprints a call stores go to the deltas stream in the same atomic step,
+// KEYS: state, open (legacy zset: read and emptied, never written; see AlertKeys), resolved, deltas (stream), firing,
+// then the keys of batches queued by reference (see AlertStore.applyBatches). The fingerprints a call stores go to the deltas stream in the same atomic step,
 // one entry per call, for the analyzer of whichever replica leads (state-deltas.ts).
 // ARGV[1]: '1' to return the stored values of the fresh alerts, '' not to. ARGV[2..]: batches passed inline.
 // A batch (payload) is meta .. US (0x1F) .. docs: meta a JSON array, 3 entries per alert (fingerprint,
@@ -54,7 +54,7 @@ local function read(payload)
     pos = stop + 2
   end
 end
-for k = 5, #KEYS do
+for k = 6, #KEYS do
   local payload = redis.call('GET', KEYS[k])
   if payload then read(payload) end
 end
@@ -104,8 +104,8 @@ if #fresh > 0 then
       hs[#hs + 1] = fp
       hs[#hs + 1] = doc
       if string.sub(last[fp], -1) == 'f' then
-        oa[#oa + 1] = scores[i]
         oa[#oa + 1] = fp
+        oa[#oa + 1] = scores[i]
         if known[fp] then rr[#rr + 1] = fp end
       else
         ra[#ra + 1] = scores[i]
@@ -118,26 +118,34 @@ if #fresh > 0 then
   local written = {}
   for j = 1, #hs, 2 do written[#written + 1] = hs[j] end
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', ${DELTAS_KEPT}, '*', 'f', table.concat(written, '\\030'))
-  if #oa > 0 then chunked('ZADD', KEYS[2], oa, 1000) end
-  if #orm > 0 then chunked('ZREM', KEYS[2], orm, 1000) end
+  if #oa > 0 then chunked('HSET', KEYS[5], oa, 1000) end
+  if #orm > 0 then
+    chunked('HDEL', KEYS[5], orm, 1000)
+    chunked('ZREM', KEYS[2], orm, 1000)
+  end
   if #ra > 0 then chunked('ZADD', KEYS[3], ra, 1000) end
-  if #rr > 0 then chunked('ZREM', KEYS[3], rr, 1000) end
+  if #rr > 0 then
+    chunked('ZREM', KEYS[3], rr, 1000)
+    chunked('ZREM', KEYS[2], rr, 1000)
+  end
 end
-for k = 5, #KEYS do redis.call('DEL', KEYS[k]) end
+for k = 6, #KEYS do redis.call('DEL', KEYS[k]) end
 return {n, fresh, values}
 `;
 
-// KEYS: state, open, resolved. ARGV: since. Returns JSON of every firing alert and of alerts resolved since.
+// KEYS: state, open (legacy), resolved, firing. ARGV: since. Returns JSON of every firing alert and of alerts resolved since.
 const OPEN_AND_RECENT = `${LUA_CHUNK}
-local fps = redis.call('ZRANGE', KEYS[2], 0, -1)
-local res = redis.call('ZRANGEBYSCORE', KEYS[3], ARGV[1], '+inf')
-for _, fp in ipairs(res) do fps[#fps + 1] = fp end
+local fps = redis.call('HKEYS', KEYS[4])
+for _, fp in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do fps[#fps + 1] = fp end
+for _, fp in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], ARGV[1], '+inf')) do fps[#fps + 1] = fp end
 if #fps == 0 then return {} end
 return chunked('HMGET', KEYS[1], fps, 1000)
 `;
 
-// KEYS: state, open, resolved. ARGV: resolvedBefore, firingStartedBefore ('' = keep firing alerts).
-// Removes at most 10000 alerts per call (bounded script time); returns how many it removed.
+// KEYS: state, open (legacy), resolved, firing. ARGV: resolvedBefore, firingStartedBefore ('' = keep firing alerts),
+// the firing hash's scan cursor. Removes at most 10000 resolved and 10000 legacy firing alerts per call, and looks at
+// about 10000 entries of the firing hash from the cursor on (bounded script time: a large hash is swept over several
+// calls). Returns { how many it removed, the next cursor ('0': the sweep is done) }.
 const PRUNE = `${LUA_CHUNK}
 local victims = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[1], 'LIMIT', 0, 10000)
 local removed = #victims
@@ -145,15 +153,28 @@ if removed > 0 then
   chunked('HDEL', KEYS[1], victims, 1000)
   chunked('ZREM', KEYS[3], victims, 1000)
 end
+local cursor = '0'
 if ARGV[2] ~= '' then
+  local before = tonumber(ARGV[2])
   local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[2], 'LIMIT', 0, 10000)
   if #stale > 0 then
     chunked('HDEL', KEYS[1], stale, 1000)
     chunked('ZREM', KEYS[2], stale, 1000)
     removed = removed + #stale
   end
+  local scan = redis.call('HSCAN', KEYS[4], ARGV[3], 'COUNT', 10000)
+  cursor = scan[1]
+  local gone = {}
+  for j = 1, #scan[2], 2 do
+    if tonumber(scan[2][j + 1]) < before then gone[#gone + 1] = scan[2][j] end
+  end
+  if #gone > 0 then
+    chunked('HDEL', KEYS[1], gone, 1000)
+    chunked('HDEL', KEYS[4], gone, 1000)
+    removed = removed + #gone
+  end
 end
-return removed
+return {removed, cursor}
 `;
 
 /** Record separator between JSON documents: JSON.stringify escapes every control character in strings. */
@@ -165,8 +186,8 @@ const US_BYTES = Buffer.from(US);
 
 type AlertScripts = Redis & {
   rcabotApplyAlerts(numKeys: number, ...keysThenArgs: Array<string | Buffer>): Promise<[number, number[], string[]]>;
-  rcabotOpenAndRecentAlerts(k1: string, k2: string, k3: string, since: number): Promise<Array<string | null>>;
-  rcabotPruneAlerts(k1: string, k2: string, k3: string, resolvedBefore: number, firingBefore: string): Promise<number>;
+  rcabotOpenAndRecentAlerts(k1: string, k2: string, k3: string, k4: string, since: number): Promise<Array<string | null>>;
+  rcabotPruneAlerts(k1: string, k2: string, k3: string, k4: string, resolvedBefore: number, firingBefore: string, cursor: string): Promise<[number, string]>;
 };
 
 export interface ApplyAlertsResult {
@@ -266,6 +287,8 @@ export interface ApplyBatchesResult {
 export class AlertStore {
   private readonly keys: AlertKeys;
   private readonly redis: AlertScripts;
+  /** Where the next prune goes on sweeping the firing hash for stale alerts ('0': from the start). */
+  private firingCursor = '0';
 
   constructor(redis: Redis, prefix: string) {
     this.keys = redisKeys(prefix).alerts;
@@ -307,11 +330,12 @@ export class AlertStore {
     if (batchKeys.length === 0 && payloads.length === 0) return { processed: 0, positions: [], fresh: [] };
     const k = this.keys;
     const [processed, indices, values] = await this.redis.rcabotApplyAlerts(
-      4 + batchKeys.length,
+      5 + batchKeys.length,
       k.state,
       k.open,
       k.resolved,
       k.deltas,
+      k.firing,
       ...batchKeys,
       withFresh ? '1' : '',
       ...payloads,
@@ -332,7 +356,7 @@ export class AlertStore {
   /** Every firing alert, plus alerts resolved at or after `since` (epoch ms). */
   async openAndRecent(since: number): Promise<Alert[]> {
     const k = this.keys;
-    const rows = await this.redis.rcabotOpenAndRecentAlerts(k.state, k.open, k.resolved, since);
+    const rows = await this.redis.rcabotOpenAndRecentAlerts(k.state, k.open, k.resolved, k.firing, since);
     const out: Alert[] = [];
     for (const row of rows) if (row) out.push(parseStored(row));
     return out;
@@ -346,7 +370,9 @@ export class AlertStore {
   async prune(olderThan: number, firingStartedBefore?: number): Promise<number> {
     const k = this.keys;
     const firing = firingStartedBefore === undefined ? '' : String(firingStartedBefore);
-    return this.redis.rcabotPruneAlerts(k.state, k.open, k.resolved, olderThan, firing);
+    const [removed, cursor] = await this.redis.rcabotPruneAlerts(k.state, k.open, k.resolved, k.firing, olderThan, firing, this.firingCursor);
+    this.firingCursor = cursor;
+    return removed;
   }
 }
 
@@ -354,8 +380,8 @@ function defineAlertScripts(redis: Redis): void {
   const r = redis as unknown as Record<string, unknown>;
   if (typeof r.rcabotApplyAlerts === 'function') return;
   redis.defineCommand('rcabotApplyAlerts', { lua: APPLY_ALERTS });
-  redis.defineCommand('rcabotOpenAndRecentAlerts', { numberOfKeys: 3, lua: OPEN_AND_RECENT });
-  redis.defineCommand('rcabotPruneAlerts', { numberOfKeys: 3, lua: PRUNE });
+  redis.defineCommand('rcabotOpenAndRecentAlerts', { numberOfKeys: 4, lua: OPEN_AND_RECENT });
+  redis.defineCommand('rcabotPruneAlerts', { numberOfKeys: 4, lua: PRUNE });
 }
 
 /** A stored value is "startsAt|f|json" (or "|r|"): skip the identity prefix. */

@@ -13,7 +13,13 @@ export function normalizePrefix(prefix: string): string {
 export interface AlertKeys {
   /** hash fingerprint → "startsAt|f|json" or "startsAt|r|json": latest state, prefixed by its dedup identity. */
   state: string;
-  /** zset of firing fingerprints, score startsAt (stale-firing retention). */
+  /** hash of firing fingerprints → startsAt (stale-firing retention, swept by HSCAN). */
+  firing: string;
+  /**
+   * Legacy: the zset of firing fingerprints (score startsAt) that versions before the firing hash wrote. Still read,
+   * emptied as its alerts resolve, fire again or go stale, never written: a hash insert costs Redis half of what a
+   * skiplist insert into a zset of hundreds of thousands does, and a storm inserts every alert.
+   */
   open: string;
   /** zset of resolved fingerprints, score endsAt (resolved retention, "recent" queries). */
   resolved: string;
@@ -64,6 +70,7 @@ export function redisKeys(rawPrefix: string): RedisKeys {
     prefix: p,
     alerts: {
       state: `${p}{alerts}:state`,
+      firing: `${p}{alerts}:firing`,
       open: `${p}{alerts}:open`,
       resolved: `${p}{alerts}:resolved`,
       batch: (id) => `${p}{alerts}:batch:${id}`,

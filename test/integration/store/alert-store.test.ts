@@ -56,7 +56,7 @@ describe('AlertStore.applyAlerts', () => {
     expect(await store.applyAlerts([a])).toEqual({ fresh: [], duplicates: 1 });
     expect(await store.openAndRecent(T0)).toEqual([r]);
     expect(await redis.zscore(redisKeys(prefix).alerts.resolved, 'fp1')).toBe(String(T0 + 60_000));
-    expect(await redis.zscore(redisKeys(prefix).alerts.open, 'fp1')).toBeNull();
+    expect(await redis.hexists(redisKeys(prefix).alerts.firing, 'fp1')).toBe(0);
   });
 
   it('treats a later startsAt as a new episode and an earlier one as stale', async () => {
@@ -110,7 +110,72 @@ describe('AlertStore.openAndRecent and prune', () => {
     expect(await store.prune(T0 + 5000, T0 - 1_000_000)).toBe(1);
     expect(await store.openAndRecent(0)).toEqual([newR]);
     expect(await redis.hlen(k.state)).toBe(1);
+    expect(await redis.hlen(k.firing)).toBe(0);
+  });
+
+  it('sweeps a large firing set for stale alerts over several bounded calls', async () => {
+    const stale = Array.from({ length: 25_000 }, (_, i) => alert({ fingerprint: `stale${i}`, startsAt: T0 - 10_000_000 }));
+    const live = Array.from({ length: 10 }, (_, i) => alert({ fingerprint: `live${i}` }));
+    for (let i = 0; i < stale.length; i += 5000) await store.applyAlerts(stale.slice(i, i + 5000));
+    await store.applyAlerts(live);
+    let removed = 0;
+    let calls = 0;
+    while (removed < stale.length && calls < 20) {
+      removed += await store.prune(T0 - 86_400_000, T0 - 1_000_000);
+      calls++;
+    }
+    expect(removed).toBe(stale.length);
+    // Each call looks at about 10,000 entries: a hash of 25,010 takes three or four.
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(calls).toBeLessThanOrEqual(6);
+    expect(byFp(await store.openAndRecent(0))).toEqual(byFp(live));
+  });
+
+  it('goes on where the last call stopped, so stale alerts among many live ones are all found', async () => {
+    const live = Array.from({ length: 30_000 }, (_, i) => alert({ fingerprint: `live${i}` }));
+    const stale = Array.from({ length: 30 }, (_, i) => alert({ fingerprint: `stale${i}`, startsAt: T0 - 10_000_000 }));
+    for (let i = 0; i < live.length; i += 5000) await store.applyAlerts(live.slice(i, i + 5000));
+    await store.applyAlerts(stale);
+    let removed = 0;
+    for (let call = 0; call < 6; call++) removed += await store.prune(T0 - 86_400_000, T0 - 1_000_000);
+    expect(removed).toBe(stale.length);
+    expect(await redis.hlen(redisKeys(prefix).alerts.state)).toBe(live.length);
+  });
+});
+
+describe('AlertStore: firing alerts a version before the firing hash left in the legacy zset', () => {
+  /** An alert as an older version stored it: its state, and its fingerprint in the zset of firing alerts. */
+  async function storeLegacyFiring(a: ReturnType<typeof alert>): Promise<void> {
+    const k = redisKeys(prefix).alerts;
+    await redis.hset(k.state, a.fingerprint, `${a.startsAt}|f|${JSON.stringify(a)}`);
+    await redis.zadd(k.open, a.startsAt, a.fingerprint);
+  }
+
+  it('still reads them as firing, deduplicates against them, and takes them out of the zset when they resolve', async () => {
+    const a = alert({ fingerprint: 'legacy' });
+    await storeLegacyFiring(a);
+    expect(await store.openAndRecent(T0)).toEqual([a]);
+    expect(await store.applyAlerts([a])).toEqual({ fresh: [], duplicates: 1 });
+    const r = resolved(a, T0 + 60_000);
+    expect((await store.applyAlerts([r])).fresh).toEqual([r]);
+    const k = redisKeys(prefix).alerts;
     expect(await redis.zcard(k.open)).toBe(0);
+    expect(await store.openAndRecent(T0)).toEqual([r]);
+  });
+
+  it('moves one that fires again into the firing hash, and prunes one gone stale', async () => {
+    const again = alert({ fingerprint: 'again' });
+    const stale = alert({ fingerprint: 'stale', startsAt: T0 - 10_000_000 });
+    await storeLegacyFiring(again);
+    await storeLegacyFiring(stale);
+    const next = { ...again, startsAt: T0 + 120_000 };
+    expect((await store.applyAlerts([next])).fresh).toEqual([next]);
+    const k = redisKeys(prefix).alerts;
+    expect(await redis.zrange(k.open, 0, -1)).toEqual(['stale']);
+    expect(await redis.hget(k.firing, 'again')).toBe(String(T0 + 120_000));
+    expect(await store.prune(T0, T0 - 1_000_000)).toBe(1);
+    expect(await redis.zcard(k.open)).toBe(0);
+    expect(await store.openAndRecent(0)).toEqual([next]);
   });
 });
 
