@@ -103,5 +103,8 @@ describe('checkLabelledAlert: the hand-written check of the ingest hot path', ()
     expect(checkLabelledAlert({ ...good, endsAt: 'soon' }, AM_FIELDS)).toBeUndefined();
     expect(checkLabelledAlert({ ...good, generatorURL: 3 }, AM_FIELDS)).toBeUndefined();
     expect(checkLabelledAlert({ ...good, annotations: { summary: 1 } }, AM_FIELDS)).toBeUndefined();
+    // JSON.parse makes `__proto__` an own key, which the schema's copy drops: the schema decides.
+    expect(checkLabelledAlert({ ...good, labels: JSON.parse('{"alertname":"A","__proto__":"x"}') }, AM_FIELDS)).toBeUndefined();
+    expect(checkLabelledAlert({ ...good, annotations: JSON.parse('{"__proto__":"x"}') }, AM_FIELDS)).toBeUndefined();
   });
 });
