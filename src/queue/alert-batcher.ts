@@ -30,6 +30,14 @@ interface Entry {
   reject(err: unknown): void;
 }
 
+/**
+ * Alerts per commit, and per coalesced job (alert-job-coalescer.ts), so that a commit of one job is bounded too. It
+ * bounds how long one dedup script holds Redis (~10 µs an alert), and every route's enqueue waits behind it: 1,500
+ * keeps a script near 15 ms; 5,000 let one hold Redis 50–65 ms, doubled the ingest bench's p99 acknowledgement, and
+ * under a backlog (larger jobs) fed the backlog (docs/benchmarks.md).
+ */
+export const MAX_ALERTS_PER_COMMIT = 1500;
+
 export class AlertBatcher {
   private pending: Entry[] = [];
   private inFlight = 0;
@@ -42,12 +50,8 @@ export class AlertBatcher {
     private readonly onCommit: (result: CommitResult) => void,
     /** Whether commits parse the fresh alerts back for onCommit (someone listens to the delta). */
     private readonly withFresh: boolean,
-    /**
-     * Upper bound of alerts per commit. It bounds how long one Lua script holds Redis (~10 µs an alert), and every
-     * route's enqueue waits behind it: 1,500 keeps a commit near 15 ms; 5,000 let a commit hold Redis 50 ms and
-     * doubled the ingest bench's p99 acknowledgement (docs/benchmarks.md).
-     */
-    private readonly maxAlerts = 1500,
+    /** Upper bound of alerts per commit (a single larger job still goes as one commit). */
+    private readonly maxAlerts = MAX_ALERTS_PER_COMMIT,
     /**
      * Commits allowed in flight at once. More than one keeps Node busy (fetching, parsing, encoding the next
      * batch) while Redis runs the previous script; scripts on one connection still run in send order, and

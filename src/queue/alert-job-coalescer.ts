@@ -8,6 +8,7 @@
 // (503, the senders retry, and the alert dedup absorbs a retry of an add that did land).
 import type { EventType } from '../model/event.js';
 import { concatEncodedAlerts, type EncodedAlerts } from '../store/alert-store.js';
+import { MAX_ALERTS_PER_COMMIT } from './alert-batcher.js';
 
 /** The alerts of one request (or of several, once merged), before they are queued. */
 export interface PendingAlertsJob {
@@ -35,7 +36,7 @@ export class AlertJobCoalescer {
     /** Adds one job to the queue; resolves once Redis has it. */
     private readonly add: (job: PendingAlertsJob) => Promise<void>,
     /** Upper bound of alerts per coalesced job (a single larger request still goes as one job). */
-    private readonly maxAlerts = 5000,
+    private readonly maxAlerts = MAX_ALERTS_PER_COMMIT,
   ) {}
 
   /** Resolves once a job holding these alerts is in Redis. */
