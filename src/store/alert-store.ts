@@ -23,12 +23,13 @@ local function chunked(cmd, key, args, step)
 end
 `;
 
-// KEYS: state, open (legacy zset: read and emptied, never written; see AlertKeys), resolved, deltas (stream), firing,
-// then the keys of batches queued by reference (see AlertStore.applyBatches). The fingerprints a call stores go to the deltas stream in the same atomic step,
-// one entry per call, for the analyzer of whichever replica leads (state-deltas.ts).
+// KEYS: state, open (legacy zset: read and emptied, never written; see AlertKeys), resolved, deltas (stream),
+// firing, then the keys of batches queued by reference (see AlertStore.applyBatches). The fingerprints a call stores
+// go to the deltas stream in the same atomic step, one entry per call, for the analyzer of whichever replica leads
+// (state-deltas.ts).
 // ARGV[1]: '1' to return the stored values of the fresh alerts, '' not to. ARGV[2..]: batches passed inline.
 // A batch (payload) is meta .. US (0x1F) .. docs: meta a JSON array, 3 entries per alert (fingerprint,
-// startsAt, zset score, as strings); docs the stored values "startsAt|f|json" / "startsAt|r|json" joined by
+// startsAt, index time, as strings); docs the stored values "startsAt|f|json" / "startsAt|r|json" joined by
 // RS (0x1E). JSON text never contains those control characters unescaped. A few large strings instead of
 // several arguments per alert: ioredis encodes and Redis parses each argument separately, which cost more
 // than the script's own work. The identity prefix of a stored value is what the dedup decision compares,
@@ -133,7 +134,8 @@ for k = 6, #KEYS do redis.call('DEL', KEYS[k]) end
 return {n, fresh, values}
 `;
 
-// KEYS: state, open (legacy), resolved, firing. ARGV: since. Returns JSON of every firing alert and of alerts resolved since.
+// KEYS: state, open (legacy), resolved, firing. ARGV: since. Returns JSON of every firing alert and of alerts
+// resolved since.
 const OPEN_AND_RECENT = `${LUA_CHUNK}
 local fps = redis.call('HKEYS', KEYS[4])
 for _, fp in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do fps[#fps + 1] = fp end
@@ -206,7 +208,10 @@ export interface ApplyAlertsResult {
  */
 export interface EncodedAlerts {
   count: number;
-  /** A JSON array, 3 entries per alert: fingerprint, startsAt, zset score (all strings). */
+  /**
+   * A JSON array, 3 entries per alert (strings): fingerprint, startsAt, and its time in the index (startsAt while
+   * firing, in the firing hash; endsAt once resolved, in the resolved zset).
+   */
   meta: Buffer;
   /** Stored values "startsAt|f|json" / "startsAt|r|json", joined by RS. */
   docs: Buffer;
