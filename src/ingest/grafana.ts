@@ -51,14 +51,20 @@ export function toGrafanaAlert(item: GrafanaAlert, ctx: IngestContext): Alert {
 
 /** Fields of a Grafana alert read as optional strings, beside those every labelled alert has (`values` is any JSON). */
 const OPTIONAL_STRINGS = ['generatorURL', 'silenceURL', 'dashboardURL', 'panelURL', 'imageURL', 'valueString'] as const;
-const quickCheckAlert = (item: unknown): GrafanaAlert | undefined => checkLabelledAlert(item, OPTIONAL_STRINGS);
+/** The quick check (labelled-alert-check.ts) of a Grafana alert, with `valueString`, the one Grafana field its normaliser reads. */
+export function quickCheckGrafanaAlert(item: unknown): GrafanaAlert | undefined {
+  const alert: GrafanaAlert | undefined = checkLabelledAlert(item, OPTIONAL_STRINGS);
+  const valueString = (item as { valueString?: string } | undefined)?.valueString;
+  if (alert !== undefined && valueString !== undefined) alert.valueString = valueString;
+  return alert;
+}
 
 export const grafanaSource: IngestSource = {
   type: 'grafana',
   parse(body, ctx) {
     const envelope = parseEnvelope(GrafanaWebhookSchema, body);
     if (!envelope.ok) return envelope;
-    const batch = parseItems(envelope.data.alerts, GrafanaAlertSchema, ['alerts'], (item) => toGrafanaAlert(item, ctx), quickCheckAlert);
+    const batch = parseItems(envelope.data.alerts, GrafanaAlertSchema, ['alerts'], (item) => toGrafanaAlert(item, ctx), quickCheckGrafanaAlert);
     return alertsResult(ctx.receivedAt, batch);
   },
 };

@@ -53,12 +53,9 @@ function checkEndsAt(value: unknown): number | null | undefined | false {
 /**
  * An alert of an Alertmanager or Grafana webhook when it is plainly valid, else undefined (validate it with the
  * schema). `optionalStrings` names the other fields the source's schema reads as optional strings (e.g.
- * `generatorURL`); `valueString` is returned when it is one of them.
+ * `generatorURL`); they are checked, not returned.
  */
-export function checkLabelledAlert(
-  item: unknown,
-  optionalStrings: readonly string[],
-): (LabelledAlert & { valueString?: string }) | undefined {
+export function checkLabelledAlert(item: unknown, optionalStrings: readonly string[]): LabelledAlert | undefined {
   if (!isObject(item)) return undefined;
   const status = item.status;
   if (status !== 'firing' && status !== 'resolved') return undefined;
@@ -77,10 +74,9 @@ export function checkLabelledAlert(
   const fingerprint = item.fingerprint;
   if (!optionalString(fingerprint)) return undefined;
   for (const name of optionalStrings) if (!optionalString(item[name])) return undefined;
-  const out: LabelledAlert & { valueString?: string } = { status, labels, startsAt };
+  const out: LabelledAlert = { status, labels, startsAt };
   if (annotations !== undefined) out.annotations = annotations as Record<string, string>;
   if (endsAt !== undefined) out.endsAt = endsAt;
   if (fingerprint !== undefined) out.fingerprint = fingerprint as string;
-  if (typeof item.valueString === 'string' && optionalStrings.includes('valueString')) out.valueString = item.valueString;
   return out;
 }
