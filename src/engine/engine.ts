@@ -1,7 +1,7 @@
 // The analysis engine: a deterministic fold over normalised events (alerts, changes, trace aggregates) that
 // answers "which incidents are open, and what caused them?". Pure: no I/O and no clock — `now` is a parameter.
 import type { Alert } from '../model/alert.js';
-import { alertSignal } from '../model/alert-signal.js';
+import { alertSignal, isSaturation } from '../model/alert-signal.js';
 import type { Change } from '../model/change.js';
 import type { IncidentReport, RemediationSuggestion, RootCause } from '../model/incident.js';
 import type { TraceDelta } from '../model/trace-aggregate.js';
@@ -334,7 +334,8 @@ export class Engine {
    * dependency graph, still names one root for both halves, and two incidents blaming the same service at the same
    * time would send on-call to one failure twice. Only the top root is compared, only with open incidents (their last
    * ranking, or the cluster's that opened them in this analysis), and a cluster of nothing but service-less or local
-   * alerts (disk, certificates) never joins: those stand alone.
+   * alerts (disk, certificates) never joins: those stand alone. A cluster of mere symptoms joins the incident of an
+   * earlier root it lists close behind its own first suspect (victimOf, decision 013).
    */
   private sameFailure(graph: DependencyGraph, changes: readonly Change[], now: number): SameFailure {
     // Built on the first question only: most analyses open nothing.
@@ -360,7 +361,11 @@ export class Engine {
         // close behind it, and the open incident has already heard from the rest of the failure.
         const [top, next] = ranked.rootCauses;
         const named = top !== undefined && (next === undefined || top.score > next.score) ? top.service : undefined;
-        const same = named === undefined ? undefined : openIncidentsByRoot().get(named)?.find((inc) => Math.abs(inc.onset - ranked.onset) <= gapMs)?.id;
+        // Failing that, a cluster with nothing against its own first suspect joins the earlier incident of a root it
+        // ranks close behind (decision 013).
+        const same =
+          (named === undefined ? undefined : openIncidentsByRoot().get(named)?.find((inc) => Math.abs(inc.onset - ranked.onset) <= gapMs)?.id) ??
+          victimOf(alerts, ranked.rootCauses, ranked.onset, openIncidentsByRoot(), gapMs);
         if (same !== undefined) this.openedRankings.delete(same); // it gains these alerts: rank it again
         return same;
       },
@@ -547,8 +552,37 @@ export function decisiveRoot(rootCauses: readonly RootCause[] | undefined): stri
   return next === undefined || top.score - next.score > DECISIVE_MARGIN - 1e-9 ? top.service : undefined;
 }
 
+/**
+ * How far down a cluster's own ranking the root of an open incident may stand for the cluster to be its victim
+ * (decision 013): the three candidates AC@3 vouches for. Further down sit services merely reachable from the
+ * cluster's, and joins on them were wrong (noise on callers of the failing service) in every case measured.
+ */
+const VICTIM_RANKS = 3;
+/** Evidence that a candidate is where trouble starts, beyond its own alerts and its place in the graph. */
+const OWN_EVIDENCE: ReadonlySet<string> = new Set(['traces', 'error-origin', 'saturation', 'deploy', 'history']);
+
+/**
+ * The open incident a cluster about to open is a victim of (decision 013), or undefined. A victim cluster reports only
+ * errors or slowness (no saturation, process down, traffic or future warning); the service its ranking blames first
+ * has nothing against it but those alerts (no failing calls, no error origin, no saturation, deploy or history); and
+ * among its top VICTIM_RANKS candidates is the decisive root of an open incident that began at or before the cluster
+ * and within `gapMs` of it. Such alerts are the failing root's callers showing it late, from a corner of the graph
+ * whose sampled calls say little: the root's incident has heard from the rest of the failure, the cluster alone only
+ * from itself. `rootCauses` is the cluster's own ranking; `openByRoot` the open incidents by their decisive root.
+ */
+export function victimOf(alerts: readonly Alert[], rootCauses: readonly RootCause[], onset: number, openByRoot: ReadonlyMap<string, readonly OpenIncident[]>, gapMs: number): string | undefined {
+  const [top] = rootCauses;
+  if (top === undefined || top.evidence.some((e) => OWN_EVIDENCE.has(e.kind))) return undefined;
+  for (const a of alerts) if (a.service !== '' && (alertSignal(a) !== 'failure' || isSaturation(a))) return undefined;
+  for (const candidate of rootCauses.slice(1, VICTIM_RANKS)) {
+    const open = openByRoot.get(candidate.service)?.find((inc) => inc.onset <= onset && onset - inc.onset <= gapMs);
+    if (open) return open.id;
+  }
+  return undefined;
+}
+
 /** An open incident as sameFailure compares clusters with it. */
-interface OpenIncident {
+export interface OpenIncident {
   id: string;
   onset: number;
 }

@@ -1,6 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { decisiveRoot, Engine, isAnotherFailure } from '../../../src/engine/engine.js';
+import { decisiveRoot, Engine, isAnotherFailure, victimOf } from '../../../src/engine/engine.js';
 import { alert, deploy, MIN, T0 } from '../../support/alerts.js';
+import type { Alert } from '../../../src/model/alert.js';
+import type { IncidentReport } from '../../../src/model/incident.js';
 import type { TraceDelta } from '../../../src/model/trace-aggregate.js';
 import { emptyCallStats, addCall } from '../../../src/model/trace-aggregate.js';
 
@@ -198,6 +200,65 @@ describe('engine', () => {
     expect(isAnotherFailure([cause('scheduler-db', 0.7), cause('scheduler', 0.65)], [cause('auth', 0.75)])).toBe(false); // undecided open
     expect(isAnotherFailure(open, [cause('scheduler-db', 0.75)])).toBe(false); // the same root
     expect(isAnotherFailure(undefined, [cause('auth', 0.75)])).toBe(false); // not ranked yet
+  });
+
+  it('joins a lone symptom alert to the earlier incident of a root it ranks close behind its own service (decision 013)', () => {
+    // The cache fails for `a` (and so `a1`) from minute -2. `v` reaches the cache through `w` on a few sampled calls
+    // that happen to succeed: its alert clusters alone and ranks `v` first on nothing but itself, the cache second.
+    const deltas = Array.from({ length: 75 }, (_, k) => {
+      const m = k - 40;
+      return {
+        edges: [
+          calls('a1', 'a', m, 100, m >= -2 ? 40 : 0),
+          calls('a', 'cache', m, 100, m >= -2 ? 40 : 0, true),
+          calls('v', 'w', m, 3, 0),
+          calls('w', 'cache', m, 3, 0, true),
+        ],
+        services: [],
+      };
+    });
+    const run = (late: Alert): IncidentReport[] => {
+      const e = new Engine();
+      for (const d of deltas) e.applyTraceDelta(d);
+      e.applyAlerts([alert('a', 'HighErrorRate', 0), alert('a1', 'HighErrorRate', 1)]);
+      const [first] = e.analyze(T0 + 3 * MIN);
+      expect(decisiveRoot(first!.rootCauses)).toBe('cache');
+      e.applyAlerts([late]);
+      return e.analyze(T0 + 10 * MIN);
+    };
+    const alone = new Engine();
+    for (const d of deltas) alone.applyTraceDelta(d);
+    alone.applyAlerts([alert('v', 'HighErrorRate', 4)]);
+    const [own] = alone.analyze(T0 + 10 * MIN);
+    expect(own!.rootCauses.slice(0, 2).map((c) => c.service)).toEqual(['v', 'cache']);
+    expect(own!.rootCauses[0]!.evidence.map((e) => e.kind)).toEqual(['alerts']);
+
+    expect(run(alert('v', 'HighErrorRate', 4)).map((r) => r.services)).toEqual([['a', 'a1', 'v']]);
+    // Its own CPU running out says the trouble may start at `v`: it stays an incident of its own.
+    expect(run(alert('v', 'ContainerCpuUsageHigh', 4)).map((r) => r.services).sort()).toEqual([['a', 'a1'], ['v']]);
+    // An alert older than the incident's first one is not its victim.
+    expect(run(alert('v', 'HighErrorRate', -1)).map((r) => r.services).sort()).toEqual([['a', 'a1'], ['v']]);
+  });
+
+  it('finds a victim only among the top three candidates of symptom alerts whose first suspect has nothing against it', () => {
+    const cause = (service: string, score: number, ...kinds: string[]) => ({ service, score, evidence: kinds.map((kind) => ({ kind, detail: '' })) });
+    const open = new Map([['cache', [{ id: 'inc-cache', onset: T0 }]]]);
+    const symptoms = [alert('v', 'HighErrorRate', 4), alert('v', 'HighRequestLatency', 5)];
+    const at = T0 + 4 * MIN;
+    const gap = 30 * MIN;
+    const ranking = [cause('v', 0.6, 'alerts'), cause('w', 0.3, 'topology'), cause('cache', 0.2, 'topology')];
+    expect(victimOf(symptoms, ranking, at, open, gap)).toBe('inc-cache');
+    expect(victimOf(symptoms, [...ranking.slice(0, 2), cause('x', 0.25), ranking[2]!], at, open, gap)).toBeUndefined(); // fourth
+    for (const kind of ['traces', 'error-origin', 'saturation', 'deploy', 'history']) {
+      expect(victimOf(symptoms, [cause('v', 0.6, 'alerts', kind), ...ranking.slice(1)], at, open, gap)).toBeUndefined();
+    }
+    expect(victimOf([...symptoms, alert('v', 'TargetDown', 4)], ranking, at, open, gap)).toBeUndefined();
+    expect(victimOf([...symptoms, alert('v', 'RequestRateDrop', 4)], ranking, at, open, gap)).toBeUndefined();
+    expect(victimOf([...symptoms, alert('v', 'CertificateExpiringSoon', 4)], ranking, at, open, gap)).toBeUndefined();
+    expect(victimOf(symptoms, ranking, T0 - MIN, open, gap)).toBeUndefined(); // before the incident began
+    expect(victimOf(symptoms, ranking, T0 + 31 * MIN, open, gap)).toBeUndefined(); // past the group gap
+    expect(victimOf(symptoms, ranking, T0, open, gap)).toBe('inc-cache'); // at the same minute
+    expect(victimOf(symptoms, [cause('cache', 0.6, 'traces')], at, open, gap)).toBeUndefined(); // the root itself first: not a victim (decision 008 joins it)
   });
 
   it('does not join an open incident whose ranking is undecided between its top two root causes', () => {
