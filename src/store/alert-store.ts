@@ -23,9 +23,11 @@ local function chunked(cmd, key, args, step)
 end
 `;
 
-// KEYS: state, open (legacy zset: read and emptied, never written; see AlertKeys), resolved, deltas (stream),
-// firing, then the keys of batches queued by reference (see AlertStore.applyBatches). The fingerprints a call stores
-// go to the deltas stream in the same atomic step, one entry per call, for the analyzer of whichever replica leads
+// KEYS: state, resolved, deltas (stream), then the keys of batches queued by reference (see AlertStore.applyBatches).
+// The state hash is the only record of which alerts fire: its value says so ("startsAt|f|json"), and an index of
+// firing alerts beside it (a zset, then a hash, in earlier versions) cost Redis up to 1.8 µs an alert on every
+// commit for the sake of a rebuild and a sweep that run rarely (docs/benchmarks.md). The fingerprints a call stores go
+// to the deltas stream in the same atomic step, one entry per call, for the analyzer of whichever replica leads
 // (state-deltas.ts).
 // ARGV[1]: '1' to return the stored values of the fresh alerts, '' not to. ARGV[2..]: batches passed inline.
 // A batch (payload) is meta .. US (0x1F) .. docs: meta a JSON array, 3 entries per alert (fingerprint,
@@ -41,6 +43,7 @@ end
 export const DELTAS_KEPT = 1000;
 
 const APPLY_ALERTS = `${LUA_CHUNK}
+local FIRST_BATCH = 4
 local fps, sas, scores, src, ds, de = {}, {}, {}, {}, {}, {}
 local function read(payload)
   local cut = string.find(payload, '\\031', 1, true)
@@ -55,7 +58,7 @@ local function read(payload)
     pos = stop + 2
   end
 end
-for k = 6, #KEYS do
+for k = FIRST_BATCH, #KEYS do
   local payload = redis.call('GET', KEYS[k])
   if payload then read(payload) end
 end
@@ -65,7 +68,7 @@ if n == 0 then return {0, {}, {}} end
 local cur = chunked('HMGET', KEYS[1], fps, 1000)
 local last = {}
 local fresh, finalOf = {}, {}
--- known: fingerprints with an earlier state, the only ones that may sit in the other zset.
+-- known: fingerprints with an earlier state, the only ones that may sit in the resolved zset.
 local known = {}
 for i = 1, n do
   local fp = fps[i]
@@ -96,7 +99,7 @@ for i = 1, n do
 end
 local values = {}
 if #fresh > 0 then
-  local hs, oa, orm, ra, rr = {}, {}, {}, {}, {}
+  local hs, ra, rr = {}, {}, {}
   for _, i in ipairs(fresh) do
     local fp = fps[i]
     local doc = string.sub(src[i], ds[i], de[i])
@@ -104,77 +107,67 @@ if #fresh > 0 then
     if finalOf[fp] == i then
       hs[#hs + 1] = fp
       hs[#hs + 1] = doc
-      if string.sub(last[fp], -1) == 'f' then
-        oa[#oa + 1] = fp
-        oa[#oa + 1] = scores[i]
-        if known[fp] then rr[#rr + 1] = fp end
-      else
+      if string.sub(last[fp], -1) == 'r' then
         ra[#ra + 1] = scores[i]
         ra[#ra + 1] = fp
-        if known[fp] then orm[#orm + 1] = fp end
+      elseif known[fp] then
+        rr[#rr + 1] = fp
       end
     end
   end
   chunked('HSET', KEYS[1], hs, 1000)
   local written = {}
   for j = 1, #hs, 2 do written[#written + 1] = hs[j] end
-  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ${DELTAS_KEPT}, '*', 'f', table.concat(written, '\\030'))
-  if #oa > 0 then chunked('HSET', KEYS[5], oa, 1000) end
-  if #orm > 0 then
-    chunked('HDEL', KEYS[5], orm, 1000)
-    chunked('ZREM', KEYS[2], orm, 1000)
-  end
-  if #ra > 0 then chunked('ZADD', KEYS[3], ra, 1000) end
-  if #rr > 0 then
-    chunked('ZREM', KEYS[3], rr, 1000)
-    chunked('ZREM', KEYS[2], rr, 1000)
-  end
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ${DELTAS_KEPT}, '*', 'f', table.concat(written, '\\030'))
+  if #ra > 0 then chunked('ZADD', KEYS[2], ra, 1000) end
+  if #rr > 0 then chunked('ZREM', KEYS[2], rr, 1000) end
 end
-for k = 6, #KEYS do redis.call('DEL', KEYS[k]) end
+for k = FIRST_BATCH, #KEYS do redis.call('DEL', KEYS[k]) end
 return {n, fresh, values}
 `;
 
-// KEYS: state, open (legacy), resolved, firing. ARGV: since. Returns JSON of every firing alert and of alerts
-// resolved since.
-const OPEN_AND_RECENT = `${LUA_CHUNK}
-local fps = redis.call('HKEYS', KEYS[4])
-for _, fp in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do fps[#fps + 1] = fp end
-for _, fp in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], ARGV[1], '+inf')) do fps[#fps + 1] = fp end
-if #fps == 0 then return {} end
-return chunked('HMGET', KEYS[1], fps, 1000)
+// KEYS: state, resolved. ARGV: since. Returns the stored value of every firing alert and of alerts resolved since
+// (the analyzer's rebuild, once per start or lost lease: it reads the whole state hash, firing or not).
+const OPEN_AND_RECENT = `
+local recent = {}
+for _, fp in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[1], '+inf')) do recent[fp] = true end
+local all = redis.call('HGETALL', KEYS[1])
+local out = {}
+for j = 1, #all, 2 do
+  local v = all[j + 1]
+  if string.byte(v, string.find(v, '|', 1, true) + 1) == 102 or recent[all[j]] then out[#out + 1] = v end
+end
+return out
 `;
 
-// KEYS: state, open (legacy), resolved, firing. ARGV: resolvedBefore, firingStartedBefore ('' = keep firing alerts),
-// the firing hash's scan cursor. Removes at most 10000 resolved and 10000 legacy firing alerts per call, and looks at
-// about 2000 entries of the firing hash from the cursor on: a large hash is swept over several calls (one a minute),
-// because an HSCAN of 10000 entries held Redis ~40 ms, as long as a dedup script of 4000 alerts, and every enqueue
-// waits behind it. Stale means a week old, so a sweep of hours is soon enough. Returns { how many it removed, the
-// next cursor ('0': the sweep is done) }.
+// KEYS: state, resolved, then the firing indexes of earlier versions (a zset, a hash; see APPLY_ALERTS), deleted
+// here: the state says what fires. ARGV: resolvedBefore, firingStartedBefore ('' = keep firing alerts), the state
+// hash's scan cursor. Removes at most 10000 resolved alerts per call, and looks at about 2000 entries of the state
+// hash from the cursor on for firing alerts that started before firingStartedBefore: a large hash is swept over
+// several calls (one a minute), because an HSCAN of 10000 entries held Redis ~40 ms, as long as a dedup script of
+// 4000 alerts, and every enqueue waits behind it. Stale means a week old, so a sweep of hours is soon enough.
+// Returns { how many it removed, the next cursor ('0': the sweep is done) }.
 const PRUNE = `${LUA_CHUNK}
-local victims = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[1], 'LIMIT', 0, 10000)
+redis.call('UNLINK', KEYS[3], KEYS[4])
+local victims = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1], 'LIMIT', 0, 10000)
 local removed = #victims
 if removed > 0 then
   chunked('HDEL', KEYS[1], victims, 1000)
-  chunked('ZREM', KEYS[3], victims, 1000)
+  chunked('ZREM', KEYS[2], victims, 1000)
 end
 local cursor = '0'
 if ARGV[2] ~= '' then
   local before = tonumber(ARGV[2])
-  local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[2], 'LIMIT', 0, 10000)
-  if #stale > 0 then
-    chunked('HDEL', KEYS[1], stale, 1000)
-    chunked('ZREM', KEYS[2], stale, 1000)
-    removed = removed + #stale
-  end
-  local scan = redis.call('HSCAN', KEYS[4], ARGV[3], 'COUNT', 2000)
+  local scan = redis.call('HSCAN', KEYS[1], ARGV[3], 'COUNT', 2000)
   cursor = scan[1]
   local gone = {}
   for j = 1, #scan[2], 2 do
-    if tonumber(scan[2][j + 1]) < before then gone[#gone + 1] = scan[2][j] end
+    local v = scan[2][j + 1]
+    local bar = string.find(v, '|', 1, true)
+    if string.byte(v, bar + 1) == 102 and tonumber(string.sub(v, 1, bar - 1)) < before then gone[#gone + 1] = scan[2][j] end
   end
   if #gone > 0 then
     chunked('HDEL', KEYS[1], gone, 1000)
-    chunked('HDEL', KEYS[4], gone, 1000)
     removed = removed + #gone
   end
 end
@@ -190,8 +183,8 @@ const US_BYTES = Buffer.from(US);
 
 type AlertScripts = Redis & {
   rcabotApplyAlerts(numKeys: number, ...keysThenArgs: Array<string | Buffer>): Promise<[number, number[], string[]]>;
-  rcabotOpenAndRecentAlerts(k1: string, k2: string, k3: string, k4: string, since: number): Promise<Array<string | null>>;
-  rcabotPruneAlerts(k1: string, k2: string, k3: string, k4: string, resolvedBefore: number, firingBefore: string, cursor: string): Promise<[number, string]>;
+  rcabotOpenAndRecentAlerts(state: string, resolved: string, since: number): Promise<string[]>;
+  rcabotPruneAlerts(state: string, resolved: string, legacyOpen: string, legacyFiring: string, resolvedBefore: number, firingBefore: string, cursor: string): Promise<[number, string]>;
 };
 
 export interface ApplyAlertsResult {
@@ -211,8 +204,9 @@ export interface ApplyAlertsResult {
 export interface EncodedAlerts {
   count: number;
   /**
-   * A JSON array, 3 entries per alert (strings): fingerprint, startsAt, and its time in the index (startsAt while
-   * firing, in the firing hash; endsAt once resolved, in the resolved zset).
+   * A JSON array, 3 entries per alert (strings): fingerprint, startsAt, and its time in the resolved zset (endsAt;
+   * startsAt while firing: unused since firing alerts have no index, kept so that batches queued by an earlier
+   * version and by this one read alike).
    */
   meta: Buffer;
   /** Stored values "startsAt|f|json" / "startsAt|r|json", joined by RS. */
@@ -294,7 +288,7 @@ export interface ApplyBatchesResult {
 export class AlertStore {
   private readonly keys: AlertKeys;
   private readonly redis: AlertScripts;
-  /** Where the next prune goes on sweeping the firing hash for stale alerts ('0': from the start). */
+  /** Where the next prune goes on sweeping the state hash for stale firing alerts ('0': from the start). */
   private firingCursor = '0';
 
   constructor(redis: Redis, prefix: string) {
@@ -337,12 +331,10 @@ export class AlertStore {
     if (batchKeys.length === 0 && payloads.length === 0) return { processed: 0, positions: [], fresh: [] };
     const k = this.keys;
     const [processed, indices, values] = await this.redis.rcabotApplyAlerts(
-      5 + batchKeys.length,
+      3 + batchKeys.length,
       k.state,
-      k.open,
       k.resolved,
       k.deltas,
-      k.firing,
       ...batchKeys,
       withFresh ? '1' : '',
       ...payloads,
@@ -363,10 +355,8 @@ export class AlertStore {
   /** Every firing alert, plus alerts resolved at or after `since` (epoch ms). */
   async openAndRecent(since: number): Promise<Alert[]> {
     const k = this.keys;
-    const rows = await this.redis.rcabotOpenAndRecentAlerts(k.state, k.open, k.resolved, k.firing, since);
-    const out: Alert[] = [];
-    for (const row of rows) if (row) out.push(parseStored(row));
-    return out;
+    const rows = await this.redis.rcabotOpenAndRecentAlerts(k.state, k.resolved, since);
+    return rows.map(parseStored);
   }
 
   /**
@@ -377,7 +367,7 @@ export class AlertStore {
   async prune(olderThan: number, firingStartedBefore?: number): Promise<number> {
     const k = this.keys;
     const firing = firingStartedBefore === undefined ? '' : String(firingStartedBefore);
-    const [removed, cursor] = await this.redis.rcabotPruneAlerts(k.state, k.open, k.resolved, k.firing, olderThan, firing, this.firingCursor);
+    const [removed, cursor] = await this.redis.rcabotPruneAlerts(k.state, k.resolved, k.legacyOpen, k.legacyFiring, olderThan, firing, this.firingCursor);
     this.firingCursor = cursor;
     return removed;
   }
@@ -387,7 +377,7 @@ function defineAlertScripts(redis: Redis): void {
   const r = redis as unknown as Record<string, unknown>;
   if (typeof r.rcabotApplyAlerts === 'function') return;
   redis.defineCommand('rcabotApplyAlerts', { lua: APPLY_ALERTS });
-  redis.defineCommand('rcabotOpenAndRecentAlerts', { numberOfKeys: 4, lua: OPEN_AND_RECENT });
+  redis.defineCommand('rcabotOpenAndRecentAlerts', { numberOfKeys: 2, lua: OPEN_AND_RECENT });
   redis.defineCommand('rcabotPruneAlerts', { numberOfKeys: 4, lua: PRUNE });
 }
 

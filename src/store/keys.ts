@@ -11,16 +11,18 @@ export function normalizePrefix(prefix: string): string {
 }
 
 export interface AlertKeys {
-  /** hash fingerprint → "startsAt|f|json" or "startsAt|r|json": latest state, prefixed by its dedup identity. */
-  state: string;
-  /** hash of firing fingerprints → startsAt (stale-firing retention, swept by HSCAN). */
-  firing: string;
   /**
-   * Legacy: the zset of firing fingerprints (score startsAt) that versions before the firing hash wrote. Still read,
-   * emptied as its alerts resolve, fire again or go stale, never written: a hash insert costs Redis half of what a
-   * skiplist insert into a zset of hundreds of thousands does, and a storm inserts every alert.
+   * hash fingerprint → "startsAt|f|json" or "startsAt|r|json": latest state, prefixed by its dedup identity; the only
+   * record of which alerts fire (the stale-firing sweep scans it).
    */
-  open: string;
+  state: string;
+  /**
+   * Legacy: the firing indexes earlier versions kept beside the state: a zset of firing fingerprints (score
+   * startsAt), then a hash (fingerprint → startsAt). Never read or written now; the next prune deletes them. Each
+   * cost every commit a write per firing alert for a rebuild and a sweep that the state alone serves.
+   */
+  legacyOpen: string;
+  legacyFiring: string;
   /** zset of resolved fingerprints, score endsAt (resolved retention, "recent" queries). */
   resolved: string;
   /** string: a batch of encoded alerts queued by reference, until a worker applies it (AlertStore.writeBatch). */
@@ -70,8 +72,8 @@ export function redisKeys(rawPrefix: string): RedisKeys {
     prefix: p,
     alerts: {
       state: `${p}{alerts}:state`,
-      firing: `${p}{alerts}:firing`,
-      open: `${p}{alerts}:open`,
+      legacyOpen: `${p}{alerts}:open`,
+      legacyFiring: `${p}{alerts}:firing`,
       resolved: `${p}{alerts}:resolved`,
       batch: (id) => `${p}{alerts}:batch:${id}`,
       deltas: `${p}{alerts}:deltas`,

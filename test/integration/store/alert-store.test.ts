@@ -56,7 +56,6 @@ describe('AlertStore.applyAlerts', () => {
     expect(await store.applyAlerts([a])).toEqual({ fresh: [], duplicates: 1 });
     expect(await store.openAndRecent(T0)).toEqual([r]);
     expect(await redis.zscore(redisKeys(prefix).alerts.resolved, 'fp1')).toBe(String(T0 + 60_000));
-    expect(await redis.hexists(redisKeys(prefix).alerts.firing, 'fp1')).toBe(0);
   });
 
   it('treats a later startsAt as a new episode and an earlier one as stale', async () => {
@@ -65,6 +64,9 @@ describe('AlertStore.applyAlerts', () => {
     const second = alert({ fingerprint: 'fp1', startsAt: T0 + 5000 });
     expect((await store.applyAlerts([second])).fresh).toEqual([second]);
     expect((await store.applyAlerts([alert({ fingerprint: 'fp1', startsAt: T0 - 5000 })])).duplicates).toBe(1);
+    expect(await store.openAndRecent(0)).toEqual([second]);
+    // Firing again, it is no longer among the resolved alerts that age out.
+    expect(await store.prune(T0 + 2000)).toBe(0);
     expect(await store.openAndRecent(0)).toEqual([second]);
   });
 
@@ -99,18 +101,17 @@ describe('AlertStore.openAndRecent and prune', () => {
   it('prunes resolved alerts that aged out, keeps firing ones unless asked, and forgets their identity', async () => {
     const firing = alert({ fingerprint: 'firing', startsAt: T0 - 10_000_000 });
     const oldR = resolved(alert({ fingerprint: 'old' }), T0 + 1000);
-    const newR = resolved(alert({ fingerprint: 'new' }), T0 + 9000);
+    const newR = resolved(alert({ fingerprint: 'new', startsAt: T0 - 10_000_000 }), T0 + 9000);
     await store.applyAlerts([firing, oldR, newR]);
     expect(await store.prune(T0 + 5000)).toBe(1);
     expect(byFp(await store.openAndRecent(0))).toEqual(byFp([firing, newR]));
     const k = redisKeys(prefix).alerts;
     expect(await redis.hexists(k.state, 'old')).toBe(0);
     expect(await redis.zscore(k.resolved, 'old')).toBeNull();
-    // Stale firing alerts (their resolve was lost) go only with an explicit bound.
+    // Stale firing alerts (their resolve was lost) go only with an explicit bound; a resolved one as old is not stale.
     expect(await store.prune(T0 + 5000, T0 - 1_000_000)).toBe(1);
     expect(await store.openAndRecent(0)).toEqual([newR]);
     expect(await redis.hlen(k.state)).toBe(1);
-    expect(await redis.hlen(k.firing)).toBe(0);
   });
 
   it('sweeps a large firing set for stale alerts over several bounded calls', async () => {
@@ -143,27 +144,27 @@ describe('AlertStore.openAndRecent and prune', () => {
   });
 });
 
-describe('AlertStore: firing alerts a version before the firing hash left in the legacy zset', () => {
-  /** An alert as an older version stored it: its state, and its fingerprint in the zset of firing alerts. */
+describe('AlertStore: the firing indexes earlier versions kept beside the state', () => {
+  /** An alert as an earlier version stored it: its state, and its fingerprint in both firing indexes. */
   async function storeLegacyFiring(a: ReturnType<typeof alert>): Promise<void> {
     const k = redisKeys(prefix).alerts;
     await redis.hset(k.state, a.fingerprint, `${a.startsAt}|f|${JSON.stringify(a)}`);
-    await redis.zadd(k.open, a.startsAt, a.fingerprint);
+    await redis.zadd(k.legacyOpen, a.startsAt, a.fingerprint);
+    await redis.hset(k.legacyFiring, a.fingerprint, String(a.startsAt));
   }
 
-  it('still reads them as firing, deduplicates against them, and takes them out of the zset when they resolve', async () => {
+  it('reads their alerts as firing from the state, deduplicates against them, and resolves them', async () => {
     const a = alert({ fingerprint: 'legacy' });
     await storeLegacyFiring(a);
     expect(await store.openAndRecent(T0)).toEqual([a]);
     expect(await store.applyAlerts([a])).toEqual({ fresh: [], duplicates: 1 });
     const r = resolved(a, T0 + 60_000);
     expect((await store.applyAlerts([r])).fresh).toEqual([r]);
-    const k = redisKeys(prefix).alerts;
-    expect(await redis.zcard(k.open)).toBe(0);
     expect(await store.openAndRecent(T0)).toEqual([r]);
+    expect(await store.openAndRecent(T0 + 61_000)).toEqual([]);
   });
 
-  it('moves one that fires again into the firing hash, and prunes one gone stale', async () => {
+  it('deletes both indexes at the first prune, and still sweeps a stale alert they held from the state', async () => {
     const again = alert({ fingerprint: 'again' });
     const stale = alert({ fingerprint: 'stale', startsAt: T0 - 10_000_000 });
     await storeLegacyFiring(again);
@@ -171,10 +172,8 @@ describe('AlertStore: firing alerts a version before the firing hash left in the
     const next = { ...again, startsAt: T0 + 120_000 };
     expect((await store.applyAlerts([next])).fresh).toEqual([next]);
     const k = redisKeys(prefix).alerts;
-    expect(await redis.zrange(k.open, 0, -1)).toEqual(['stale']);
-    expect(await redis.hget(k.firing, 'again')).toBe(String(T0 + 120_000));
     expect(await store.prune(T0, T0 - 1_000_000)).toBe(1);
-    expect(await redis.zcard(k.open)).toBe(0);
+    expect(await redis.exists(k.legacyOpen, k.legacyFiring)).toBe(0);
     expect(await store.openAndRecent(0)).toEqual([next]);
   });
 });
