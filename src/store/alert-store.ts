@@ -126,18 +126,29 @@ for k = FIRST_BATCH, #KEYS do redis.call('DEL', KEYS[k]) end
 return {n, fresh, values}
 `;
 
-// KEYS: state, resolved. ARGV: since. Returns the stored value of every firing alert and of alerts resolved since
-// (the analyzer's rebuild, once per start or lost lease: it reads the whole state hash, firing or not).
-const OPEN_AND_RECENT = `
-local recent = {}
-for _, fp in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[1], '+inf')) do recent[fp] = true end
-local all = redis.call('HGETALL', KEYS[1])
+// KEYS: state, resolved. ARGV: the state hash's scan cursor, since, entries to look at. One step of the analyzer's
+// rebuild (AlertStore.openAndRecent): about `count` entries of the state hash from the cursor on, of which it returns
+// the firing ones and those resolved since `since`, as fingerprint, value pairs, with the next cursor ('0': done).
+// In steps, so that Redis is never held for the whole state, nor does the whole state cross into Lua at once: it
+// also holds the alerts resolved in the last day (docs/benchmarks.md).
+const OPEN_AND_RECENT_STEP = `
+local scan = redis.call('HSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[3])
+local since = tonumber(ARGV[2])
+local kv = scan[2]
 local out = {}
-for j = 1, #all, 2 do
-  local v = all[j + 1]
-  if string.byte(v, string.find(v, '|', 1, true) + 1) == 102 or recent[all[j]] then out[#out + 1] = v end
+for j = 1, #kv, 2 do
+  local v = kv[j + 1]
+  local keep = string.byte(v, string.find(v, '|', 1, true) + 1) == 102
+  if not keep then
+    local endsAt = redis.call('ZSCORE', KEYS[2], kv[j])
+    keep = endsAt ~= false and tonumber(endsAt) >= since
+  end
+  if keep then
+    out[#out + 1] = kv[j]
+    out[#out + 1] = v
+  end
 end
-return out
+return {scan[1], out}
 `;
 
 // KEYS: state, resolved, then the firing indexes of earlier versions (a zset, a hash; see APPLY_ALERTS), deleted
@@ -174,6 +185,9 @@ end
 return {removed, cursor}
 `;
 
+/** State entries one step of openAndRecent looks at: about a millisecond of Redis each. */
+const REBUILD_SCAN_COUNT = 1000;
+
 /** Record separator between JSON documents: JSON.stringify escapes every control character in strings. */
 const RS = '\u001e';
 /** Unit separator between a payload's meta and its docs (see APPLY_ALERTS). */
@@ -183,7 +197,7 @@ const US_BYTES = Buffer.from(US);
 
 type AlertScripts = Redis & {
   rcabotApplyAlerts(numKeys: number, ...keysThenArgs: Array<string | Buffer>): Promise<[number, number[], string[]]>;
-  rcabotOpenAndRecentAlerts(state: string, resolved: string, since: number): Promise<string[]>;
+  rcabotOpenAndRecentStep(state: string, resolved: string, cursor: string, since: number, count: number): Promise<[string, string[]]>;
   rcabotPruneAlerts(state: string, resolved: string, legacyOpen: string, legacyFiring: string, resolvedBefore: number, firingBefore: string, cursor: string): Promise<[number, string]>;
 };
 
@@ -352,11 +366,22 @@ export class AlertStore {
     return out;
   }
 
-  /** Every firing alert, plus alerts resolved at or after `since` (epoch ms). */
+  /**
+   * Every firing alert, plus alerts resolved at or after `since` (epoch ms), read in bounded steps. Not a snapshot:
+   * an alert changed meanwhile may come in its old or its new state, so a caller that must not miss a change reads
+   * the deltas stream from before the call (the analyzer's rebuild does, analysis-runner.ts).
+   */
   async openAndRecent(since: number): Promise<Alert[]> {
     const k = this.keys;
-    const rows = await this.redis.rcabotOpenAndRecentAlerts(k.state, k.resolved, since);
-    return rows.map(parseStored);
+    // HSCAN may return an entry twice (while the hash grows); a later return is at least as new.
+    const latest = new Map<string, string>();
+    let cursor = '0';
+    do {
+      const [next, pairs] = await this.redis.rcabotOpenAndRecentStep(k.state, k.resolved, cursor, since, REBUILD_SCAN_COUNT);
+      for (let j = 0; j < pairs.length; j += 2) latest.set(pairs[j]!, pairs[j + 1]!);
+      cursor = next;
+    } while (cursor !== '0');
+    return [...latest.values()].map(parseStored);
   }
 
   /**
@@ -377,7 +402,7 @@ function defineAlertScripts(redis: Redis): void {
   const r = redis as unknown as Record<string, unknown>;
   if (typeof r.rcabotApplyAlerts === 'function') return;
   redis.defineCommand('rcabotApplyAlerts', { lua: APPLY_ALERTS });
-  redis.defineCommand('rcabotOpenAndRecentAlerts', { numberOfKeys: 2, lua: OPEN_AND_RECENT });
+  redis.defineCommand('rcabotOpenAndRecentStep', { numberOfKeys: 2, lua: OPEN_AND_RECENT_STEP });
   redis.defineCommand('rcabotPruneAlerts', { numberOfKeys: 4, lua: PRUNE });
 }
 
