@@ -12,6 +12,11 @@ function calls(caller: string, callee: string, bucketMinute: number, n: number, 
   return { caller, callee, bucket: T0 + bucketMinute * MIN, calleeUninstrumented: uninstrumented, calleeKind: uninstrumented ? 'database' : 'service', ...s };
 }
 
+/** One trace delta a minute, from 40 minutes before T0 to 34 after, holding the calls `at` gives for that minute. */
+function everyMinute(at: (minute: number) => TraceDelta['edges']): TraceDelta[] {
+  return Array.from({ length: 75 }, (_, k) => ({ edges: at(k - 40), services: [] }));
+}
+
 function topology(errorsToDb: number, minute: number): TraceDelta {
   return {
     edges: [calls('frontend', 'checkout', minute, 100, errorsToDb), calls('checkout', 'orders-db', minute, 100, errorsToDb, true), calls('cart', 'orders-db', minute, 50, errorsToDb / 2, true)],
@@ -128,18 +133,12 @@ describe('engine', () => {
   it('joins a cluster whose own ranking is undecided when it names the open incident\'s decisive root first', () => {
     // The cache fails for `a` first; 25 minutes later `b` fails on the cache and, a little less, on its queue: b's
     // ranking puts the cache first by less than the margin, and the open incident already blames the cache.
-    const deltas = Array.from({ length: 75 }, (_, k) => {
-      const m = k - 40;
-      return {
-        edges: [
-          calls('a1', 'a', m, 100, m >= -2 ? 40 : 0),
-          calls('a', 'cache', m, 100, m >= -2 ? 40 : 0, true),
-          calls('b', 'cache', m, 100, m >= 23 ? 40 : 0, true),
-          calls('b', 'queue', m, 100, m >= 23 ? 16 : 0, true),
-        ],
-        services: [],
-      };
-    });
+    const deltas = everyMinute((m) => [
+      calls('a1', 'a', m, 100, m >= -2 ? 40 : 0),
+      calls('a', 'cache', m, 100, m >= -2 ? 40 : 0, true),
+      calls('b', 'cache', m, 100, m >= 23 ? 40 : 0, true),
+      calls('b', 'queue', m, 100, m >= 23 ? 16 : 0, true),
+    ]);
     const e = new Engine();
     for (const delta of deltas) e.applyTraceDelta(delta);
     e.applyAlerts([alert('a', 'HighErrorRate', 0), alert('a1', 'HighErrorRate', 1)]);
@@ -205,18 +204,12 @@ describe('engine', () => {
   it('joins a lone symptom alert to the earlier incident of a root it ranks close behind its own service (decision 013)', () => {
     // The cache fails for `a` (and so `a1`) from minute -2. `v` reaches the cache through `w` on a few sampled calls
     // that happen to succeed: its alert clusters alone and ranks `v` first on nothing but itself, the cache second.
-    const deltas = Array.from({ length: 75 }, (_, k) => {
-      const m = k - 40;
-      return {
-        edges: [
-          calls('a1', 'a', m, 100, m >= -2 ? 40 : 0),
-          calls('a', 'cache', m, 100, m >= -2 ? 40 : 0, true),
-          calls('v', 'w', m, 3, 0),
-          calls('w', 'cache', m, 3, 0, true),
-        ],
-        services: [],
-      };
-    });
+    const deltas = everyMinute((m) => [
+      calls('a1', 'a', m, 100, m >= -2 ? 40 : 0),
+      calls('a', 'cache', m, 100, m >= -2 ? 40 : 0, true),
+      calls('v', 'w', m, 3, 0),
+      calls('w', 'cache', m, 3, 0, true),
+    ]);
     const run = (late: Alert): IncidentReport[] => {
       const e = new Engine();
       for (const d of deltas) e.applyTraceDelta(d);
