@@ -25,8 +25,8 @@ end
 
 // KEYS: state, resolved, deltas (stream), then the keys of batches queued by reference (see AlertStore.applyBatches).
 // The state hash is the only record of which alerts fire: its value says so ("startsAt|f|json"), and an index of
-// firing alerts beside it (a zset, then a hash, in earlier versions) cost Redis up to 1.8 µs an alert on every
-// commit for the sake of a rebuild and a sweep that run rarely (docs/benchmarks.md). The fingerprints a call stores go
+// firing alerts beside it (a zset, then a hash, in earlier versions) cost Redis about 1 µs an alert (0.9–1.8 in
+// isolation) on every commit for the sake of a rebuild and a sweep that run rarely (docs/benchmarks.md). The fingerprints a call stores go
 // to the deltas stream in the same atomic step, one entry per call, for the analyzer of whichever replica leads
 // (state-deltas.ts).
 // ARGV[1]: '1' to return the stored values of the fresh alerts, '' not to. ARGV[2..]: batches passed inline.
