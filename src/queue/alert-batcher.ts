@@ -33,8 +33,9 @@ interface Entry {
 /**
  * Alerts per commit, and per coalesced job (alert-job-coalescer.ts), so that a commit of one job is bounded too. It
  * bounds how long one dedup script holds Redis (5–6 µs an alert alone, more while Redis shares its cores), and every
- * route's enqueue waits behind it: 1,500 keeps a script under ~10 ms alone; 5,000 let one hold Redis 50–65 ms, doubled the ingest bench's p99 acknowledgement, and
- * under a backlog (larger jobs) fed the backlog (docs/benchmarks.md).
+ * route's enqueue waits behind it: 1,500 keeps a script under ~10 ms alone; 5,000 let one hold Redis 50–65 ms,
+ * doubled the ingest bench's p99 acknowledgement, and under a backlog (larger jobs) fed the backlog
+ * (docs/benchmarks.md).
  */
 export const MAX_ALERTS_PER_COMMIT = 1500;
 

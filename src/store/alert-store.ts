@@ -23,12 +23,19 @@ local function chunked(cmd, key, args, step)
 end
 `;
 
+// A stored state value is "startsAt|f|json" (firing) or "startsAt|r|json" (resolved): the scripts that scan the state
+// hash read its status and start from that prefix.
+const LUA_STATE_VALUE = `
+local function value_is_firing(v) return string.byte(v, string.find(v, '|', 1, true) + 1) == 102 end
+local function value_starts_at(v) return tonumber(string.sub(v, 1, string.find(v, '|', 1, true) - 1)) end
+`;
+
 // KEYS: state, resolved, deltas (stream), then the keys of batches queued by reference (see AlertStore.applyBatches).
 // The state hash is the only record of which alerts fire: its value says so ("startsAt|f|json"), and an index of
 // firing alerts beside it (a zset, then a hash, in earlier versions) cost Redis about 1 µs an alert (0.9–1.8 in
-// isolation) on every commit for the sake of a rebuild and a sweep that run rarely (docs/benchmarks.md). The fingerprints a call stores go
-// to the deltas stream in the same atomic step, one entry per call, for the analyzer of whichever replica leads
-// (state-deltas.ts).
+// isolation) on every commit for the sake of a rebuild and a sweep that run rarely (docs/benchmarks.md). The
+// fingerprints a call stores go to the deltas stream in the same atomic step, one entry per call, for the analyzer
+// of whichever replica leads (state-deltas.ts).
 // ARGV[1]: '1' to return the stored values of the fresh alerts, '' not to. ARGV[2..]: batches passed inline.
 // A batch (payload) is meta .. US (0x1F) .. docs: meta a JSON array, 3 entries per alert (fingerprint,
 // startsAt, index time, as strings); docs the stored values "startsAt|f|json" / "startsAt|r|json" joined by
@@ -131,14 +138,14 @@ return {n, fresh, values}
 // the firing ones and those resolved since `since`, as fingerprint, value pairs, with the next cursor ('0': done).
 // In steps, so that Redis is never held for the whole state, nor does the whole state cross into Lua at once: it
 // also holds the alerts resolved in the last day (docs/benchmarks.md).
-const OPEN_AND_RECENT_STEP = `
+const OPEN_AND_RECENT_STEP = `${LUA_STATE_VALUE}
 local scan = redis.call('HSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[3])
 local since = tonumber(ARGV[2])
 local kv = scan[2]
 local out = {}
 for j = 1, #kv, 2 do
   local v = kv[j + 1]
-  local keep = string.byte(v, string.find(v, '|', 1, true) + 1) == 102
+  local keep = value_is_firing(v)
   if not keep then
     local endsAt = redis.call('ZSCORE', KEYS[2], kv[j])
     keep = endsAt ~= false and tonumber(endsAt) >= since
@@ -159,7 +166,7 @@ return {scan[1], out}
 // 2000 of them took 5 ms (13 ms at worst) of an idle Redis and up to 33 ms in a soak's slow log, 1000 take 3 ms (6 at
 // worst). Stale means a week old, so a sweep of hours is soon enough (a million alerts: about 17 hours).
 // Returns { how many it removed, the next cursor ('0': the sweep is done) }.
-const PRUNE = `${LUA_CHUNK}
+const PRUNE = `${LUA_CHUNK}${LUA_STATE_VALUE}
 redis.call('UNLINK', KEYS[3], KEYS[4])
 local victims = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1], 'LIMIT', 0, 10000)
 local removed = #victims
@@ -175,8 +182,7 @@ if ARGV[2] ~= '' then
   local gone = {}
   for j = 1, #scan[2], 2 do
     local v = scan[2][j + 1]
-    local bar = string.find(v, '|', 1, true)
-    if string.byte(v, bar + 1) == 102 and tonumber(string.sub(v, 1, bar - 1)) < before then gone[#gone + 1] = scan[2][j] end
+    if value_is_firing(v) and value_starts_at(v) < before then gone[#gone + 1] = scan[2][j] end
   end
   if #gone > 0 then
     chunked('HDEL', KEYS[1], gone, 1000)
