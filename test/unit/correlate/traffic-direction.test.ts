@@ -102,7 +102,23 @@ describe('rate coupling from traces', () => {
     const coupling = rateCouplingFor(traces, T0 + 10 * MIN, 30 * MIN)(T0, T0 + 8 * MIN);
     expect(coupling('checkout', 'mail')).toBe(1);
     expect(coupling('frontend', 'checkout')).toBeCloseTo(HEALTHY_COUPLING);
-    expect(coupling('search', 'mail')).toBe(UNKNOWN_COUPLING); // never seen: cannot tell
+    expect(coupling('search', 'mail')).toBe(UNKNOWN_COUPLING); // never seen: the topology alone, as for failures
+  });
+
+  it('does not tie a rate shift to a caller whose calls are too rare to measure', () => {
+    const traces = new TraceAggregates();
+    // Three calls in the half-hour baseline, none since: a drop to zero, or sampling? The traces cannot say.
+    calls(traces, 'reports', 'mail', -30, -27, 1);
+    // Seen only during the window: no baseline to compare with.
+    calls(traces, 'cron', 'mail', 0, 8, 3);
+    const coupling = rateCouplingFor(traces, T0 + 10 * MIN, 30 * MIN)(T0, T0 + 8 * MIN);
+    expect(coupling('reports', 'mail')).toBeCloseTo(HEALTHY_COUPLING);
+    expect(coupling('cron', 'mail')).toBeCloseTo(HEALTHY_COUPLING);
+    // So a rate drop at mail does not reach those callers' other failing dependencies.
+    const rareGraph = buildDependencyGraph([edge('reports', 'mail'), edge('reports', 'ledger')]);
+    const explanation = trafficExplanation(rareGraph, 'mail', coupling);
+    expect(explanation.get('reports')!.strength).toBeCloseTo(HEALTHY_COUPLING);
+    expect(sharedExplanation(explanation, downstreamExplanation(rareGraph, 'ledger'))).toBeLessThan(0.3);
   });
 
   it('counts only complete minutes, so the minute being flushed does not look like a drop', () => {
