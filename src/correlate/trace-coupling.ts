@@ -97,13 +97,14 @@ const FULL_RATE_CHANGE = 0.5;
 /**
  * Edge coupling for traffic explanations (alert-relations.ts trafficExplanation): did the volume of calls along
  * caller → callee change in the window, per minute, against the baseline just before it? Only a change measured on
- * the edge ties a request-rate alert to that caller. Unchanged volume is weak evidence (HEALTHY_COUPLING), and so is
- * volume the traces see too rarely to measure (under MIN_CALLS in the baseline): unlike a failure, which travels up
- * every call to a failing service, a request rate moves for reasons of its own (a batch job, a client's retries,
- * the time of day), so a caller that merely could have caused the shift is no evidence that it did (decision 005,
- * amendment). An edge the traces did not see at all, before or during the window (declared by a catalog, or not
- * traced), is judged by the topology alone, as failures are (UNKNOWN_COUPLING). Only complete minutes count: the
- * minute still being flushed would look like a drop. Memoised like traceCouplingFor.
+ * the edge ties a request-rate alert to that caller. Unchanged volume is weak evidence (HEALTHY_COUPLING), and so
+ * is volume the traces see too rarely to measure (under MIN_CALLS both before and during the window): unlike a
+ * failure, which travels up every call to a failing service, a request rate moves for reasons of its own (a batch
+ * job, a client's retries, the time of day), so a caller that merely could have caused the shift is no evidence
+ * that it did (decision 005, amendment). An edge the traces did not see at all, before or during the window
+ * (declared by a catalog, or not traced), is judged by the topology alone, as failures are (UNKNOWN_COUPLING).
+ * Only complete minutes count: the minute still being flushed would look like a drop. Memoised like
+ * traceCouplingFor.
  */
 export function rateCouplingFor(traces: TraceAggregates, now: number, baselineMs: number): CouplingForWindow {
   const memo = new Map<string, number>();
@@ -118,7 +119,7 @@ export function rateCouplingFor(traces: TraceAggregates, now: number, baselineMs
       if (c === undefined) {
         const base = traces.edgeStats(caller, callee, f - baselineMs, f)?.calls ?? 0;
         const current = traces.edgeStats(caller, callee, f, t)?.calls ?? 0;
-        c = base === 0 && current === 0 ? UNKNOWN_COUPLING : rateCoupling(current / (t - f), base / baselineMs, base);
+        c = base === 0 && current === 0 ? UNKNOWN_COUPLING : rateCoupling(current, t - f, base, baselineMs);
         memo.set(key, c);
       }
       return c;
@@ -126,8 +127,12 @@ export function rateCouplingFor(traces: TraceAggregates, now: number, baselineMs
   };
 }
 
-function rateCoupling(rateNow: number, rateBase: number, baseCalls: number): number {
-  if (baseCalls < MIN_CALLS) return HEALTHY_COUPLING;
+/** Calls in the window and in the baseline before it, each over its length (ms). */
+function rateCoupling(calls: number, windowMs: number, baseCalls: number, baselineMs: number): number {
+  // Too few calls on both sides to measure a volume; a caller that was (nearly) silent and now calls is a change.
+  if (baseCalls < MIN_CALLS && calls < MIN_CALLS) return HEALTHY_COUPLING;
+  const rateNow = calls / windowMs;
+  const rateBase = baseCalls / baselineMs;
   const change = Math.abs(rateNow - rateBase) / Math.max(rateNow, rateBase);
   return HEALTHY_COUPLING + (1 - HEALTHY_COUPLING) * Math.min(1, change / FULL_RATE_CHANGE);
 }

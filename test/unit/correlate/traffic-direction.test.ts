@@ -109,11 +109,14 @@ describe('rate coupling from traces', () => {
     const traces = new TraceAggregates();
     // Three calls in the half-hour baseline, none since: a drop to zero, or sampling? The traces cannot say.
     calls(traces, 'reports', 'mail', -30, -27, 1);
-    // Seen only during the window: no baseline to compare with.
-    calls(traces, 'cron', 'mail', 0, 8, 3);
+    // Two calls during the window and none before: too few either way.
+    calls(traces, 'cron', 'mail', 0, 2, 1);
+    // Silent before, 24 calls since: a caller that started calling is a measured change, however sparse before.
+    calls(traces, 'batch', 'mail', 0, 8, 3);
     const coupling = rateCouplingFor(traces, T0 + 10 * MIN, 30 * MIN)(T0, T0 + 8 * MIN);
     expect(coupling('reports', 'mail')).toBeCloseTo(HEALTHY_COUPLING);
     expect(coupling('cron', 'mail')).toBeCloseTo(HEALTHY_COUPLING);
+    expect(coupling('batch', 'mail')).toBe(1);
     // So a rate drop at mail does not reach those callers' other failing dependencies.
     const rareGraph = buildDependencyGraph([edge('reports', 'mail'), edge('reports', 'ledger')]);
     const explanation = trafficExplanation(rareGraph, 'mail', coupling);
