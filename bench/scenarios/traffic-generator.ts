@@ -72,7 +72,24 @@ interface CallOutcome {
   durationMs: number;
   error: boolean;
   message: string;
+  /** The fault that changed this call's outcome most (-1: none): the one whose error it returns, else the
+   *  one that added the most time. The truth asks what a node would have shown without each fault's calls. */
   cause: number;
+  /** How much `cause` changed the outcome: the time it added, or Infinity when it made the call fail. */
+  causeWeight: number;
+}
+
+/** The fault behind an outcome and its weight (see CallOutcome). */
+interface Cause {
+  cause: number;
+  causeWeight: number;
+}
+
+const NO_CAUSE: Cause = { cause: -1, causeWeight: 0 };
+
+/** The heavier of two causes; on a tie the one already held. */
+function heavier(held: Cause, candidate: Cause): Cause {
+  return candidate.cause >= 0 && (held.cause < 0 || candidate.causeWeight > held.causeWeight) ? candidate : held;
 }
 
 const ROUTE_VERBS = ['GET', 'GET', 'GET', 'POST', 'PUT'] as const;
@@ -122,12 +139,11 @@ class TrafficSimulator {
   private serve(node: TopologyNode, traceId: string, parentSpanId: string, startMs: number, timeoutMs: number): CallOutcome {
     const rng = this.rng;
     const effect = this.faults.effectAt(node.name, startMs);
-    let cause = -1;
     let error = false;
     let message = '';
     const self = rng.logNormal(node.selfLatencyMs, node.latencySigma) * (rng.chance(0.01) ? rng.between(3, 10) : 1);
     const extra = effect && effect.extraLatencyMs > 0 ? effect.extraLatencyMs * rng.between(0.6, 1.4) : 0;
-    if (extra > 0) cause = effect!.faultIndex;
+    let cause: Cause = extra > 0 ? { cause: effect!.faultIndex, causeWeight: extra } : NO_CAUSE;
 
     if (!node.instrumented) {
       // A datastore: no spans of its own; its outcome is what the caller's client span records.
@@ -135,15 +151,15 @@ class TrafficSimulator {
       if (effect && rng.chance(effect.errorRate)) {
         error = true;
         message = effect.message;
-        cause = effect.faultIndex;
+        cause = { cause: effect.faultIndex, causeWeight: Infinity };
         if (effect.kind === 'down' && rng.chance(0.35)) durationMs = timeoutMs;
         else durationMs = Math.min(durationMs, rng.between(0.3, 3) + (effect.kind === 'down' ? 0 : self));
       } else if (rng.chance(node.baseErrorRate * 0.3)) {
         error = true;
         message = 'connection reset by peer';
       }
-      this.record(node.name, startMs, durationMs, error, cause);
-      return { durationMs, error, message, cause };
+      this.record(node.name, startMs, durationMs, error, cause.cause);
+      return { durationMs, error, message, ...cause };
     }
 
     const spanId = this.sampled ? rng.hex(16) : '';
@@ -162,16 +178,18 @@ class TrafficSimulator {
         if (child.error && rng.chance(edge.errorPropagation) && !error) {
           error = true;
           message = `${edge.callee}: ${child.message}`;
+          // The error returned here is the child's, and so is its cause.
+          if (child.cause >= 0) cause = { cause: child.cause, causeWeight: Infinity };
         }
-        // A call a fault touched below (an error, swallowed or not, or the time it took) is touched here too.
-        if (child.cause >= 0 && cause < 0) cause = child.cause;
+        // Otherwise a fault below weighs by the time it could have added here (a swallowed error: the call's time).
+        if (cause.causeWeight !== Infinity) cause = heavier(cause, { cause: child.cause, causeWeight: Math.min(child.causeWeight, child.durationMs) });
       }
       if (node.parallelCalls) cursor = parallelEnd;
     }
     if (ownFailure) {
       error = true;
       message = effect!.message;
-      cause = effect!.faultIndex;
+      cause = { cause: effect!.faultIndex, causeWeight: Infinity };
     } else if (!error && rng.chance(node.baseErrorRate)) {
       error = true;
       message = rng.pick(['internal error', 'upstream connect error', 'context deadline exceeded', 'validation failed']);
@@ -194,8 +212,8 @@ class TrafficSimulator {
       statusCode: error ? rng.pick([500, 500, 502, 503, 504]) : 200,
     });
     this.budget--;
-    this.record(node.name, startMs, durationMs, error, cause);
-    return { durationMs, error, message, cause };
+    this.record(node.name, startMs, durationMs, error, cause.cause);
+    return { durationMs, error, message, ...cause };
   }
 
   /** Extra time a caller starved of CPU adds to its own client spans (it reads the response late). */
@@ -224,11 +242,13 @@ class TrafficSimulator {
     const answering = this.networkDelay(callee.name, startMs);
     let durationMs = inner.durationMs + rng.between(0.2, 1.2) + this.starvation(caller.name, startMs) + sending.ms + answering.ms;
     let { error, message } = inner;
-    const cause = inner.cause >= 0 ? inner.cause : answering.cause >= 0 ? answering.cause : sending.cause;
+    let cause = heavier(heavier({ cause: inner.cause, causeWeight: inner.causeWeight }, { cause: answering.cause, causeWeight: answering.ms }), { cause: sending.cause, causeWeight: sending.ms });
     if (durationMs > caller.timeoutMs) {
       durationMs = caller.timeoutMs;
       error = true;
       message = `timeout after ${caller.timeoutMs}ms`;
+      // The timeout is the error of whichever fault made the call slow.
+      if (cause.cause >= 0) cause = { cause: cause.cause, causeWeight: Infinity };
     }
     if (this.sampled) this.spans.push({
       traceId,
@@ -245,7 +265,7 @@ class TrafficSimulator {
       route: '',
       statusCode: callee.instrumented ? (error ? 503 : 200) : 0,
     });
-    return { durationMs, error, message, cause };
+    return { durationMs, error, message, ...cause };
   }
 
   run(): void {

@@ -52,3 +52,44 @@ describe('simulateTraffic', () => {
     for (const name of ['orders-db', 'orders', 'web']) for (const m of minutes(traffic.stats.get(name), 0, 5)) expect(m.byCause.size).toBe(0);
   });
 });
+
+/** web calls a shared hub first, then orders-db; a failure of orders-db reaches web's callers as web's error. */
+function hubThenDatabase(): Topology {
+  const nodes = [node('web', 'frontend', 0), node('hub', 'service', 1), node('orders-db', 'database', 1)];
+  const edge = (caller: string, callee: string): CallEdge => ({ caller, callee, probability: 1, errorPropagation: 1 });
+  return {
+    nodes,
+    byName: new Map(nodes.map((n) => [n.name, n])),
+    callees: new Map([['web', [edge('web', 'hub'), edge('web', 'orders-db')]]]),
+    callers: new Map([['hub', ['web']], ['orders-db', ['web']]]),
+    frontends: ['web'],
+    reach: new Map([['web', 1], ['hub', 1], ['orders-db', 1]]),
+    frontendShare: new Map([['web', 1]]),
+  };
+}
+
+describe('simulateTraffic with two faults on one call path', () => {
+  // A: orders-db fails every call; B: the hub, called first, gets a little slower (a background degradation).
+  const slowHub: Fault = { ...failingDb, id: 'B', root: 'hub', kind: 'latency', errorRate: 0, extraLatencyMs: 20, errorMessage: '' };
+  const run = (db: Fault) =>
+    simulateTraffic(createRng(11), hubThenDatabase(), new FaultPlan([db, slowHub]), { startMs: START, endMs: START + 10 * MINUTE, requestsPerMinute: 120, sampleRatio: 0 });
+
+  it("gives a failed call to the fault whose error it returns, not to the one it met first", () => {
+    for (const m of minutes(run(failingDb).stats.get('web'), 5, 10)) {
+      expect(m.errors).toBe(m.calls);
+      expect(m.byCause.get(0)?.errors).toBe(m.calls);
+      expect(m.byCause.has(1)).toBe(false);
+    }
+  });
+
+  it('gives a slow call to the fault that added the most time', () => {
+    const slowDb: Fault = { ...failingDb, kind: 'latency', errorRate: 0, extraLatencyMs: 400 };
+    for (const m of minutes(run(slowDb).stats.get('web'), 5, 10)) {
+      expect(m.errors).toBe(0);
+      expect(m.byCause.get(0)?.calls).toBe(m.calls);
+      expect(m.byCause.has(1)).toBe(false);
+    }
+    // The hub's own calls are still its fault's.
+    for (const m of minutes(run(slowDb).stats.get('hub'), 5, 10)) expect(m.byCause.get(1)?.calls).toBe(m.calls);
+  });
+});
