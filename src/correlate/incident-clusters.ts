@@ -16,7 +16,7 @@ import {
   type Explanation,
   type RelationOptions,
 } from './alert-relations.js';
-import type { CallersOf, CouplingForWindow } from './trace-coupling.js';
+import type { CalleesOf, CallersOf, CouplingForWindow } from './trace-coupling.js';
 import { splitByRoots } from './root-split.js';
 
 export type { CouplingForWindow } from './trace-coupling.js';
@@ -203,6 +203,7 @@ function explainGroups(
   memo: RelationMemo | undefined,
 ): Array<Explanation | null> {
   const callersOf: CallersOf = (service) => (graph.hasNode(service) ? graph.inNeighbors(service) : []);
+  const calleesOf: CalleesOf = (service) => (graph.hasNode(service) ? graph.outNeighbors(service) : []);
   const kept = memo ? explanationMemoFor(memo) : undefined;
   return groups.map((group) => {
     if (!group.service || group.signal === 'local') return null;
@@ -212,7 +213,7 @@ function explainGroups(
     if (settled) return settled;
     const unsettled = kept?.session.get(group.key);
     if (unsettled && (memo!.completeBefore === Number.POSITIVE_INFINITY || memo!.unchangedSince?.(unsettled.stamp, from, to))) return unsettled.explanation;
-    const coupling = couplingFor?.(from, to, callersOf);
+    const coupling = couplingFor?.(from, to, callersOf, calleesOf);
     // Alerts on the service's own resources (CPU, memory, restarts) only: a failing callee slows or fails its
     // callers but does not exhaust them, so nothing below explains them (decision 007). They still meet the
     // explanations of the callers they make fail.

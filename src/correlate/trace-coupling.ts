@@ -2,7 +2,7 @@
 // just before it (its healthy level: TraceAggregates.edgeBaselineStats)? Feeds the clustering's relation weights (alert-relations.ts).
 import type { CallTotals } from '../model/trace-aggregate.js';
 import type { TraceAggregates } from '../traces/trace-store.js';
-import { compareCalls, HEALTHY_CALLS_COUPLING, pooledAnomaly } from '../rank/trace-signals.js';
+import { ASSUMED_ERROR_RATE, compareCalls, HEALTHY_CALLS_COUPLING, pooledAnomaly } from '../rank/trace-signals.js';
 import type { EdgeCoupling } from './alert-relations.js';
 
 /** Coupling of an edge whose calls were seen and stayed healthy: weak evidence the two ends are related. */
@@ -16,48 +16,127 @@ const WINDOW_GRID_MS = 60_000;
 
 /** Who calls a service (the dependency graph's in-neighbours): lets an edge borrow its callee's evidence. */
 export type CallersOf = (service: string) => Iterable<string>;
-
-/** Gives the edge coupling for a window [from, to); with `callersOf`, sparse edges borrow their callee's evidence. */
-export type CouplingForWindow = (from: number, to: number, callersOf?: CallersOf) => EdgeCoupling;
+/** What a service calls (the dependency graph's out-neighbours). */
+export type CalleesOf = (service: string) => Iterable<string>;
 
 /**
- * Edge coupling for any window, memoised per (edge, snapped window) and the pooled callee verdicts per (callee,
- * window) for the life of the returned function — one analysis. `to` is capped at `now` so a window never
- * reaches into the future. Cost per new edge: two range queries, plus two per caller of the callee once per window.
+ * Gives the edge coupling for a window [from, to); with `callersOf`, sparse edges borrow their callee's evidence,
+ * and with `calleesOf` as well, a caller's failure is shared out among the callees that account for it.
+ */
+export type CouplingForWindow = (from: number, to: number, callersOf?: CallersOf, calleesOf?: CalleesOf) => EdgeCoupling;
+
+/**
+ * A callee that accounts for at least this share of its caller's excess failed calls (or excess call time) couples
+ * fully; a smaller share couples in proportion (see blameShares).
+ */
+const FULL_BLAME_SHARE = 0.5;
+
+/**
+ * Edge coupling for any window, memoised per (edge, snapped window), and the pooled callee calls per (callee,
+ * window) and blame shares per (caller, window) for the life of the returned function — one analysis. `to` is
+ * capped at `now` so a window never reaches into the future. Cost per new edge: two range queries, plus two per
+ * caller of the callee once per window; with `calleesOf`, once per caller and window, one per callee it calls.
  */
 export function traceCouplingFor(traces: TraceAggregates, now: number, baselineMs: number): CouplingForWindow {
   const memo = new Map<string, number>();
-  const pooledMemo = new Map<string, Verdict>();
-  return (from, to, callersOf) => {
+  const pooledMemo = new Map<string, PooledCalls>();
+  const blameMemo = new Map<string, ReadonlyMap<string, number>>();
+  return (from, to, callersOf, calleesOf) => {
     const f = Math.floor(from / WINDOW_GRID_MS) * WINDOW_GRID_MS;
     const t = Math.min(Math.ceil(to / WINDOW_GRID_MS) * WINDOW_GRID_MS, now + 1);
     const window = `${f}\u0000${t}`;
-    const pooled = (callee: string, callers: CallersOf): Verdict => {
+    const pooled = (callee: string, callers: CallersOf): PooledCalls => {
       const key = `${callee}\u0000${window}`;
-      let v = pooledMemo.get(key);
-      if (v === undefined) {
+      let p = pooledMemo.get(key);
+      if (p === undefined) {
         const sumNow = { calls: 0, errors: 0, latencySumMs: 0 };
         const sumBase = { calls: 0, errors: 0, latencySumMs: 0 };
         for (const caller of callers(callee)) {
           add(sumNow, traces.edgeStats(caller, callee, f, t));
           add(sumBase, traces.edgeBaselineStats(caller, callee, f - baselineMs, f));
         }
-        v = verdictOf(sumNow, sumBase);
-        pooledMemo.set(key, v);
+        p = { now: sumNow, base: sumBase, verdict: verdictOf(sumNow, sumBase) };
+        pooledMemo.set(key, p);
       }
-      return v;
+      return p;
+    };
+    const sharesOf = (caller: string, callers: CallersOf, callees: CalleesOf): ReadonlyMap<string, number> => {
+      const key = `${caller}\u0000${window}`;
+      let shares = blameMemo.get(key);
+      if (shares === undefined) {
+        const excess: ExcessCalls[] = [];
+        for (const callee of callees(caller)) {
+          const calls = traces.edgeCalls(caller, callee, f, t);
+          const e = calls > 0 ? excessCalls(callee, calls, pooled(callee, callers)) : null;
+          if (e) excess.push(e);
+        }
+        shares = blameShares(excess);
+        blameMemo.set(key, shares);
+      }
+      return shares;
     };
     return (caller, callee) => {
-      const key = `${caller}\u0000${callee}\u0000${window}\u0000${callersOf ? 'p' : 'e'}`;
+      const key = `${caller}\u0000${callee}\u0000${window}\u0000${callersOf ? (calleesOf ? 'b' : 'p') : 'e'}`;
       let c = memo.get(key);
       if (c === undefined) {
         const own = verdictOf(traces.edgeStats(caller, callee, f, t), traces.edgeBaselineStats(caller, callee, f - baselineMs, f));
-        c = couplingOf(callersOf ? withCallee(own, pooled(callee, callersOf)) : own);
+        c = couplingOf(callersOf ? withCallee(own, pooled(callee, callersOf).verdict) : own);
+        const share = callersOf && calleesOf && c > HEALTHY_COUPLING ? sharesOf(caller, callersOf, calleesOf).get(callee) : undefined;
+        if (share !== undefined) c = HEALTHY_COUPLING + (c - HEALTHY_COUPLING) * Math.min(1, share / FULL_BLAME_SHARE);
         memo.set(key, c);
       }
       return c;
     };
   };
+}
+
+/** A callee's calls from all its callers in the window and in the baseline, and what they say. */
+interface PooledCalls {
+  now: CallTotals;
+  base: CallTotals;
+  verdict: Verdict;
+}
+
+/** What one callee adds to its caller's trouble: failed calls and call time beyond its healthy level. */
+interface ExcessCalls {
+  callee: string;
+  errors: number;
+  latencyMs: number;
+}
+
+/**
+ * A caller's calls to `callee` (`calls` in the window) times how much worse the callee answers than at its healthy
+ * level, read from all its callers (a failing callee fails for everyone, and sampled traces leave each edge few calls).
+ * Without a trusted baseline, errors are read against the small background rate compareCalls assumes; time is not read.
+ * Null when the callee's calls are too few to tell: its edge keeps its coupling, whatever the others' shares.
+ */
+function excessCalls(callee: string, calls: number, pooled: PooledCalls): ExcessCalls | null {
+  const { now, base } = pooled;
+  if (now.calls < MIN_CALLS) return null;
+  const trustedBase = base.calls >= MIN_CALLS;
+  const errorRise = now.errors / now.calls - (trustedBase ? base.errors / base.calls : ASSUMED_ERROR_RATE);
+  const latencyRise = trustedBase ? now.latencySumMs / now.calls - base.latencySumMs / base.calls : 0;
+  return { callee, errors: Math.max(0, errorRise) * calls, latencyMs: Math.max(0, latencyRise) * calls };
+}
+
+/**
+ * Each callee's share of its caller's trouble: of the excess failed calls, or of the excess call time, whichever
+ * share is larger. A caller that calls two failing services fails mostly through the one it calls more or that
+ * fails more; in a storm the other may be another incident's root, and a caller's alert belongs with the failure
+ * that accounts for it. Empty when nothing below the caller is worse than usual (nothing to share out); callees
+ * whose calls cannot tell are not in it.
+ */
+function blameShares(excess: readonly ExcessCalls[]): ReadonlyMap<string, number> {
+  let errors = 0;
+  let latencyMs = 0;
+  for (const e of excess) {
+    errors += e.errors;
+    latencyMs += e.latencyMs;
+  }
+  const shares = new Map<string, number>();
+  if (errors === 0 && latencyMs === 0) return shares;
+  for (const e of excess) shares.set(e.callee, Math.max(errors > 0 ? e.errors / errors : 0, latencyMs > 0 ? e.latencyMs / latencyMs : 0));
+  return shares;
 }
 
 /** What a window of calls says: how anomalous they are (0..1; null when it cannot tell) and how many calls say it. */

@@ -37,6 +37,9 @@ export function clamp01(x: number): number {
 }
 
 /** Compares a window's call stats to its baseline. */
+/** The background error rate assumed for calls without a trusted baseline. */
+export const ASSUMED_ERROR_RATE = 0.02;
+
 export function compareCalls(now: CallTotals, base: CallTotals | undefined): CallChange {
   const trustedBase = base && base.calls >= MIN_CALLS ? base : undefined;
   const errorRateNow = now.calls > 0 ? now.errors / now.calls : 0;
@@ -45,7 +48,7 @@ export function compareCalls(now: CallTotals, base: CallTotals | undefined): Cal
   const meanLatencyBase = trustedBase ? trustedBase.latencySumMs / trustedBase.calls : null;
   const enough = now.calls >= MIN_CALLS;
   // Without a baseline an error rate is judged against a small assumed background rate (2%).
-  const errorAnomaly = enough ? clamp01((errorRateNow - (errorRateBase ?? 0.02) - 0.02) / FULL_ERROR_RISE) : 0;
+  const errorAnomaly = enough ? clamp01((errorRateNow - (errorRateBase ?? ASSUMED_ERROR_RATE) - 0.02) / FULL_ERROR_RISE) : 0;
   const ratio = meanLatencyBase && meanLatencyBase > 0 ? meanLatencyNow / meanLatencyBase : 1;
   const latencyAnomaly = enough ? clamp01((ratio - LATENCY_START) / (LATENCY_FULL - LATENCY_START)) : 0;
   return { callsNow: now.calls, errorRateNow, errorRateBase, meanLatencyNow, meanLatencyBase, errorAnomaly, latencyAnomaly };
@@ -110,7 +113,7 @@ function signalOf(f: ServiceWindowFacts): ServiceTraceSignal {
   const originErrorRateNow = own && own.calls > 0 ? own.originErrors / own.calls : 0;
   const originErrorRateBase = ownBase && ownBase.calls >= MIN_CALLS ? ownBase.originErrors / ownBase.calls : null;
   const originAnomaly =
-    own && own.calls >= MIN_CALLS ? clamp01((originErrorRateNow - (originErrorRateBase ?? 0.02) - 0.02) / FULL_ERROR_RISE) : 0;
+    own && own.calls >= MIN_CALLS ? clamp01((originErrorRateNow - (originErrorRateBase ?? ASSUMED_ERROR_RATE) - 0.02) / FULL_ERROR_RISE) : 0;
   return {
     incoming,
     callers: [...new Set(f.incomingNow.map((e) => e.caller))].sort(),

@@ -388,6 +388,12 @@ export class TraceAggregates {
     return series === undefined ? null : this.timedEdge(series, caller, callee, from, to, from, to);
   }
 
+  /** How many calls one edge carried over [from, to): its count alone, without judging whose delay a wait is. O(log buckets). */
+  edgeCalls(caller: string, callee: string, from: number, to: number): number {
+    const series = this.edgeIndex.get(caller)?.get(callee);
+    return series !== undefined && sumRange(series, from, to) ? rangeSums[0]! : 0;
+  }
+
   /**
    * An edge's calls over [from, to), with whose delay a wait is (decision 011) judged from both ends' calls over
    * [judgeFrom, judgeTo): a baseline's parts are judged over the whole baseline, so reading one in parts costs no

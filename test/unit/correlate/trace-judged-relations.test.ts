@@ -76,6 +76,50 @@ describe('edge coupling from traces', () => {
   });
 });
 
+describe("a caller's failure shared out among the callees that account for it", () => {
+  // checkout calls orders-db 19 times a minute and ledger-db once; both fail about half their calls from T0.
+  // search calls only ledger-db, which is its whole trouble.
+  const graph = buildDependencyGraph([edge('checkout', 'orders-db', 100, true), edge('checkout', 'ledger-db', 100, true), edge('search', 'ledger-db', 100, true), edge('checkout', 'cart-db', 100, true)]);
+  const callersOf = (service: string) => graph.inNeighbors(service);
+  const calleesOf = (service: string) => graph.outNeighbors(service);
+  function storm(ledgerErrors: number): TraceAggregates {
+    const traces = new TraceAggregates();
+    traffic(traces, 'checkout', 'orders-db', -40, 0, 19, 0);
+    traffic(traces, 'checkout', 'orders-db', 0, 10, 19, 10);
+    traffic(traces, 'checkout', 'ledger-db', -40, 0, 1, 0);
+    traffic(traces, 'checkout', 'ledger-db', 0, 10, 1, ledgerErrors > 0 ? 1 : 0);
+    traffic(traces, 'search', 'ledger-db', -40, 0, 10, 0);
+    traffic(traces, 'search', 'ledger-db', 0, 10, 10, ledgerErrors);
+    traffic(traces, 'checkout', 'cart-db', 2, 4, 1, 0); // two calls in all: too few to tell
+    return traces;
+  }
+
+  it('couples a caller weakly to a failing callee behind a small share of its failed calls, fully to the main one', () => {
+    const couplingFor = traceCouplingFor(storm(5), T0 + 60 * MIN, BASELINE_MS)(T0, T0 + 7 * MIN, callersOf, calleesOf);
+    const withoutShares = traceCouplingFor(storm(5), T0 + 60 * MIN, BASELINE_MS)(T0, T0 + 7 * MIN, callersOf);
+    expect(withoutShares('checkout', 'ledger-db')).toBeGreaterThan(0.9);
+    // ledger-db fails half its calls, but checkout makes 1 call in 20 to it: ~5% of checkout's excess failures.
+    expect(couplingFor('checkout', 'ledger-db')).toBeLessThan(0.3);
+    expect(couplingFor('checkout', 'orders-db')).toBeGreaterThan(0.9);
+    // search's trouble is all ledger-db's; cart-db's calls cannot tell, so it keeps the neutral weight.
+    expect(couplingFor('search', 'ledger-db')).toBeGreaterThan(0.9);
+    expect(couplingFor('checkout', 'cart-db')).toBe(UNKNOWN_COUPLING);
+    // So an alert on checkout no longer meets search's alert through ledger-db; it still meets orders-db.
+    const checkout = downstreamExplanation(graph, 'checkout', couplingFor);
+    expect(sharedExplanation(checkout, downstreamExplanation(graph, 'search', couplingFor))).toBeLessThan(DEFAULT_CLUSTER_OPTIONS.minWeight);
+    expect(sharedExplanation(checkout, downstreamExplanation(graph, 'orders-db', couplingFor))).toBeGreaterThan(0.9);
+  });
+
+  it('leaves couplings alone when nothing below the caller is worse than usual', () => {
+    const traces = new TraceAggregates();
+    traffic(traces, 'checkout', 'orders-db', -40, 10, 9, 0);
+    traffic(traces, 'checkout', 'ledger-db', 0, 10, 6, 0); // new calls, no baseline: cannot judge time, no errors
+    const withShares = traceCouplingFor(traces, T0 + 60 * MIN, BASELINE_MS)(T0, T0 + 7 * MIN, callersOf, calleesOf);
+    const without = traceCouplingFor(traces, T0 + 60 * MIN, BASELINE_MS)(T0, T0 + 7 * MIN, callersOf);
+    for (const callee of ['orders-db', 'ledger-db', 'cart-db']) expect(withShares('checkout', callee)).toBe(without('checkout', callee));
+  });
+});
+
 describe('clustering with each alert judged in its own window', () => {
   const graph = buildDependencyGraph([edge('a', 'orders-db', 100, true), edge('b', 'orders-db', 100, true)]);
 

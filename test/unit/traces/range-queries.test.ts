@@ -40,6 +40,7 @@ describe('range queries on trace aggregates', () => {
           const fast = t.edgeStats('a', 'b', from, to);
           if (!merged) expect(fast).toBeNull();
           else expect(fast).toEqual({ calls: merged.stats.calls, errors: merged.stats.errors, latencySumMs: merged.stats.latencySumMs });
+          expect(t.edgeCalls('a', 'b', from, to)).toBe(merged?.stats.calls ?? 0);
           const svc = t.services(from, to).get('b');
           const fastSvc = t.serviceStats('b', from, to);
           if (!svc) expect(fastSvc).toBeNull();
