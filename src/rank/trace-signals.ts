@@ -36,10 +36,10 @@ export function clamp01(x: number): number {
   return x <= 0 ? 0 : x >= 1 ? 1 : x;
 }
 
-/** Compares a window's call stats to its baseline. */
 /** The background error rate assumed for calls without a trusted baseline. */
 export const ASSUMED_ERROR_RATE = 0.02;
 
+/** Compares a window's call stats to its baseline. */
 export function compareCalls(now: CallTotals, base: CallTotals | undefined): CallChange {
   const trustedBase = base && base.calls >= MIN_CALLS ? base : undefined;
   const errorRateNow = now.calls > 0 ? now.errors / now.calls : 0;
