@@ -110,6 +110,13 @@ describe("a caller's failure shared out among the callees that account for it", 
     expect(sharedExplanation(checkout, downstreamExplanation(graph, 'orders-db', couplingFor))).toBeGreaterThan(0.9);
   });
 
+  it("keeps a caller's alert out of the incident of a failure behind a small share of its trouble", () => {
+    // orders-db and ledger-db are two failures; checkout's alert is orders-db's, search's is ledger-db's.
+    const alerts = [alert('checkout', 'HighErrorRate', 1), alert('search', 'HighErrorRate', 1.5)];
+    const clusters = clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS, traceCouplingFor(storm(5), T0 + 60 * MIN, BASELINE_MS));
+    expect(clusterNames(clusters)).toEqual([['checkout'], ['search']]);
+  });
+
   it('leaves couplings alone when nothing below the caller is worse than usual', () => {
     const traces = new TraceAggregates();
     traffic(traces, 'checkout', 'orders-db', -40, 10, 9, 0);
