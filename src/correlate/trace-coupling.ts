@@ -2,7 +2,7 @@
 // just before it (its healthy level: TraceAggregates.edgeBaselineStats)? Feeds the clustering's relation weights (alert-relations.ts).
 import type { CallTotals } from '../model/trace-aggregate.js';
 import type { TraceAggregates } from '../traces/trace-store.js';
-import { ASSUMED_ERROR_RATE, compareCalls, HEALTHY_CALLS_COUPLING, pooledAnomaly } from '../rank/trace-signals.js';
+import { ASSUMED_ERROR_RATE, compareCalls, HEALTHY_CALLS_COUPLING, pooledAnomaly, type CallChange } from '../rank/trace-signals.js';
 import type { EdgeCoupling } from './alert-relations.js';
 
 /** Coupling of an edge whose calls were seen and stayed healthy: weak evidence the two ends are related. */
@@ -55,7 +55,8 @@ export function traceCouplingFor(traces: TraceAggregates, now: number, baselineM
           add(sumNow, traces.edgeStats(caller, callee, f, t));
           add(sumBase, traces.edgeBaselineStats(caller, callee, f - baselineMs, f));
         }
-        p = { now: sumNow, base: sumBase, verdict: verdictOf(sumNow, sumBase) };
+        const change = sumNow.calls >= MIN_CALLS ? compareCalls(sumNow, sumBase) : null;
+        p = { change, verdict: verdictOf(sumNow, sumBase, change) };
         pooledMemo.set(key, p);
       }
       return p;
@@ -90,10 +91,9 @@ export function traceCouplingFor(traces: TraceAggregates, now: number, baselineM
   };
 }
 
-/** A callee's calls from all its callers in the window and in the baseline, and what they say. */
+/** What a callee's calls from all its callers say: against the baseline (null: too few calls), and as a verdict. */
 interface PooledCalls {
-  now: CallTotals;
-  base: CallTotals;
+  change: CallChange | null;
   verdict: Verdict;
 }
 
@@ -110,12 +110,10 @@ interface ExcessCalls {
  * Without a trusted baseline, errors are read against the small background rate compareCalls assumes; time is not read.
  * Null when the callee's calls are too few to tell: its edge keeps its coupling, whatever the others' shares.
  */
-function excessCalls(callee: string, calls: number, pooled: PooledCalls): ExcessCalls | null {
-  const { now, base } = pooled;
-  if (now.calls < MIN_CALLS) return null;
-  const trustedBase = base.calls >= MIN_CALLS;
-  const errorRise = now.errors / now.calls - (trustedBase ? base.errors / base.calls : ASSUMED_ERROR_RATE);
-  const latencyRise = trustedBase ? now.latencySumMs / now.calls - base.latencySumMs / base.calls : 0;
+function excessCalls(callee: string, calls: number, { change }: PooledCalls): ExcessCalls | null {
+  if (!change) return null;
+  const errorRise = change.errorRateNow - (change.errorRateBase ?? ASSUMED_ERROR_RATE);
+  const latencyRise = change.meanLatencyBase !== null ? change.meanLatencyNow - change.meanLatencyBase : 0;
   return { callee, errors: Math.max(0, errorRise) * calls, latencyMs: Math.max(0, latencyRise) * calls };
 }
 
@@ -152,9 +150,10 @@ function add(into: CallTotals, from: CallTotals | null): void {
   into.latencySumMs += from.latencySumMs;
 }
 
-function verdictOf(now: CallTotals | null, base: CallTotals | null): Verdict {
+/** `change`: compareCalls(now, base) when the caller has it already. */
+function verdictOf(now: CallTotals | null, base: CallTotals | null, change?: CallChange | null): Verdict {
   if (!now || now.calls < MIN_CALLS) return { anomaly: null, calls: now?.calls ?? 0 };
-  const change = compareCalls(now, base ?? undefined);
+  change ??= compareCalls(now, base ?? undefined);
   const anomaly = Math.max(change.errorAnomaly, change.latencyAnomaly);
   // Without a baseline a latency rise cannot be seen, so only a clear error rise says anything.
   if (!base || base.calls < MIN_CALLS) return { anomaly: couplingOf({ anomaly, calls: now.calls }) > UNKNOWN_COUPLING ? anomaly : null, calls: now.calls };
