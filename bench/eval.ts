@@ -7,6 +7,8 @@
 //   --no-petshop      skip PetShop in the default run
 //   --live SECONDS    also analyse every SECONDS of stream time while replaying, as the server does (incidents
 //                     open as alerts settle and keep their alerts); default: one final analysis of the whole stream
+//   --trace-share F   keep this share (0..1] of the generated scenarios' sampled traces: the same incidents, seen
+//                     through sparser sampling
 //   --json            one JSON document on stdout
 //   --dump DIR        also write each generated scenario (events.ndjson, history.json, truth.json)
 // For machine output through npm, silence its banner: `npm run --silent eval -- --json`.
@@ -32,10 +34,11 @@ interface Args {
   json: boolean;
   dump: string | null;
   liveMs: number | null;
+  traceShare: number | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seeds: 20, firstSeed: 1, families: [], petshop: null, json: false, dump: null, liveMs: null };
+  const args: Args = { seeds: 20, firstSeed: 1, families: [], petshop: null, json: false, dump: null, liveMs: null, traceShare: undefined };
   let petshopAsked = false;
   let noPetshop = false;
   for (let i = 0; i < argv.length; i++) {
@@ -65,6 +68,10 @@ function parseArgs(argv: string[]): Args {
       const seconds = Number(value());
       if (!(seconds > 0)) throw new Error('--live must be a positive number of seconds');
       args.liveMs = seconds * 1000;
+    } else if (a === '--trace-share') {
+      const share = Number(value());
+      if (!(share > 0 && share <= 1)) throw new Error('--trace-share must be a number in (0, 1]');
+      args.traceShare = share;
     } else if (a === '--json') args.json = true;
     else if (a === '--dump') args.dump = resolve(value());
     else throw new Error(`unknown option ${a}`);
@@ -83,12 +90,12 @@ interface FamilyResult {
   meanEventsMB: number;
 }
 
-async function evaluateFamily(family: FamilyName, seeds: number, firstSeed: number, dump: string | null, liveMs: number | null, log: (line: string) => void): Promise<FamilyResult> {
+async function evaluateFamily(family: FamilyName, seeds: number, firstSeed: number, dump: string | null, liveMs: number | null, traceShare: number | undefined, log: (line: string) => void): Promise<FamilyResult> {
   const scores: ScenarioScore[] = [];
   let replayMs = 0;
   let bytes = 0;
   for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
-    const scenario = generateScenario(family, seed);
+    const scenario = generateScenario(family, seed, traceShare === undefined ? {} : { traceShare });
     bytes += scenario.events.reduce((n, l) => n + l.length + 1, 0);
     if (dump) {
       const dir = join(dump, `${family}-${seed}`);
@@ -211,17 +218,18 @@ async function main(): Promise<void> {
   };
   const started = performance.now();
   const families: FamilyResult[] = [];
-  for (const family of args.families) families.push(await evaluateFamily(family, args.seeds, args.firstSeed, args.dump, args.liveMs, log));
+  for (const family of args.families) families.push(await evaluateFamily(family, args.seeds, args.firstSeed, args.dump, args.liveMs, args.traceShare, log));
   const pooled = families.length > 0 ? poolSummaries(families.map((f) => f.summary)) : null;
   const petshop = args.petshop ? await evaluatePetshop(args.petshop) : null;
   const seconds = (performance.now() - started) / 1000;
 
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ seeds: args.seeds, families, overall: pooled, petshop: petshop && { dir: args.petshop, ...petshop }, seconds }, null, 1)}\n`);
+    process.stdout.write(`${JSON.stringify({ seeds: args.seeds, traceShare: args.traceShare ?? 1, families, overall: pooled, petshop: petshop && { dir: args.petshop, ...petshop }, seconds }, null, 1)}\n`);
     return;
   }
   if (pooled) {
-    const mode = args.liveMs !== null ? `, analysed live every ${args.liveMs / 1000} s of stream time` : '';
+    const live = args.liveMs !== null ? `, analysed live every ${args.liveMs / 1000} s of stream time` : '';
+    const mode = `${live}${args.traceShare !== undefined ? `, ${args.traceShare} of the sampled traces kept` : ''}`;
     console.log(`Generated families (${args.seeds} seeds each${mode}; AC@k over incidents, F1 = mean pairwise clustering F1 per scenario, absorbed = noise alerts grouped with an incident)\n`);
     console.log(familyTable(families, pooled));
     console.log('');

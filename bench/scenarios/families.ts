@@ -27,6 +27,11 @@ export interface GenerateOptions {
   tracesPerMinute?: number;
   /** Entry requests per minute as the metrics see them; scales with size when absent. */
   requestsPerMinute?: number;
+  /**
+   * Share of the sampled traces kept (0..1, default 1): thins what a scenario exports as spans and nothing else (the
+   * plan, its faults and its alerts stay those of the same seed), to see how ranking fares on sparser sampling.
+   */
+  traceShare?: number;
 }
 
 export interface ScenarioPlan {
@@ -302,7 +307,9 @@ function addBackgroundDegradations(rng: Rng, plan: ScenarioPlan, count: number):
 export function planFamily(family: FamilyName, rng: Rng, options: GenerateOptions = {}): ScenarioPlan {
   const plan = planIncidents(family, rng, options);
   const count = family === 'storm' ? rng.int(1, 3) : rng.chance(0.6) ? rng.int(1, 2) : 0;
-  return addBackgroundDegradations(rng.fork('background'), plan, count);
+  const played = addBackgroundDegradations(rng.fork('background'), plan, count);
+  // Thinned after planning, so that the plan drawn for a seed does not depend on the share.
+  return options.traceShare === undefined ? played : { ...played, tracesPerMinute: played.tracesPerMinute * options.traceShare };
 }
 
 function planIncidents(family: FamilyName, rng: Rng, options: GenerateOptions): ScenarioPlan {

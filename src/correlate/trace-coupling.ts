@@ -2,7 +2,7 @@
 // just before it (its healthy level: TraceAggregates.edgeBaselineStats)? Feeds the clustering's relation weights (alert-relations.ts).
 import type { CallTotals } from '../model/trace-aggregate.js';
 import type { TraceAggregates } from '../traces/trace-store.js';
-import { ASSUMED_ERROR_RATE, compareCalls, HEALTHY_CALLS_COUPLING, pooledAnomaly, type CallChange } from '../rank/trace-signals.js';
+import { ASSUMED_ERROR_RATE, callsTell, compareCalls, HEALTHY_CALLS_COUPLING, pooledAnomaly, type CallChange } from '../rank/trace-signals.js';
 import type { EdgeCoupling } from './alert-relations.js';
 
 /** Coupling of an edge whose calls were seen and stayed healthy: weak evidence the two ends are related. */
@@ -55,7 +55,8 @@ export function traceCouplingFor(traces: TraceAggregates, now: number, baselineM
           add(sumNow, traces.edgeStats(caller, callee, f, t));
           add(sumBase, traces.edgeBaselineStats(caller, callee, f - baselineMs, f));
         }
-        const change = sumNow.calls >= MIN_CALLS ? compareCalls(sumNow, sumBase) : null;
+        const measured = sumNow.calls > 0 ? compareCalls(sumNow, sumBase) : null;
+        const change = callsTell(measured) ? measured : null;
         p = { change, verdict: verdictOf(sumNow, sumBase, change) };
         pooledMemo.set(key, p);
       }
@@ -152,11 +153,12 @@ function add(into: CallTotals, from: CallTotals | null): void {
 
 /** `change`: compareCalls(now, base) when the caller has it already. */
 function verdictOf(now: CallTotals | null, base: CallTotals | null, change?: CallChange | null): Verdict {
-  if (!now || now.calls < MIN_CALLS) return { anomaly: null, calls: now?.calls ?? 0 };
+  if (!now || now.calls === 0) return { anomaly: null, calls: 0 };
   change ??= compareCalls(now, base ?? undefined);
+  if (!callsTell(change)) return { anomaly: null, calls: now.calls };
   const anomaly = Math.max(change.errorAnomaly, change.latencyAnomaly);
-  // Without a baseline a latency rise cannot be seen, so only a clear error rise says anything.
-  if (!base || base.calls < MIN_CALLS) return { anomaly: couplingOf({ anomaly, calls: now.calls }) > UNKNOWN_COUPLING ? anomaly : null, calls: now.calls };
+  // Without a baseline, or with few calls, only a clear failure says anything.
+  if (!base || base.calls < MIN_CALLS || now.calls < MIN_CALLS) return { anomaly: couplingOf({ anomaly, calls: now.calls }) > UNKNOWN_COUPLING ? anomaly : null, calls: now.calls };
   return { anomaly, calls: now.calls };
 }
 

@@ -16,7 +16,7 @@ import { alertSignal, isSaturation } from '../model/alert-signal.js';
 import type { Change } from '../model/change.js';
 import type { Evidence, RootCause } from '../model/incident.js';
 import { downstreamOf, upstreamOf, type DependencyGraph } from '../topology/dependency-graph.js';
-import { callAnomaly, clamp01, HEALTHY_CALLS_COUPLING, pooledAnomaly, type CallChange, type ServiceTraceSignal, type TraceSignalLookup } from './trace-signals.js';
+import { callAnomaly, callsTell, clamp01, HEALTHY_CALLS_COUPLING, pooledAnomaly, type CallChange, type ServiceTraceSignal, type TraceSignalLookup } from './trace-signals.js';
 import { describeAlerts, describeChange, describeHistory, describeIncoming, describeOrigin, describePosition, describeSaturation } from './evidence-text.js';
 
 export interface HistoryMatch {
@@ -69,8 +69,6 @@ const TRACE_ANOMALOUS = 0.3;
 const TRAFFIC_WEIGHT = 0.5;
 /** An error anomaly below this leaves a dependency "only slow": all it can pass on is latency (slowdownReach). */
 const SLOW_ONLY = 0.2;
-/** Calls along an edge before its error and latency rates are trusted. */
-const MIN_EDGE_CALLS = 5;
 /**
  * Calls this anomalous (0..1, trace-signals.ts) pass a failure on in full. Far from full anomaly: fallbacks and retries
  * absorb much of a failure on its way up, so the calls above a failing service go only a little bad.
@@ -158,7 +156,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
         const latency = input.traceSignals.get(callee)?.incoming?.latencyAnomaly ?? 0;
         if (!c && latency === 0) return;
         const calls = input.traceSignals.edge?.(f.service, callee);
-        const measured = calls && calls.callsNow >= MIN_EDGE_CALLS ? calls : null;
+        const measured = callsTell(calls) ? calls : null;
         if (latency > 0) calleeLatency = Math.max(calleeLatency, measured ? latency * edgeSlowdownShare(measured, f) : latency);
         if (!c) return;
         // Only a failing callee makes a victim: a request-rate shift below the candidate is its consequence.
@@ -238,7 +236,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
 
 /** Mean milliseconds added to the calls against their baseline; null when not measured. */
 function addedLatencyMs(c: CallChange | null | undefined): number | null {
-  if (!c || c.meanLatencyBase === null || c.callsNow < MIN_EDGE_CALLS) return null;
+  if (!callsTell(c) || c.meanLatencyBase === null) return null;
   return c.meanLatencyNow - c.meanLatencyBase;
 }
 
@@ -290,7 +288,7 @@ function failureReach(
     if (c === undefined) {
       const own = signals.edge!(caller, callee);
       const incoming = (facts.get(callee)?.trace ?? signals.get(callee))?.incoming ?? null;
-      const seen = (calls: CallChange | null): number | null => (calls && calls.callsNow >= MIN_EDGE_CALLS ? callAnomaly(calls) : null);
+      const seen = (calls: CallChange | null): number | null => (callsTell(calls) ? callAnomaly(calls) : null);
       const anomaly = pooledAnomaly({ anomaly: seen(own), calls: own?.callsNow ?? 0 }, seen(incoming));
       c = anomaly === null ? 1 : HEALTHY_CALLS_COUPLING + (1 - HEALTHY_CALLS_COUPLING) * Math.min(1, anomaly / BAD_CALLS);
       couplings.set(key, c);
@@ -399,7 +397,7 @@ function followFailingCalls(input: RankingInput, candidates: Set<string>, fronti
       input.graph.forEachOutNeighbor(service, (callee) => {
         if (candidates.has(callee)) return;
         const calls = signals.edge?.(service, callee);
-        if (!calls || calls.callsNow < MIN_EDGE_CALLS || callAnomaly(calls) < TRACE_ANOMALOUS) return;
+        if (!callsTell(calls) || callAnomaly(calls) < TRACE_ANOMALOUS) return;
         candidates.add(callee);
         next.push(callee);
       });

@@ -39,23 +39,71 @@ export function clamp01(x: number): number {
 /** The background error rate assumed for calls without a trusted baseline. */
 export const ASSUMED_ERROR_RATE = 0.02;
 
-/** Compares a window's call stats to its baseline. */
+/** One-sided z of the confidence asked of a verdict drawn from fewer than MIN_CALLS calls (99%). */
+const FEW_CALLS_Z = 2.33;
+/** Spread assumed for one call's latency (standard deviation of its logarithm): a mean of n calls moves by ~1/√n of it. */
+const CALL_LOG_SPREAD = 1;
+/** The least anomaly fewer than MIN_CALLS calls must show to say anything: few calls can show a failure, never health. */
+export const FEW_CALLS_SPEAK = 0.5;
+
+/** Wilson's lower confidence bound of a rate of k in n. */
+function rateLowerBound(k: number, n: number, z: number): number {
+  if (n === 0) return 0;
+  const p = k / n;
+  const z2 = z * z;
+  return (p + z2 / (2 * n) - z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
+}
+
+function errorRise(rateNow: number, rateBase: number | null): number {
+  // Without a baseline an error rate is judged against a small assumed background rate (2%).
+  return clamp01((rateNow - (rateBase ?? ASSUMED_ERROR_RATE) - 0.02) / FULL_ERROR_RISE);
+}
+
+function latencyRise(ratio: number): number {
+  return clamp01((ratio - LATENCY_START) / (LATENCY_FULL - LATENCY_START));
+}
+
+/**
+ * Compares a window's call stats to its baseline. With MIN_CALLS calls on both sides the rates are read as they are;
+ * with fewer on either side only by their lower confidence bounds (Wilson's for the error rate, the mean latency's
+ * ratio less the spread of so few calls), and only when that still shows a clear failure (FEW_CALLS_SPEAK): sampled
+ * traces leave most edges a few calls a window, and three calls of a second where there were three of 30 ms say
+ * more than any threshold on their count.
+ */
 export function compareCalls(now: CallTotals, base: CallTotals | undefined): CallChange {
   const trustedBase = base && base.calls >= MIN_CALLS ? base : undefined;
   const errorRateNow = now.calls > 0 ? now.errors / now.calls : 0;
   const errorRateBase = trustedBase ? trustedBase.errors / trustedBase.calls : null;
   const meanLatencyNow = now.calls > 0 ? now.latencySumMs / now.calls : 0;
-  const meanLatencyBase = trustedBase ? trustedBase.latencySumMs / trustedBase.calls : null;
-  const enough = now.calls >= MIN_CALLS;
-  // Without a baseline an error rate is judged against a small assumed background rate (2%).
-  const errorAnomaly = enough ? clamp01((errorRateNow - (errorRateBase ?? ASSUMED_ERROR_RATE) - 0.02) / FULL_ERROR_RISE) : 0;
-  const ratio = meanLatencyBase && meanLatencyBase > 0 ? meanLatencyNow / meanLatencyBase : 1;
-  const latencyAnomaly = enough ? clamp01((ratio - LATENCY_START) / (LATENCY_FULL - LATENCY_START)) : 0;
+  let meanLatencyBase = trustedBase ? trustedBase.latencySumMs / trustedBase.calls : null;
+  if (now.calls >= MIN_CALLS) {
+    const ratio = meanLatencyBase && meanLatencyBase > 0 ? meanLatencyNow / meanLatencyBase : 1;
+    return { callsNow: now.calls, errorRateNow, errorRateBase, meanLatencyNow, meanLatencyBase, errorAnomaly: errorRise(errorRateNow, errorRateBase), latencyAnomaly: latencyRise(ratio) };
+  }
+  let errorAnomaly = 0;
+  let latencyAnomaly = 0;
+  if (now.calls > 0) {
+    errorAnomaly = errorRise(rateLowerBound(now.errors, now.calls, FEW_CALLS_Z), errorRateBase);
+    const baseCalls = base?.calls ?? 0;
+    const baseMean = base && baseCalls > 0 ? base.latencySumMs / baseCalls : 0;
+    if (baseMean > 0) {
+      const spread = FEW_CALLS_Z * CALL_LOG_SPREAD * Math.sqrt(1 / now.calls + 1 / baseCalls);
+      latencyAnomaly = latencyRise((meanLatencyNow / baseMean) * Math.exp(-spread));
+      if (latencyAnomaly < FEW_CALLS_SPEAK) latencyAnomaly = 0;
+      else meanLatencyBase = baseMean;
+    }
+    if (errorAnomaly < FEW_CALLS_SPEAK) errorAnomaly = 0;
+  }
   return { callsNow: now.calls, errorRateNow, errorRateBase, meanLatencyNow, meanLatencyBase, errorAnomaly, latencyAnomaly };
 }
 
 export function callAnomaly(c: CallChange | null): number {
   return c ? Math.max(c.errorAnomaly, c.latencyAnomaly) : 0;
+}
+
+/** Whether calls say anything: MIN_CALLS of them, or fewer that clearly fail (compareCalls). */
+export function callsTell(c: CallChange | null | undefined): c is CallChange {
+  return !!c && (c.callsNow >= MIN_CALLS || callAnomaly(c) > 0);
 }
 
 /**
@@ -112,8 +160,12 @@ function signalOf(f: ServiceWindowFacts): ServiceTraceSignal {
   const { own, ownBase } = f;
   const originErrorRateNow = own && own.calls > 0 ? own.originErrors / own.calls : 0;
   const originErrorRateBase = ownBase && ownBase.calls >= MIN_CALLS ? ownBase.originErrors / ownBase.calls : null;
-  const originAnomaly =
-    own && own.calls >= MIN_CALLS ? clamp01((originErrorRateNow - (originErrorRateBase ?? ASSUMED_ERROR_RATE) - 0.02) / FULL_ERROR_RISE) : 0;
+  let originAnomaly = 0;
+  if (own && own.calls >= MIN_CALLS) originAnomaly = errorRise(originErrorRateNow, originErrorRateBase);
+  else if (own && own.calls > 0) {
+    originAnomaly = errorRise(rateLowerBound(own.originErrors, own.calls, FEW_CALLS_Z), originErrorRateBase);
+    if (originAnomaly < FEW_CALLS_SPEAK) originAnomaly = 0;
+  }
   return {
     incoming,
     callers: [...new Set(f.incomingNow.map((e) => e.caller))].sort(),

@@ -16,8 +16,6 @@ export interface EdgeTimes {
   instrumented: boolean;
 }
 
-/** Calls before a gap between the two timings is trusted. */
-const MIN_CALLS = 5;
 /** A gap counts when the caller waits this much longer per call than the callee took, and ... */
 const GAP_FLOOR_MS = 10;
 /** ... this share of the callee's own time (a proxy or a slow network adds a steady few milliseconds to every call). */
@@ -25,17 +23,19 @@ const GAP_SHARE = 0.3;
 
 /**
  * The mean time per call the caller waited beyond the callee's answer, when that gap is clear; 0 when it is not (or
- * the edge has too few calls, or no server timing to compare with).
+ * the edge has no calls, or no server timing to compare with). One call is enough (decision 015): a gap is network and
+ * sending time, which lacks the long tail of a call's own time, and sampled traces leave most edges a call or two
+ * a window. Each edge then gets one vote in senderEvidence, however many calls it has.
  */
 export function driftOf(t: EdgeTimes): number {
-  if (!t.instrumented || t.calls < MIN_CALLS) return 0;
+  if (!t.instrumented || t.calls === 0) return 0;
   const gap = (t.clientLatencySumMs - t.latencySumMs) / t.calls;
   return gap >= Math.max(GAP_FLOOR_MS, (GAP_SHARE * t.latencySumMs) / t.calls) ? gap : 0;
 }
 
 /** What a service's calls with instrumented services say about its sending: counts of calls with and without a gap. */
 export interface SenderEvidence {
-  /** Its calls to instrumented services (it waited; enough calls only). */
+  /** Its calls to instrumented services (it waited). */
   out: GapCounts;
   /** Instrumented calls to it (its callers waited). */
   in: GapCounts;
@@ -54,7 +54,7 @@ export function senderEvidence(out: ReadonlyArray<EdgeTimes | null>, incoming: R
   const count = (edges: ReadonlyArray<EdgeTimes | null>): GapCounts => {
     const c = { gap: 0, clean: 0 };
     for (const t of edges) {
-      if (t === null || !t.instrumented || t.calls < MIN_CALLS) continue;
+      if (t === null || !t.instrumented || t.calls === 0) continue;
       const drift = driftOf(t);
       if (drift > 0) {
         c.gap++;

@@ -74,6 +74,19 @@ describe('edge coupling from traces', () => {
     expect(couplingFor(T0, T0 + 7 * MIN)('rare', 'orders-db')).toBeGreaterThan(0.7);
     expect(couplingFor(T0, T0 + 7 * MIN, callersOf)('rare', 'orders-db')).toBeLessThan(0.4);
   });
+
+  it('takes three failed calls of three for a failure, and three healthy ones for nothing (decision 015)', () => {
+    const traces = new TraceAggregates();
+    traffic(traces, 'c1', 'orders-db', -40, -37, 1, 0); // three calls before, fine
+    traffic(traces, 'c1', 'orders-db', 2, 5, 1, 1); // three in the window, all failing
+    traffic(traces, 'c2', 'orders-db', -40, -37, 1, 0);
+    traffic(traces, 'c2', 'orders-db', 2, 5, 1, 0); // three in the window, all fine
+    traffic(traces, 'c3', 'orders-db', 2, 3, 1, 1); // one failed call: could be chance
+    const couplingFor = traceCouplingFor(traces, T0 + 60 * MIN, BASELINE_MS)(T0, T0 + 7 * MIN);
+    expect(couplingFor('c1', 'orders-db')).toBe(1);
+    expect(couplingFor('c2', 'orders-db')).toBe(UNKNOWN_COUPLING);
+    expect(couplingFor('c3', 'orders-db')).toBe(UNKNOWN_COUPLING);
+  });
 });
 
 describe("a caller's failure shared out among the callees that account for it", () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { buildDependencyGraph } from '../../../src/topology/dependency-graph.js';
 import { rankRootCauses, type RankingInput } from '../../../src/rank/root-cause-ranking.js';
-import { compareCalls } from '../../../src/rank/trace-signals.js';
+import { callsTell, compareCalls } from '../../../src/rank/trace-signals.js';
 import { signalsFrom, type TestEdge } from '../../support/trace-windows.js';
 import { alert, deploy, edge, stats, T0 } from '../../support/alerts.js';
 
@@ -23,7 +23,23 @@ describe('comparing calls to a baseline', () => {
     expect(c.latencyAnomaly).toBe(0);
     expect(compareCalls(stats(100, 2, 400), stats(100, 1, 50)).latencyAnomaly).toBe(1);
     expect(compareCalls(stats(100, 3, 22), stats(100, 2, 20)).errorAnomaly + compareCalls(stats(100, 3, 22), stats(100, 2, 20)).latencyAnomaly).toBe(0);
-    expect(compareCalls(stats(3, 3, 20), undefined).errorAnomaly).toBe(0); // too few calls to judge
+  });
+
+  it('lets fewer than five calls show a clear failure, never health (decision 015)', () => {
+    // Three of three calls failing is a failure even against the assumed background; one of three, or one of one, is not.
+    expect(compareCalls(stats(3, 3, 20), undefined).errorAnomaly).toBe(1);
+    expect(compareCalls(stats(3, 1, 20), undefined).errorAnomaly).toBe(0);
+    expect(compareCalls(stats(1, 1, 20), undefined).errorAnomaly).toBe(0);
+    // Three calls of a second where three took 25 ms: slow beyond what so few calls can scatter; 100 ms is not.
+    const slow = compareCalls(stats(3, 0, 1000), stats(3, 0, 25));
+    expect(slow.latencyAnomaly).toBe(1);
+    expect(slow.meanLatencyBase).toBe(25);
+    expect(compareCalls(stats(3, 0, 100), stats(3, 0, 25)).latencyAnomaly).toBe(0);
+    // What few calls can say is only ever a failure: healthy ones leave the edge unmeasured.
+    expect(callsTell(slow)).toBe(true);
+    expect(callsTell(compareCalls(stats(3, 0, 20), stats(100, 0, 20)))).toBe(false);
+    expect(callsTell(compareCalls(stats(4, 0, 80), stats(100, 0, 20)))).toBe(false);
+    expect(callsTell(compareCalls(stats(5, 0, 20), stats(100, 0, 20)))).toBe(true);
   });
 });
 
@@ -44,6 +60,17 @@ describe('ranking root causes', () => {
     expect(ranked[0]!.service).toBe('orders-db');
     const traceEvidence = ranked[0]!.evidence.find((e) => e.kind === 'traces')!.detail;
     expect(traceEvidence).toBe('orders-db: 41% of 200 client calls from cart, checkout fail (was 0%); no alert of its own');
+  });
+
+  it('finds a silent slow service from the three sampled calls that reached it (decision 015)', () => {
+    // Sparse sampling: checkout → payments carried three calls before the incident and three during it.
+    const signals = windows(
+      [{ caller: 'frontend', callee: 'checkout', stats: stats(4, 0, 1100) }, { caller: 'checkout', callee: 'payments', stats: stats(3, 0, 1000) }],
+      [{ caller: 'frontend', callee: 'checkout', stats: stats(4, 0, 60) }, { caller: 'checkout', callee: 'payments', stats: stats(3, 0, 25) }],
+    );
+    const ranked = rankRootCauses(input({ alerts: [alert('checkout', 'L', 0), alert('frontend', 'L', 1)], traceSignals: signals }));
+    expect(ranked[0]!.service).toBe('payments');
+    expect(ranked[0]!.evidence.find((e) => e.kind === 'traces')!.detail).toBe('payments: calls from checkout take 1000 ms on average (was 25 ms); no alert of its own');
   });
 
   it('credits a deploy shortly before onset and ignores a deploy elsewhere', () => {

@@ -8,20 +8,23 @@ function times(calls: number, answerMs: number, waitedMs: number, instrumented =
 }
 
 describe('the gap between how long a caller waited and how long the callee took', () => {
-  it('counts only when it is clearly more than the network adds, on enough calls of an instrumented callee', () => {
+  it('counts only when it is clearly more than the network adds, on the calls of an instrumented callee', () => {
     expect(driftOf(times(10, 20, 70))).toBeCloseTo(50);
     expect(driftOf(times(10, 20, 25))).toBe(0); // 5 ms: under the 10 ms floor
     expect(driftOf(times(10, 100, 125))).toBe(0); // 25 ms on a 100 ms answer: under 30% of it
     expect(driftOf(times(10, 100, 135))).toBeCloseTo(35);
-    expect(driftOf(times(4, 20, 300))).toBe(0); // too few calls
+    expect(driftOf(times(1, 20, 300))).toBeCloseTo(280); // one call is a measurement: a gap has no long tail (decision 015)
+    expect(driftOf(times(1, 20, 22))).toBe(0);
+    expect(driftOf(times(0, 0, 0))).toBe(0); // no calls
     expect(driftOf(times(10, 300, 300, false))).toBe(0); // no server timing to compare with
   });
 
   it('counts gaps per direction, with their mean', () => {
-    const e = senderEvidence([times(10, 5, 305), times(10, 8, 208), times(10, 8, 9), null, times(3, 1, 900)], [times(10, 20, 21)]);
-    expect(e.out).toEqual({ gap: 2, clean: 1 });
+    // One vote per edge, whatever its calls: the edge of 2 calls counts as much as those of 10; the one of none not at all.
+    const e = senderEvidence([times(10, 5, 305), times(10, 8, 208), times(10, 8, 9), null, times(2, 1, 201), times(0, 0, 0)], [times(10, 20, 21)]);
+    expect(e.out).toEqual({ gap: 3, clean: 1 });
     expect(e.in).toEqual({ gap: 0, clean: 1 });
-    expect(e.meanGapMs).toBeCloseTo(250);
+    expect(e.meanGapMs).toBeCloseTo((300 + 200 + 200) / 3);
   });
 });
 
