@@ -4,7 +4,7 @@ import type { Alert } from '../model/alert.js';
 import { alertSignal, isSaturation } from '../model/alert-signal.js';
 import type { Change } from '../model/change.js';
 import type { IncidentReport, RemediationSuggestion, RootCause } from '../model/incident.js';
-import type { TraceDelta } from '../model/trace-aggregate.js';
+import { TRACE_BUCKET_MS, type TraceDelta } from '../model/trace-aggregate.js';
 import type { HistoricalIncident } from '../model/history.js';
 import { TraceAggregates } from '../traces/trace-store.js';
 import { HistoryIndex } from '../history/similarity-index.js';
@@ -12,7 +12,7 @@ import { buildDependencyGraph, downstreamOf, type DeclaredDependency, type Depen
 import { clusterAlerts, DEFAULT_CLUSTER_OPTIONS, type ClusterOptions, type RelationMemo } from '../correlate/incident-clusters.js';
 import { rateCouplingFor, traceCouplingFor } from '../correlate/trace-coupling.js';
 import { DEFAULT_RANKING_OPTIONS, rankRootCauses, type RankingOptions } from '../rank/root-cause-ranking.js';
-import { callAnomaly, lazyTraceSignals } from '../rank/trace-signals.js';
+import { callAnomaly, lazyTraceSignals, type TraceSignalLookup } from '../rank/trace-signals.js';
 import { IncidentTracker, instanceKey, type SameFailure, type TrackedIncident } from './incident-tracker.js';
 
 const MINUTE = 60_000;
@@ -134,6 +134,11 @@ export class Engine {
   private readonly reportCache = new Map<string, CachedReport>();
   /** Rankings of the incidents opened by the current analysis, made when they were compared with open ones (sameFailure). */
   private readonly openedRankings = new Map<string, Ranked>();
+  /**
+   * Trace signals per ranking window, for one analysis (its graph): rankings whose onsets fall in the same minute read
+   * the same windows (rankingWindow), and a replay's final analysis ranks a thousand clusters over some thirty.
+   */
+  private windowSignals: { graph: DependencyGraph; byWindow: Map<string, TraceSignalLookup> } | null = null;
   readonly changes = new Map<string, Change>();
   readonly traces = new TraceAggregates();
   history = new HistoryIndex();
@@ -226,6 +231,7 @@ export class Engine {
       final || Math.min(...cluster.map((a) => this.firstSeen.get(instanceKey(a)) ?? a.startsAt)) <= now - o.settleMs;
     const changes = [...this.changes.values()]; // once per analysis, shared by every ranking
     this.openedRankings.clear();
+    this.windowSignals = { graph, byWindow: new Map() };
     const clusters = clusterAlerts(active, graph, o.cluster, couplingFor, this.relationMemo(graph, now), rateCoupling);
     this.held = this.tracker.assign(clusters, settled, this.sameFailure(graph, changes, now));
     this.tracker.refreshStatus(
@@ -256,6 +262,7 @@ export class Engine {
       }
       reports.push(this.cachedReport(inc, graph, changes, latestChange, now, mayRerank, final));
     }
+    this.windowSignals = null; // the traces may change before the next analysis
     return reports.sort((a, b) => (a.openedAt < b.openedAt ? 1 : a.openedAt > b.openedAt ? -1 : a.id.localeCompare(b.id)));
   }
 
@@ -297,8 +304,8 @@ export class Engine {
       structureVersion: this.structureVersion,
       at: now,
       // The trace windows the ranking read (report() below): all of them closed when `to` was not capped at now.
-      readsFrom: onset - o.traceLeadMs - o.traceBaselineMs,
-      readsTo: onset + o.traceWindowMs <= now + 1 ? onset + o.traceWindowMs : null,
+      readsFrom: this.rankingWindow(onset, now).baselineFrom,
+      readsTo: onset + o.traceWindowMs <= now + 1 ? this.rankingWindow(onset, now).to : null,
       report,
     });
     return report;
@@ -417,20 +424,43 @@ export class Engine {
     };
   }
 
+  /**
+   * The trace windows a ranking reads: the baseline, then from a little before the onset until a while after it (or
+   * now). Both ends are rounded up to whole trace buckets, which changes nothing read: a range query reads the buckets
+   * that start inside it, the same before and after rounding up (the baseline's length and its thirds are whole
+   * buckets too). Rankings with onsets in the same minute then share one window, and its lookups (traceSignals).
+   */
+  private rankingWindow(onset: number, now: number): { baselineFrom: number; from: number; to: number } {
+    const o = this.options;
+    const from = ceilToBucket(onset - o.traceLeadMs);
+    return { baselineFrom: from - o.traceBaselineMs, from, to: ceilToBucket(Math.min(now + 1, onset + o.traceWindowMs)) };
+  }
+
+  /** Trace signals over a ranking window, shared by every ranking of this analysis that reads the same window. */
+  private traceSignals(graph: DependencyGraph, window: { baselineFrom: number; from: number; to: number }): TraceSignalLookup {
+    if (this.windowSignals?.graph !== graph) this.windowSignals = { graph, byWindow: new Map() };
+    const key = `${window.baselineFrom}\u0000${window.from}\u0000${window.to}`;
+    let signals = this.windowSignals.byWindow.get(key);
+    if (signals === undefined) {
+      signals = lazyTraceSignals(
+        {
+          callers: (service) => (graph.hasNode(service) ? graph.inNeighbors(service) : []),
+          edge: (caller, callee, from, to) => this.traces.edgeStats(caller, callee, from, to),
+          edgeBaseline: (caller, callee, from, to) => this.traces.edgeBaselineStats(caller, callee, from, to),
+          service: (service, from, to) => this.traces.serviceStats(service, from, to),
+        },
+        window,
+      );
+      this.windowSignals.byWindow.set(key, signals);
+    }
+    return signals;
+  }
+
   /** Ranks the root causes of a set of alerts (an incident's, or a cluster's about to open one), with its history matches. */
   private rank(alerts: readonly Alert[], graph: DependencyGraph, changes: readonly Change[], now: number, openedAt = now): Ranked {
     const o = this.options;
     const onset = alerts.length > 0 ? Math.min(...alerts.map((a) => a.startsAt)) : openedAt;
-    const windowStart = onset - o.traceLeadMs;
-    const signals = lazyTraceSignals(
-      {
-        callers: (service) => (graph.hasNode(service) ? graph.inNeighbors(service) : []),
-        edge: (caller, callee, from, to) => this.traces.edgeStats(caller, callee, from, to),
-        edgeBaseline: (caller, callee, from, to) => this.traces.edgeBaselineStats(caller, callee, from, to),
-        service: (service, from, to) => this.traces.serviceStats(service, from, to),
-      },
-      { baselineFrom: windowStart - o.traceBaselineMs, from: windowStart, to: Math.min(now + 1, onset + o.traceWindowMs) },
-    );
+    const signals = this.traceSignals(graph, this.rankingWindow(onset, now));
     const services = [...new Set(alerts.map((a) => a.service).filter((s) => s !== ''))].sort();
 
     // Dependencies that look anomalous in traces belong to the incident's signature (a silent database).
@@ -670,4 +700,8 @@ export function incidentTitle(alerts: readonly Alert[], services: readonly strin
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+function ceilToBucket(ms: number): number {
+  return Math.ceil(ms / TRACE_BUCKET_MS) * TRACE_BUCKET_MS;
 }

@@ -185,17 +185,24 @@ export interface TraceWindowSource {
 }
 
 /**
- * Trace signals computed on demand for the services ranking actually looks at, memoised: the cost follows the
+ * Trace signals computed on demand for the services and edges ranking actually looks at, memoised: the cost follows the
  * incident's candidates and their in-edges, not the size of the whole graph.
  */
 export function lazyTraceSignals(source: TraceWindowSource, window: { baselineFrom: number; from: number; to: number }): TraceSignalLookup {
   const memo = new Map<string, ServiceTraceSignal>();
+  const edgeMemo = new Map<string, CallChange | null>();
   const baseline = (caller: string, callee: string): CallTotals | null =>
     (source.edgeBaseline ?? source.edge)(caller, callee, window.baselineFrom, window.from);
   return {
     edge(caller: string, callee: string): CallChange | null {
-      const now = source.edge(caller, callee, window.from, window.to);
-      return now ? compareCalls(now, baseline(caller, callee) ?? undefined) : null;
+      const key = `${caller}\u0000${callee}`;
+      let change = edgeMemo.get(key);
+      if (change === undefined) {
+        const now = source.edge(caller, callee, window.from, window.to);
+        change = now ? compareCalls(now, baseline(caller, callee) ?? undefined) : null;
+        edgeMemo.set(key, change);
+      }
+      return change;
     },
     get(service: string): ServiceTraceSignal {
       let signal = memo.get(service);

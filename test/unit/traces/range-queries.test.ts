@@ -162,5 +162,27 @@ describe('range queries on trace aggregates', () => {
       expect(t.edgeBaselineStats('a', 'b', ...range(40, 70))).toBeNull();
     });
   });
+  it('read the same buckets when both ends of a window are rounded up to whole buckets (how rankings share windows)', () => {
+    const up = (ms: number) => Math.ceil(ms / TRACE_BUCKET_MS) * TRACE_BUCKET_MS;
+    const BASELINE = 30 * TRACE_BUCKET_MS;
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ minute: fc.integer({ min: 0, max: 90 }), calls: fc.integer({ min: 1, max: 20 }), errors: fc.integer({ min: 0, max: 5 }), latency: fc.integer({ min: 1, max: 900 }) }), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 25 * TRACE_BUCKET_MS, max: 80 * TRACE_BUCKET_MS }),
+        fc.integer({ min: 1, max: 15 * TRACE_BUCKET_MS }),
+        (buckets, fromOffset, length) => {
+          const t = new TraceAggregates();
+          for (const b of buckets) t.apply(delta(b.minute, b.calls, Math.min(b.errors, b.calls), b.latency));
+          const from = T0 + fromOffset;
+          const to = from + length;
+          expect(t.edgeStats('a', 'b', up(from), up(to))).toEqual(t.edgeStats('a', 'b', from, to));
+          expect(t.serviceStats('b', up(from), up(to))).toEqual(t.serviceStats('b', from, to));
+          // The baseline is read in thirds: whole buckets too when its length is.
+          expect(t.edgeBaselineStats('a', 'b', up(from) - BASELINE, up(from))).toEqual(t.edgeBaselineStats('a', 'b', from - BASELINE, from));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
 
