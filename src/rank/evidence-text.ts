@@ -2,7 +2,7 @@
 import type { Alert } from '../model/alert.js';
 import { PROCESS_DOWN_NAME } from '../model/alert-signal.js';
 import type { Change } from '../model/change.js';
-import type { CallChange, ServiceTraceSignal } from './trace-signals.js';
+import { MIN_CALLS, type CallChange, type ServiceTraceSignal } from './trace-signals.js';
 
 const MINUTE = 60_000;
 
@@ -45,7 +45,9 @@ export function describeIncoming(service: string, c: CallChange, callers: readon
     parts.push(`${pct(c.errorRateNow)} of ${c.callsNow} client calls${from} fail${base}`);
   }
   if (c.latencyAnomaly >= 0.2 && c.meanLatencyBase !== null) {
-    parts.push(`calls${parts.length ? '' : from} take ${Math.round(c.meanLatencyNow)} ms on average (was ${Math.round(c.meanLatencyBase)} ms)`);
+    // A verdict drawn from fewer calls (decision 015) says how few: the reader weighs it.
+    const few = c.callsNow < MIN_CALLS ? `; ${c.callsNow} sampled call${c.callsNow === 1 ? '' : 's'}` : '';
+    parts.push(`calls${parts.length ? '' : from} take ${Math.round(c.meanLatencyNow)} ms on average (was ${Math.round(c.meanLatencyBase)} ms${few})`);
   }
   return `${service}: ${parts.join('; ')}${silent ? '; no alert of its own' : ''}`;
 }

@@ -24,8 +24,8 @@ export interface ServiceTraceSignal {
   originAnomaly: number;
 }
 
-/** Calls needed in a window before a rate is trusted. */
-const MIN_CALLS = 5;
+/** Calls needed in a window before a rate is read as it is (fewer: see compareCalls). */
+export const MIN_CALLS = 5;
 /** An error-rate rise of this much (absolute) or more counts fully. */
 const FULL_ERROR_RISE = 0.25;
 /** Latency ratios (now / baseline) from here (nothing) up to LATENCY_FULL (fully anomalous). */

@@ -70,7 +70,7 @@ describe('ranking root causes', () => {
     );
     const ranked = rankRootCauses(input({ alerts: [alert('checkout', 'L', 0), alert('frontend', 'L', 1)], traceSignals: signals }));
     expect(ranked[0]!.service).toBe('payments');
-    expect(ranked[0]!.evidence.find((e) => e.kind === 'traces')!.detail).toBe('payments: calls from checkout take 1000 ms on average (was 25 ms); no alert of its own');
+    expect(ranked[0]!.evidence.find((e) => e.kind === 'traces')!.detail).toBe('payments: calls from checkout take 1000 ms on average (was 25 ms; 3 sampled calls); no alert of its own');
   });
 
   it('credits a deploy shortly before onset and ignores a deploy elsewhere', () => {
