@@ -33,6 +33,74 @@ describe('parseRfc3339', () => {
   });
 });
 
+/** The definition parseRfc3339 is read by hand from: a regular expression and Date (as implemented until session 13). */
+function referenceRfc3339(text: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/.exec(text);
+  if (m === null) return undefined;
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
+  const leap = (year! % 4 === 0 && year! % 100 !== 0) || year! % 400 === 0;
+  if (month! < 1 || month! > 12 || day! < 1 || day! > [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month! - 1]!) return undefined;
+  if (month === 2 && day === 29 && !leap) return undefined;
+  if (hour! > 23 || minute! > 59 || second! > 60) return undefined;
+  const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
+  let offsetMinutes = 0;
+  if (m[8] === undefined) {
+    if (Number(m[10]) > 23 || Number(m[11]) > 59) return undefined;
+    offsetMinutes = (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11]));
+  }
+  // The seconds are added after the year is set: a leap second on 31 December rolls into the next year (the old
+  // implementation rolled 2000's date over first, then set the year, and read it as 1 January of the same year).
+  const date = new Date(Date.UTC(2000, month! - 1, day, hour, minute));
+  date.setUTCFullYear(year!);
+  return date.getTime() + second! * 1000 + ms - offsetMinutes * 60_000;
+}
+
+describe('parseRfc3339 read by hand', () => {
+  const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+  // Near-RFC 3339 text: every part in and out of range, every separator right and wrong, fractions of any length,
+  // every kind of zone and some malformed ones, and now and then a character dropped, swapped or added.
+  const nearly = fc
+    .tuple(
+      fc.integer({ min: 0, max: 9999 }).map((n) => String(n).padStart(4, '0')),
+      fc.constantFrom('-', '-', '/', ''),
+      two(14),
+      two(33),
+      fc.constantFrom('T', 't', ' ', 'T', '_'),
+      two(25),
+      fc.constantFrom(':', ':', '.'),
+      two(61),
+      two(62),
+      fc.option(fc.stringMatching(/^[0-9]{0,12}$/)),
+      fc.constantFrom('Z', 'z', '+02:00', '-05:30', '+23:59', '-24:00', '+12:60', '+2:00', '+0200', 'Z ', '', 'UTC'),
+      fc.option(fc.tuple(fc.nat(), fc.constantFrom('', 'x', '9', '\u0663'))),
+    )
+    .map(([y, dash, mo, d, t, h, colon, mi, sec, frac, zone, edit]) => {
+      let text = `${y}${dash}${mo}${dash}${d}${t}${h}${colon}${mi}:${sec}${frac === null ? '' : `.${frac}`}${zone}`;
+      if (edit !== null) {
+        const at = edit[0] % (text.length + 1);
+        text = text.slice(0, at) + edit[1] + text.slice(at + (edit[1] === '' ? 1 : 0));
+      }
+      return text;
+    });
+
+  it('reads exactly what the regular expression and Date read (property)', () => {
+    fc.assert(
+      fc.property(nearly, (text) => {
+        expect(parseRfc3339(text)).toBe(referenceRfc3339(text));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('agrees on leap seconds, day-crossing offsets and years before 100', () => {
+    for (const text of ['2016-12-31T23:59:60Z', '2026-11-24T00:30:00+05:30', '2026-11-23T23:30:00-01:00', '0050-06-15T12:00:00Z', '0000-02-29T00:00:00Z', '9999-12-31T23:59:59.999Z']) {
+      expect(parseRfc3339(text), text).toBe(referenceRfc3339(text));
+      expect(parseRfc3339(text), text).not.toBeUndefined();
+    }
+    expect(parseRfc3339('2016-12-31T23:59:60Z')).toBe(Date.parse('2017-01-01T00:00:00Z'));
+  });
+});
+
 describe('Go zero time and epochs', () => {
   it('reads 0001-01-01T00:00:00Z as "no end"', () => {
     expect(isGoZeroTime('0001-01-01T00:00:00Z')).toBe(true);
