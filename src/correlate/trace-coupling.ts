@@ -2,14 +2,13 @@
 // just before it (its healthy level: TraceAggregates.edgeBaselineStats)? Feeds the clustering's relation weights (alert-relations.ts).
 import type { CallTotals } from '../model/trace-aggregate.js';
 import type { TraceAggregates } from '../traces/trace-store.js';
-import { ASSUMED_ERROR_RATE, callsTell, compareCalls, HEALTHY_CALLS_COUPLING, pooledAnomaly, type CallChange } from '../rank/trace-signals.js';
+import { ASSUMED_ERROR_RATE, callsTell, compareCalls, HEALTHY_CALLS_COUPLING, MIN_CALLS, pooledAnomaly, type CallChange } from '../rank/trace-signals.js';
 import type { EdgeCoupling } from './alert-relations.js';
 
 /** Coupling of an edge whose calls were seen and stayed healthy: weak evidence the two ends are related. */
 export const HEALTHY_COUPLING = HEALTHY_CALLS_COUPLING;
 /** Coupling when traces cannot tell (no or too few calls): neither evidence for nor against. */
 export const UNKNOWN_COUPLING = 0.65;
-const MIN_CALLS = 5;
 
 /** Windows snap outwards to whole trace buckets (one minute) so that alerts with nearby onsets share lookups. */
 const WINDOW_GRID_MS = 60_000;

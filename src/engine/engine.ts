@@ -296,6 +296,7 @@ export class Engine {
     const o = this.options;
     const report = this.report(inc, graph, changes, now);
     const onset = this.onsetOf(inc);
+    const read = this.rankingWindow(onset, now);
     this.reportCache.set(inc.id, {
       alertsKey,
       inputsVersion: this.inputsVersion,
@@ -304,8 +305,8 @@ export class Engine {
       structureVersion: this.structureVersion,
       at: now,
       // The trace windows the ranking read (report() below): all of them closed when `to` was not capped at now.
-      readsFrom: this.rankingWindow(onset, now).baselineFrom,
-      readsTo: onset + o.traceWindowMs <= now + 1 ? this.rankingWindow(onset, now).to : null,
+      readsFrom: read.baselineFrom,
+      readsTo: onset + o.traceWindowMs <= now + 1 ? read.to : null,
       report,
     });
     return report;

@@ -44,7 +44,7 @@ const FEW_CALLS_Z = 2.33;
 /** Spread assumed for one call's latency (standard deviation of its logarithm): a mean of n calls moves by ~1/√n of it. */
 const CALL_LOG_SPREAD = 1;
 /** The least anomaly fewer than MIN_CALLS calls must show to say anything: few calls can show a failure, never health. */
-export const FEW_CALLS_SPEAK = 0.5;
+const FEW_CALLS_SPEAK = 0.5;
 
 /** Wilson's lower confidence bound of a rate of k in n. */
 function rateLowerBound(k: number, n: number, z: number): number {
