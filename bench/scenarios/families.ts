@@ -28,8 +28,8 @@ export interface GenerateOptions {
   /** Entry requests per minute as the metrics see them; scales with size when absent. */
   requestsPerMinute?: number;
   /**
-   * Share of the sampled traces kept (0..1, default 1): thins what a scenario exports as spans and nothing else (the
-   * plan, its faults and its alerts stay those of the same seed), to see how ranking fares on sparser sampling.
+   * Share of the sampled traces exported (0..1, default 1): whole traces are dropped after the traffic is played, so
+   * the plan, the traffic, the alerts and the truth stay those of the same seed, seen through sparser sampling.
    */
   traceShare?: number;
 }
@@ -52,6 +52,8 @@ export interface ScenarioPlan {
   twins: { root: string; twin: string } | null;
   /** Saturation alerts (CPU, memory) on services unrelated to any fault. */
   saturationDecoys?: number;
+  /** Share of the sampled traces exported (GenerateOptions.traceShare). */
+  traceShare?: number;
 }
 
 const MINUTE = 60_000;
@@ -308,8 +310,7 @@ export function planFamily(family: FamilyName, rng: Rng, options: GenerateOption
   const plan = planIncidents(family, rng, options);
   const count = family === 'storm' ? rng.int(1, 3) : rng.chance(0.6) ? rng.int(1, 2) : 0;
   const played = addBackgroundDegradations(rng.fork('background'), plan, count);
-  // Thinned after planning, so that the plan drawn for a seed does not depend on the share.
-  return options.traceShare === undefined ? played : { ...played, tracesPerMinute: played.tracesPerMinute * options.traceShare };
+  return options.traceShare === undefined ? played : { ...played, traceShare: options.traceShare };
 }
 
 function planIncidents(family: FamilyName, rng: Rng, options: GenerateOptions): ScenarioPlan {

@@ -122,7 +122,8 @@ export function playScenario(plan: ScenarioPlan, rng: Rng): Scenario {
 
   const versionAt = versionTimeline(rng.fork('versions'), plan.deploys);
   const otlpRng = rng.fork('otlp');
-  events.push(...encodeOtlp(otlpRng, traffic.spans, { topology, versionAt, environment: otlpRng.pick(['production', 'prod']) }, { flushIntervalMs: otlpRng.pick([5000, 5000, 2000, 10000]), maxBatchSize: 512, endMs }));
+  const exported = plan.traceShare === undefined ? traffic.spans : keepTraces(rng.fork('trace-share'), traffic.spans, plan.traceShare);
+  events.push(...encodeOtlp(otlpRng, exported, { topology, versionAt, environment: otlpRng.pick(['production', 'prod']) }, { flushIntervalMs: otlpRng.pick([5000, 5000, 2000, 10000]), maxBatchSize: 512, endMs }));
   events.push(...encodeDeploys(rng.fork('deploys'), plan.deploys.filter((d) => d.at < endMs)));
 
   const histRng = rng.fork('history');
@@ -144,4 +145,14 @@ export function playScenario(plan: ScenarioPlan, rng: Rng): Scenario {
     histRng.shuffle(history);
   }
   return { events: renderEventLines(events), history, truth };
+}
+
+/** Whole traces kept with probability `share` each (decided in order of first appearance, so per seed). */
+function keepTraces<S extends { traceId: string }>(rng: Rng, spans: readonly S[], share: number): S[] {
+  const kept = new Map<string, boolean>();
+  return spans.filter((s) => {
+    let keep = kept.get(s.traceId);
+    if (keep === undefined) kept.set(s.traceId, (keep = rng.chance(share)));
+    return keep;
+  });
 }

@@ -68,6 +68,16 @@ describe('generateScenario', () => {
     expect(c.events).not.toEqual(a.events);
   });
 
+  it('thins the traces with traceShare and leaves the alerts and the truth as they were', () => {
+    const full = generateScenario('latency-cascade', 2, { size: 16, tracesPerMinute: 20 });
+    const quarter = generateScenario('latency-cascade', 2, { size: 16, tracesPerMinute: 20, traceShare: 0.25 });
+    expect(alertsOf(quarter)).toEqual(alertsOf(full));
+    expect(quarter.truth).toEqual(full.truth);
+    const ratio = spansOf(quarter).length / spansOf(full).length;
+    expect(ratio).toBeGreaterThan(0.15);
+    expect(ratio).toBeLessThan(0.35);
+  });
+
   it.each(FAMILY_NAMES)('writes only contract-valid lines in arrival order (%s)', (family) => {
     const s = scenario(family, 1);
     let previous = 0;
