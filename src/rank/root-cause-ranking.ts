@@ -126,8 +126,6 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     // the shift on to its callees but explains nothing beside it.
     const onlyTraffic = f.traffic > 0 && f.failure === 0;
     for (const a of anomalous) {
-      const coOnset =
-        a.firstAlertAt !== null && f.firstAlertAt !== null ? Math.exp(-Math.abs(a.firstAlertAt - f.firstAlertAt) / CO_ONSET_SCALE_MS) : 1;
       // A service's failure is explained by itself, or from below — except saturation of its own resources.
       let failureShare = a.service === f.service ? a.failure : upstream.has(a.service) ? a.failureFromBelow : 0;
       if (failureShare > 0 && a.service !== f.service) {
@@ -138,6 +136,8 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
       const failureExplained = failureShare > 0;
       const trafficLink = a.traffic > 0 ? trafficExplanationStrength(input.graph, f.service, a.service, upstream, options.explainDepth, onlyTraffic) : 0;
       if (!failureExplained && trafficLink === 0) continue;
+      const coOnset =
+        a.firstAlertAt !== null && f.firstAlertAt !== null ? Math.exp(-Math.abs(a.firstAlertAt - f.firstAlertAt) / CO_ONSET_SCALE_MS) : 1;
       explained += (failureShare + a.traffic * trafficLink) * coOnset;
       explainedCount++;
       if (trafficLink > 0 && !failureExplained && a.service !== f.service) trafficExplained.push(a.service);

@@ -183,14 +183,15 @@ function forEachBucketIn<T>(series: BucketSeries<T>, from: number, to: number, v
 
 /** A baseline range is read in this many equal parts (edgeBaselineStats): the median of three ignores one bad part. */
 const BASELINE_PARTS = 3;
+/** The trusted parts' rates of one edgeBaselineStats call, reused across calls. */
+const partErrorRates = new Float64Array(BASELINE_PARTS);
+const partMeanLatencies = new Float64Array(BASELINE_PARTS);
 /** Calls a part needs before its rates count. */
 const BASELINE_MIN_CALLS = 5;
 
-/** The median of a few numbers (sorts them in place). */
-function median(values: number[]): number {
-  values.sort((a, b) => a - b);
-  const m = values.length >> 1;
-  return values.length % 2 === 1 ? values[m]! : (values[m - 1]! + values[m]!) / 2;
+/** The middle one of three numbers, without the array and sort a general median allocates on every baseline read. */
+function median3(a: number, b: number, c: number): number {
+  return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
 }
 
 /** Filled by sumRange: a range's calls, errors, latency and fourth number (see PrefixSums). Reused: no allocation per query. */
@@ -423,21 +424,23 @@ export class TraceAggregates {
   edgeBaselineStats(caller: string, callee: string, from: number, to: number): CallTotals | null {
     const series = this.edgeIndex.get(caller)?.get(callee);
     if (series === undefined) return null;
-    const parts = BASELINE_PARTS;
-    const step = (to - from) / parts;
-    const trusted: CallTotals[] = [];
+    const step = (to - from) / BASELINE_PARTS;
     let calls = 0;
-    for (let k = 0; k < parts; k++) {
-      const part = this.timedEdge(series, caller, callee, from + k * step, k === parts - 1 ? to : from + (k + 1) * step, from, to);
+    let trusted = 0;
+    for (let k = 0; k < BASELINE_PARTS; k++) {
+      const part = this.timedEdge(series, caller, callee, from + k * step, k === BASELINE_PARTS - 1 ? to : from + (k + 1) * step, from, to);
       if (part === null) continue;
       calls += part.calls;
-      if (part.calls >= BASELINE_MIN_CALLS) trusted.push(part);
+      if (part.calls < BASELINE_MIN_CALLS) continue;
+      partErrorRates[trusted] = part.errors / part.calls;
+      partMeanLatencies[trusted] = part.latencySumMs / part.calls;
+      trusted++;
     }
-    if (trusted.length < BASELINE_PARTS) return calls === 0 ? null : this.timedEdge(series, caller, callee, from, to, from, to);
+    if (trusted < BASELINE_PARTS) return calls === 0 ? null : this.timedEdge(series, caller, callee, from, to, from, to);
     return {
       calls,
-      errors: median(trusted.map((p) => p.errors / p.calls)) * calls,
-      latencySumMs: median(trusted.map((p) => p.latencySumMs / p.calls)) * calls,
+      errors: median3(partErrorRates[0]!, partErrorRates[1]!, partErrorRates[2]!) * calls,
+      latencySumMs: median3(partMeanLatencies[0]!, partMeanLatencies[1]!, partMeanLatencies[2]!) * calls,
     };
   }
 
