@@ -152,6 +152,26 @@ describe('range queries on trace aggregates', () => {
       expect(plain.edge!('a', 'b')!.meanLatencyBase).toBeCloseTo(68);
     });
 
+    it('takes, for error rate and mean latency apart, the middle part of three, wherever it lies', () => {
+      // One bucket per part (a 3-minute baseline), each with enough calls to be trusted; the reference sorts.
+      const part = fc.record({ calls: fc.integer({ min: 5, max: 40 }), errorShare: fc.double({ min: 0, max: 1, noNaN: true }), latency: fc.integer({ min: 1, max: 900 }) });
+      fc.assert(
+        fc.property(fc.tuple(part, part, part), (parts) => {
+          const t = new TraceAggregates();
+          parts.forEach((p, m) => t.apply(delta(m, p.calls, Math.round(p.errorShare * p.calls), p.latency)));
+          const middle = (xs: number[]): number => [...xs].sort((x, y) => x - y)[1]!;
+          const calls = parts.reduce((n, p) => n + p.calls, 0);
+          const errorRates = parts.map((p) => Math.round(p.errorShare * p.calls) / p.calls);
+          expect(t.edgeBaselineStats('a', 'b', ...range(0, 3))).toEqual({
+            calls,
+            errors: middle(errorRates) * calls,
+            latencySumMs: middle(parts.map((p) => p.latency)) * calls,
+          });
+        }),
+        { numRuns: 500 },
+      );
+    });
+
     it('is the range\'s totals when fewer than three parts have enough calls to tell', () => {
       const t = new TraceAggregates();
       minutes(t, 0, 10, 1, 0, 20); // ten calls in the first part
