@@ -109,6 +109,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
   const historyTotal = input.history.reduce((s, h) => s + h.similarity, 0);
   const w = options.weights;
   const reach = failureReach(input, facts, anomalous, options.explainDepth);
+  const recentChanges = latestChangesNear(input.changes, input.onset, options.changeLookbackMs);
 
   const ranked: RootCause[] = [];
   for (const f of facts.values()) {
@@ -197,7 +198,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     if (f.saturation > 0) evidence.push({ kind: 'saturation', detail: describeSaturation(f.service, f.alerts.filter(isSaturation)) });
 
     // Change: the latest deploy of the candidate before (or just after) the onset.
-    const change = latestChangeNear(input.changes, f.service, input.onset, options.changeLookbackMs);
+    const change = recentChanges.get(f.service);
     let changeScore = 0;
     if (change) {
       const before = input.onset - change.at;
@@ -473,13 +474,18 @@ function severityWeight(a: Alert): number {
   }
 }
 
-function latestChangeNear(changes: readonly Change[], service: string, onset: number, lookbackMs: number): Change | undefined {
-  let best: Change | undefined;
+/**
+ * Each service's latest change from `lookbackMs` before the onset to 5 minutes after it: one pass over the changes per
+ * ranking, so that a busy deploy log costs each candidate a lookup, not a scan.
+ */
+function latestChangesNear(changes: readonly Change[], onset: number, lookbackMs: number): Map<string, Change> {
+  const latest = new Map<string, Change>();
   for (const c of changes) {
-    if (c.service !== service || c.at < onset - lookbackMs || c.at > onset + 5 * MINUTE) continue;
-    if (!best || c.at > best.at) best = c;
+    if (c.at < onset - lookbackMs || c.at > onset + 5 * MINUTE) continue;
+    const best = latest.get(c.service);
+    if (!best || c.at > best.at) latest.set(c.service, c);
   }
-  return best;
+  return latest;
 }
 
 function round3(x: number): number {

@@ -83,6 +83,15 @@ describe('ranking root causes', () => {
     expect(withDeploy.find((r) => r.service === 'checkout')!.evidence.find((e) => e.kind === 'deploy')!.detail).toBe('checkout deployed v2 (from v1) 3 min before the first alert');
   });
 
+  it('names the latest of a service\'s deploys from the lookback to just after the onset, and none outside it', () => {
+    const alerts = [alert('checkout', 'E', 0), alert('payments', 'E', 0)];
+    const changes = [deploy('checkout', -50, 'v3'), deploy('checkout', -3, 'v4'), deploy('checkout', -40, 'v5'), deploy('checkout', 12, 'v6'), deploy('payments', -61, 'v7')];
+    const ranked = rankRootCauses(input({ alerts, changes }));
+    const deployEvidence = (s: string) => ranked.find((r) => r.service === s)!.evidence.find((e) => e.kind === 'deploy')?.detail;
+    expect(deployEvidence('checkout')).toBe('checkout deployed v4 (from v1) 3 min before the first alert');
+    expect(deployEvidence('payments')).toBeUndefined(); // 61 min before: outside the 60-minute lookback
+  });
+
   it('lets history decide between dependencies that topology cannot tell apart', () => {
     const g = buildDependencyGraph([edge('api', 'db-a', 100, true), edge('api', 'db-b', 100, true)]);
     const alerts = [alert('api', 'E', 0)];
