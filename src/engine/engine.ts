@@ -346,16 +346,22 @@ export class Engine {
    * earlier root it lists close behind its own first suspect (victimOf, decision 013).
    */
   private sameFailure(graph: DependencyGraph, changes: readonly Change[], now: number): SameFailure {
-    // Built on the first question only: most analyses open nothing.
-    let openByRoot: Map<string, OpenIncident[]> | null = null;
-    const openIncidentsByRoot = (): Map<string, OpenIncident[]> => {
-      if (openByRoot) return openByRoot;
-      openByRoot = new Map();
+    // Built on the first question only: most analyses open nothing. Open incidents by their decisive root, and the
+    // undecided ones by their first two suspects in order (undecidedPair).
+    let open: { byRoot: Map<string, OpenIncident[]>; bySuspects: Map<string, OpenIncident[]> } | null = null;
+    const register = (rootCauses: readonly RootCause[] | undefined, incident: OpenIncident): void => {
+      const root = decisiveRoot(rootCauses);
+      const pair = undecidedPair(rootCauses);
+      if (root !== undefined) addOpenIncident(open!.byRoot, root, incident);
+      else if (pair !== undefined) addOpenIncident(open!.bySuspects, pair, incident);
+    };
+    const openIncidents = (): NonNullable<typeof open> => {
+      if (open) return open;
+      open = { byRoot: new Map(), bySuspects: new Map() };
       for (const inc of this.tracker.incidents.values()) {
-        const root = inc.status === 'open' ? decisiveRoot(this.reportCache.get(inc.id)?.report.rootCauses) : undefined;
-        if (root !== undefined) addOpenIncident(openByRoot, root, { id: inc.id, onset: this.onsetOf(inc) });
+        if (inc.status === 'open') register(this.reportCache.get(inc.id)?.report.rootCauses, { id: inc.id, onset: this.onsetOf(inc) });
       }
-      return openByRoot;
+      return open;
     };
     const gapMs = this.options.cluster.groupGapMs;
     let last: { alerts: readonly Alert[]; ranked: Ranked } | null = null;
@@ -369,11 +375,17 @@ export class Engine {
         // close behind it, and the open incident has already heard from the rest of the failure.
         const [top, next] = ranked.rootCauses;
         const named = top !== undefined && (next === undefined || top.score > next.score) ? top.service : undefined;
-        // Failing that, a cluster with nothing against its own first suspect joins the earlier incident of a root it
-        // ranks close behind (decision 013).
+        // Failing that, when the cluster's ranking is undecided, an undecided open incident with the same first two
+        // suspects in the same order: both saw one failure and could not tell its two candidates apart (decision 008,
+        // third addendum). Failing
+        // that, a cluster with nothing against its own first suspect joins the earlier incident of a root it ranks
+        // close behind (decision 013).
+        const near = (list: readonly OpenIncident[] | undefined): string | undefined => list?.find((inc) => Math.abs(inc.onset - ranked.onset) <= gapMs)?.id;
+        const pair = undecidedPair(ranked.rootCauses);
         const same =
-          (named === undefined ? undefined : openIncidentsByRoot().get(named)?.find((inc) => Math.abs(inc.onset - ranked.onset) <= gapMs)?.id) ??
-          victimOf(alerts, ranked.rootCauses, ranked.onset, openIncidentsByRoot(), gapMs);
+          (named === undefined ? undefined : near(openIncidents().byRoot.get(named))) ??
+          (pair === undefined ? undefined : near(openIncidents().bySuspects.get(pair))) ??
+          victimOf(alerts, ranked.rootCauses, ranked.onset, openIncidents().byRoot, gapMs);
         if (same !== undefined) this.openedRankings.delete(same); // it gains these alerts: rank it again
         return same;
       },
@@ -392,8 +404,8 @@ export class Engine {
         if (last?.alerts !== alerts) return;
         // The new incident holds exactly these alerts, ranked now: its report in this analysis reuses the ranking.
         this.openedRankings.set(id, last.ranked);
-        const root = decisiveRoot(last.ranked.rootCauses);
-        if (root !== undefined) addOpenIncident(openIncidentsByRoot(), root, { id, onset: last.ranked.onset });
+        openIncidents();
+        register(last.ranked.rootCauses, { id, onset: last.ranked.onset });
       },
     };
   }
@@ -581,6 +593,19 @@ export function decisiveRoot(rootCauses: readonly RootCause[] | undefined): stri
   if (top === undefined) return undefined;
   // Scores are rounded to 0.001: a lead of exactly the margin counts, whatever the float subtraction says.
   return next === undefined || top.score - next.score > DECISIVE_MARGIN - 1e-9 ? top.service : undefined;
+}
+
+/**
+ * An undecided ranking's first two suspects, in order, as one key: undefined for a decisive ranking, with fewer than
+ * two candidates, or when a third ties the second (then which two come first says nothing). Two rankings with the same
+ * key could not tell the same two services apart: twin dependencies that topology cannot separate (two databases
+ * every caller uses), seen by two clusters of one failure.
+ */
+export function undecidedPair(rootCauses: readonly RootCause[] | undefined): string | undefined {
+  const [top, next, third] = rootCauses ?? [];
+  if (top === undefined || next === undefined || decisiveRoot(rootCauses) !== undefined) return undefined;
+  if (third !== undefined && third.score >= next.score) return undefined;
+  return `${top.service}\u0000${next.service}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { decisiveRoot, Engine, isAnotherFailure, victimOf } from '../../../src/engine/engine.js';
+import { decisiveRoot, Engine, isAnotherFailure, undecidedPair, victimOf } from '../../../src/engine/engine.js';
 import { alert, deploy, MIN, T0 } from '../../support/alerts.js';
 import type { Alert } from '../../../src/model/alert.js';
 import type { IncidentReport } from '../../../src/model/incident.js';
@@ -157,6 +157,46 @@ describe('engine', () => {
     expect(reports[0]!.services).toEqual(['a', 'a1', 'b']);
   });
 
+  it('joins clusters whose undecided rankings suspect the same two services in the same order, and only those', () => {
+    // `a` and `b` each call two databases that topology cannot tell apart; both fail for `a` from minute -2 and for `b`
+    // from minute 23, and `b`'s calls to y-db fail a little more (`yExtra`). Each cluster ranks the twins within the
+    // margin of each other: neither ranking is decisive.
+    const twins = (yExtra: number) =>
+      everyMinute((m) => [
+        calls('a', 'x-db', m, 100, m >= -2 ? 40 : 0, true),
+        calls('a', 'y-db', m, 100, m >= -2 ? 40 : 0, true),
+        calls('b', 'x-db', m, 100, m >= 23 ? 40 : 0, true),
+        calls('b', 'y-db', m, 100, m >= 23 ? 40 + yExtra : 0, true),
+      ]);
+    const run = (yExtra: number) => {
+      const e = new Engine();
+      for (const delta of twins(yExtra)) e.applyTraceDelta(delta);
+      e.applyAlerts([alert('a', 'HighErrorRate', 0)]);
+      const [first] = e.analyze(T0 + 5 * MIN);
+      e.applyAlerts([alert('b', 'HighErrorRate', 25)]);
+      return { first: first!, reports: e.analyze(T0 + 30 * MIN) };
+    };
+    const suspects = (r: IncidentReport) => r.rootCauses.slice(0, 2).map((c) => c.service);
+
+    const same = run(0);
+    expect(suspects(same.first)).toEqual(['x-db', 'y-db']);
+    expect(decisiveRoot(same.first.rootCauses)).toBeUndefined();
+    expect(same.reports.map((r) => r.id)).toEqual([same.first.id]);
+    expect(same.reports[0]!.services).toEqual(['a', 'b']);
+    // The same in one final analysis (a replay): the second cluster sees the incident the first opened.
+    const replayed = new Engine();
+    for (const delta of twins(0)) replayed.applyTraceDelta(delta);
+    replayed.applyAlerts([alert('a', 'HighErrorRate', 0), alert('b', 'HighErrorRate', 25)]);
+    expect(replayed.analyze(T0 + 30 * MIN, { final: true }).map((r) => r.services)).toEqual([['a', 'b']]);
+
+    // The other way round: b's ranking suspects y-db first, so it is not the same undecided pair, and stays apart.
+    const swapped = run(4);
+    expect(swapped.reports).toHaveLength(2);
+    const second = swapped.reports.find((r) => r.id !== swapped.first.id)!;
+    expect(suspects(second)).toEqual(['y-db', 'x-db']);
+    expect(decisiveRoot(second.rootCauses)).toBeUndefined();
+  });
+
   it('keeps a cluster with another top root cause, or starting past the group gap, as an incident of its own', () => {
     const e = new Engine();
     for (let m = -40; m < 80; m++) {
@@ -188,6 +228,17 @@ describe('engine', () => {
     expect(decisiveRoot([cause('cache', 0.4)])).toBe('cache');
     expect(decisiveRoot([])).toBeUndefined();
     expect(decisiveRoot(undefined)).toBeUndefined();
+  });
+
+  it('pairs the first two suspects of an undecided ranking only, and only when no third ties the second', () => {
+    const cause = (service: string, score: number) => ({ service, score, evidence: [] });
+    expect(undecidedPair([cause('x-db', 0.77), cause('y-db', 0.7), cause('api', 0.33)])).toBe('x-db\u0000y-db');
+    expect(undecidedPair([cause('y-db', 0.77), cause('x-db', 0.7)])).toBe('y-db\u0000x-db'); // the order counts
+    expect(undecidedPair([cause('x-db', 0.7), cause('y-db', 0.6)])).toBeUndefined(); // decisive
+    // Three alike: which two come first is the tie-break's, not the evidence's.
+    expect(undecidedPair([cause('x-db', 0.59), cause('y-db', 0.59), cause('risk-api', 0.59)])).toBeUndefined();
+    expect(undecidedPair([cause('x-db', 0.7)])).toBeUndefined();
+    expect(undecidedPair(undefined)).toBeUndefined();
   });
   it('calls alerts another failure only when both rankings are decisive and neither lists the other\'s root', () => {
     const cause = (service: string, score: number) => ({ service, score, evidence: [] });
