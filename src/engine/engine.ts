@@ -342,8 +342,9 @@ export class Engine {
    * dependency graph, still names one root for both halves, and two incidents blaming the same service at the same
    * time would send on-call to one failure twice. Only the top root is compared, only with open incidents (their last
    * ranking, or the cluster's that opened them in this analysis), and a cluster of nothing but service-less or local
-   * alerts (disk, certificates) never joins: those stand alone. A cluster of mere symptoms joins the incident of an
-   * earlier root it lists close behind its own first suspect (victimOf, decision 013).
+   * alerts (disk, certificates) never joins: those stand alone. Where neither ranking is decisive, both naming the same
+   * first two suspects in the same order is the same failure (undecidedPair). A cluster of mere symptoms joins the
+   * incident of an earlier root it lists close behind its own first suspect (victimOf, decision 013).
    */
   private sameFailure(graph: DependencyGraph, changes: readonly Change[], now: number): SameFailure {
     // Built on the first question only: most analyses open nothing. Open incidents by their decisive root, and the
@@ -377,9 +378,8 @@ export class Engine {
         const named = top !== undefined && (next === undefined || top.score > next.score) ? top.service : undefined;
         // Failing that, when the cluster's ranking is undecided, an undecided open incident with the same first two
         // suspects in the same order: both saw one failure and could not tell its two candidates apart (decision 008,
-        // third addendum). Failing
-        // that, a cluster with nothing against its own first suspect joins the earlier incident of a root it ranks
-        // close behind (decision 013).
+        // third addendum). Failing that, a cluster with nothing against its own first suspect joins the earlier
+        // incident of a root it ranks close behind (decision 013).
         const near = (list: readonly OpenIncident[] | undefined): string | undefined => list?.find((inc) => Math.abs(inc.onset - ranked.onset) <= gapMs)?.id;
         const pair = undecidedPair(ranked.rootCauses);
         const same =

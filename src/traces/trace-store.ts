@@ -181,7 +181,10 @@ function forEachBucketIn<T>(series: BucketSeries<T>, from: number, to: number, v
   for (let i = lowerBound(starts, from); i < starts.length && starts[i]! < to; i++) visit(starts[i]!, rows[i]!);
 }
 
-/** A baseline range is read in this many equal parts (edgeBaselineStats): the median of three ignores one bad part. */
+/**
+ * A baseline range is read in this many equal parts (edgeBaselineStats): the median of three ignores one bad part.
+ * Three exactly: median3 reads the parts' rates.
+ */
 const BASELINE_PARTS = 3;
 /** The trusted parts' rates of one edgeBaselineStats call, reused across calls. */
 const partErrorRates = new Float64Array(BASELINE_PARTS);
