@@ -49,8 +49,13 @@ export function parseEventLine(line: string): EventLine {
   } else {
     const parsed = EventLineSchema.safeParse(raw);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return { ok: false, reason: `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}` };
+      // Every problem of the line at once, an unknown type first: a line of another recorder's format says so.
+      const reasons = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+      const named = fields?.type;
+      if (typeof named === 'string' && named !== '' && !KNOWN_TYPES.has(named)) {
+        return { ok: false, unknownType: named, reason: [`unknown type "${named}"`, ...reasons].join('; ') };
+      }
+      return { ok: false, reason: reasons.join('; ') };
     }
     type = parsed.data.type;
     payload = parsed.data.payload;

@@ -21,6 +21,18 @@ describe('parseEventLine', () => {
     expect(parseEventLine(JSON.stringify({ type: 'otlp', receivedAt: '2026-10-14 08:00:30', payload: {} }))).toMatchObject({ ok: false, reason: expect.stringMatching(/^receivedAt: /) });
   });
 
+  it('names every problem of a line, an unknown type first', () => {
+    expect(parseEventLine(JSON.stringify({ type: 'nagios', payload: {} }))).toEqual({
+      ok: false,
+      unknownType: 'nagios',
+      reason: 'unknown type "nagios"; receivedAt: Invalid input: expected string, received undefined',
+    });
+    expect(parseEventLine(JSON.stringify({ type: 7, receivedAt: 'yesterday', payload: {} }))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^type: .*; receivedAt: /),
+    });
+  });
+
   it('gives every line of any sequence the verdict it gets on its own', () => {
     const receivedAt = fc.constantFrom(AT, '2026-10-14T08:01:00+02:00', 'yesterday', '', null, 5);
     const line = fc.record({ type: fc.constantFrom('otlp', 'alertmanager', '', 'x', 3), receivedAt, payload: fc.constantFrom({}, [], 0, null, undefined) }, { requiredKeys: ['type', 'receivedAt'] });
