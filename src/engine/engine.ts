@@ -349,20 +349,21 @@ export class Engine {
   private sameFailure(graph: DependencyGraph, changes: readonly Change[], now: number): SameFailure {
     // Built on the first question only: most analyses open nothing. Open incidents by their decisive root, and the
     // undecided ones by their first two suspects in order (undecidedPair).
-    let open: { byRoot: Map<string, OpenIncident[]>; bySuspects: Map<string, OpenIncident[]> } | null = null;
-    const register = (rootCauses: readonly RootCause[] | undefined, incident: OpenIncident): void => {
+    type OpenIncidents = { byRoot: Map<string, OpenIncident[]>; bySuspects: Map<string, OpenIncident[]> };
+    let open: OpenIncidents | null = null;
+    const register = (into: OpenIncidents, rootCauses: readonly RootCause[] | undefined, incident: OpenIncident): void => {
       const root = decisiveRoot(rootCauses);
       const pair = undecidedPair(rootCauses);
-      if (root !== undefined) addOpenIncident(open!.byRoot, root, incident);
-      else if (pair !== undefined) addOpenIncident(open!.bySuspects, pair, incident);
+      if (root !== undefined) addOpenIncident(into.byRoot, root, incident);
+      else if (pair !== undefined) addOpenIncident(into.bySuspects, pair, incident);
     };
-    const openIncidents = (): NonNullable<typeof open> => {
+    const openIncidents = (): OpenIncidents => {
       if (open) return open;
-      open = { byRoot: new Map(), bySuspects: new Map() };
+      const built: OpenIncidents = { byRoot: new Map(), bySuspects: new Map() };
       for (const inc of this.tracker.incidents.values()) {
-        if (inc.status === 'open') register(this.reportCache.get(inc.id)?.report.rootCauses, { id: inc.id, onset: this.onsetOf(inc) });
+        if (inc.status === 'open') register(built, this.reportCache.get(inc.id)?.report.rootCauses, { id: inc.id, onset: this.onsetOf(inc) });
       }
-      return open;
+      return (open = built);
     };
     const gapMs = this.options.cluster.groupGapMs;
     let last: { alerts: readonly Alert[]; ranked: Ranked } | null = null;
@@ -404,8 +405,7 @@ export class Engine {
         if (last?.alerts !== alerts) return;
         // The new incident holds exactly these alerts, ranked now: its report in this analysis reuses the ranking.
         this.openedRankings.set(id, last.ranked);
-        openIncidents();
-        register(last.ranked.rootCauses, { id, onset: last.ranked.onset });
+        register(openIncidents(), last.ranked.rootCauses, { id, onset: last.ranked.onset });
       },
     };
   }

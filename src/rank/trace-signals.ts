@@ -59,6 +59,12 @@ function errorRise(rateNow: number, rateBase: number | null): number {
   return clamp01((rateNow - (rateBase ?? ASSUMED_ERROR_RATE) - 0.02) / FULL_ERROR_RISE);
 }
 
+/** An error rise read from fewer than MIN_CALLS calls: from the rate's lower confidence bound, and only when clear. */
+function fewCallsErrorRise(errors: number, calls: number, rateBase: number | null): number {
+  const rise = errorRise(rateLowerBound(errors, calls, FEW_CALLS_Z), rateBase);
+  return rise < FEW_CALLS_SPEAK ? 0 : rise;
+}
+
 function latencyRise(ratio: number): number {
   return clamp01((ratio - LATENCY_START) / (LATENCY_FULL - LATENCY_START));
 }
@@ -83,7 +89,7 @@ export function compareCalls(now: CallTotals, base: CallTotals | undefined): Cal
   let errorAnomaly = 0;
   let latencyAnomaly = 0;
   if (now.calls > 0) {
-    errorAnomaly = errorRise(rateLowerBound(now.errors, now.calls, FEW_CALLS_Z), errorRateBase);
+    errorAnomaly = fewCallsErrorRise(now.errors, now.calls, errorRateBase);
     const baseCalls = base?.calls ?? 0;
     const baseMean = base && baseCalls > 0 ? base.latencySumMs / baseCalls : 0;
     if (baseMean > 0) {
@@ -92,7 +98,6 @@ export function compareCalls(now: CallTotals, base: CallTotals | undefined): Cal
       if (latencyAnomaly < FEW_CALLS_SPEAK) latencyAnomaly = 0;
       else meanLatencyBase = baseMean;
     }
-    if (errorAnomaly < FEW_CALLS_SPEAK) errorAnomaly = 0;
   }
   return { callsNow: now.calls, errorRateNow, errorRateBase, meanLatencyNow, meanLatencyBase, errorAnomaly, latencyAnomaly };
 }
@@ -162,10 +167,7 @@ function signalOf(f: ServiceWindowFacts): ServiceTraceSignal {
   const originErrorRateBase = ownBase && ownBase.calls >= MIN_CALLS ? ownBase.originErrors / ownBase.calls : null;
   let originAnomaly = 0;
   if (own && own.calls >= MIN_CALLS) originAnomaly = errorRise(originErrorRateNow, originErrorRateBase);
-  else if (own && own.calls > 0) {
-    originAnomaly = errorRise(rateLowerBound(own.originErrors, own.calls, FEW_CALLS_Z), originErrorRateBase);
-    if (originAnomaly < FEW_CALLS_SPEAK) originAnomaly = 0;
-  }
+  else if (own && own.calls > 0) originAnomaly = fewCallsErrorRise(own.originErrors, own.calls, originErrorRateBase);
   return {
     incoming,
     callers: [...new Set(f.incomingNow.map((e) => e.caller))].sort(),
