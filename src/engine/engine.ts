@@ -1,7 +1,7 @@
 // The analysis engine: a deterministic fold over normalised events (alerts, changes, trace aggregates) that
 // answers "which incidents are open, and what caused them?". Pure: no I/O and no clock — `now` is a parameter.
 import type { Alert } from '../model/alert.js';
-import { alertSignal, isSaturation } from '../model/alert-signal.js';
+import { alertSignal, isSaturation, type AlertSignal } from '../model/alert-signal.js';
 import type { Change } from '../model/change.js';
 import type { IncidentReport, RemediationSuggestion, RootCause } from '../model/incident.js';
 import { TRACE_BUCKET_MS, type TraceDelta } from '../model/trace-aggregate.js';
@@ -11,7 +11,7 @@ import { HistoryIndex } from '../history/similarity-index.js';
 import { buildDependencyGraph, downstreamOf, type DeclaredDependency, type DependencyGraph } from '../topology/dependency-graph.js';
 import { clusterAlerts, DEFAULT_CLUSTER_OPTIONS, type ClusterOptions, type RelationMemo } from '../correlate/incident-clusters.js';
 import { rateCouplingFor, traceCouplingFor } from '../correlate/trace-coupling.js';
-import { DEFAULT_RANKING_OPTIONS, rankRootCauses, type RankingOptions } from '../rank/root-cause-ranking.js';
+import { DEFAULT_RANKING_OPTIONS, rankRootCauses, type HistoryMatch, type RankingOptions } from '../rank/root-cause-ranking.js';
 import { callAnomaly, lazyTraceSignals, type TraceSignalLookup } from '../rank/trace-signals.js';
 import { IncidentTracker, instanceKey, type SameFailure, type TrackedIncident } from './incident-tracker.js';
 
@@ -76,6 +76,10 @@ export interface RemediationContext {
   recentDeploys: Change[];
   /** What the top root cause is: an instrumented service, or a dependency seen only as a trace peer. */
   rootCauseKind: 'service' | 'database' | 'cache' | 'queue' | 'external';
+  /** What the incident's alerts say: something fails now, traffic shifted, or a future problem (alert-signal.ts). */
+  alertSignals: AlertSignal[];
+  /** Runbooks that fixed similar past incidents with the same top root cause, the most similar first. */
+  fixedBefore: string[];
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -413,7 +417,7 @@ export class Engine {
   private report(inc: TrackedIncident, graph: DependencyGraph, changes: readonly Change[], now: number): IncidentReport {
     const o = this.options;
     const alerts = inc.members.map((m) => this.instances.get(m)).filter((a): a is Alert => a !== undefined);
-    const { onset, services, similarIncidents, rootCauses } = this.openedRankings.get(inc.id) ?? this.rank(alerts, graph, changes, now, inc.openedAt);
+    const { onset, services, similarIncidents, rootCauses, history } = this.openedRankings.get(inc.id) ?? this.rank(alerts, graph, changes, now, inc.openedAt);
     const alertNames = [...new Set(alerts.map((a) => a.name))];
     return {
       id: inc.id,
@@ -432,6 +436,8 @@ export class Engine {
             rootCauses,
             recentDeploys: changes.filter((c) => c.at >= onset - o.ranking.changeLookbackMs && c.at <= now),
             rootCauseKind: rootCauseKindOf(graph, rootCauses[0]?.service),
+            alertSignals: [...new Set(alerts.map(alertSignal))],
+            fixedBefore: runbooksThatFixed(history, rootCauses[0]?.service),
           })
         : [],
     };
@@ -488,6 +494,8 @@ export class Engine {
       5,
     );
     const similarIncidents = matches.map((m) => ({ id: m.incident.id, similarity: round3(m.similarity), rootCause: m.incident.rootCause.service }));
+    // What fixed those incidents goes into the evidence and the runbook order; the report's list keeps its shape.
+    const history = matches.map((m, i) => ({ ...similarIncidents[i]!, ...(m.incident.remediation ? { fixedWith: m.incident.remediation } : {}) }));
 
     const rootCauses = rankRootCauses(
       {
@@ -495,12 +503,12 @@ export class Engine {
         graph,
         traceSignals: signals,
         changes,
-        history: similarIncidents,
+        history,
         onset,
       },
       o.ranking,
     );
-    return { onset, services, similarIncidents, rootCauses };
+    return { onset, services, similarIncidents, rootCauses, history };
   }
 
   /** The graph for `now`: rebuilt only when the edges it is built from changed (a new trace delta, an edge aging out). */
@@ -655,6 +663,8 @@ interface Ranked {
   services: string[];
   similarIncidents: IncidentReport['similarIncidents'];
   rootCauses: RootCause[];
+  /** The similar incidents as the ranking read them: with what fixed each, when the history says. */
+  history: HistoryMatch[];
 }
 
 /** What an unsettled explanation was computed from (see windowUnchangedSince). */
@@ -707,6 +717,13 @@ class TraceChangeLog {
     }
     return true;
   }
+}
+
+/** The runbooks that fixed the similar incidents caused by `rootCause`, most similar first, each once. */
+function runbooksThatFixed(history: readonly HistoryMatch[], rootCause: string | undefined): string[] {
+  const out = new Set<string>();
+  for (const h of history) if (h.rootCause === rootCause && h.fixedWith) out.add(h.fixedWith.runbook);
+  return [...out];
 }
 
 function rootCauseKindOf(graph: DependencyGraph, service: string | undefined): RemediationContext['rootCauseKind'] {

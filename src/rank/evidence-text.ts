@@ -86,8 +86,15 @@ export function describeChange(change: Change, onset: number): string {
   return `${change.service} deployed ${change.version}${from} ${rel}`;
 }
 
-export function describeHistory(service: string, votes: ReadonlyArray<{ id: string; similarity: number }>): string {
+export function describeHistory(
+  service: string,
+  votes: ReadonlyArray<{ id: string; similarity: number; fixedWith?: { runbook: string; target: string } }>,
+): string {
   const best = [...votes].sort((a, b) => b.similarity - a.similarity).slice(0, 2);
   const list = best.map((v) => `${v.id} (${v.similarity.toFixed(2)})`).join(', ');
-  return `matches ${list}; root cause was ${service}`;
+  // What fixed the most similar of them, when the history says: the first thing on-call will think of trying again.
+  const fixed = best.find((v) => v.fixedWith !== undefined);
+  if (!fixed?.fixedWith) return `matches ${list}; root cause was ${service}`;
+  const how = `fixed with ${fixed.fixedWith.runbook} on ${fixed.fixedWith.target}`;
+  return best.length === 1 ? `matches ${list}; root cause was ${service}, ${how}` : `matches ${list}; root cause was ${service}; ${fixed.id} was ${how}`;
 }

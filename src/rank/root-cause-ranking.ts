@@ -23,6 +23,8 @@ export interface HistoryMatch {
   id: string;
   similarity: number;
   rootCause: string;
+  /** The runbook and target that fixed it, when the history says (CONTRACT §3 `remediation`). */
+  fixedWith?: { runbook: string; target: string };
 }
 
 export interface RankingInput {

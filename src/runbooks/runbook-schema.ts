@@ -1,5 +1,6 @@
 // The runbook file format (runbooks/*.yaml) as a zod schema: the schema is the type, parsed once at load.
 import { z } from 'zod';
+import type { AlertSignal } from '../model/alert-signal.js';
 
 /** "90s", "10m", "1h", "1d" → milliseconds. */
 export function parseDuration(text: string): number | null {
@@ -133,6 +134,9 @@ export type Category = (typeof CATEGORIES)[number];
 export const ROOT_CAUSE_KINDS = ['service', 'database', 'cache', 'queue', 'external'] as const;
 export type RootCauseKind = (typeof ROOT_CAUSE_KINDS)[number];
 
+/** What an incident's alerts say (model/alert-signal.ts): something fails now, traffic shifted, or a future problem. */
+export const ALERT_SIGNALS = ['failure', 'traffic', 'local'] as const satisfies readonly AlertSignal[];
+
 const matchSchema = z.strictObject({
   services: z.array(z.string().min(1)).default(['*']),
   alertNames: z.array(z.string().min(1)).default([]),
@@ -142,6 +146,12 @@ const matchSchema = z.strictObject({
    * dependency seen only as a trace peer (database, cache, queue, external API), which such runbooks must not touch.
    */
   kinds: z.array(z.enum(ROOT_CAUSE_KINDS)).min(1).default(['service']),
+  /**
+   * What the incident's alerts must say, any of: `failure` (errors, latency, saturation, a process down), `traffic`
+   * (request rates shifted), `local` (a future problem: a certificate expiring in days, a disk predicted to fill).
+   * Default: any. A restart or a rollback mends something failing now, not a certificate about to expire.
+   */
+  signals: z.array(z.enum(ALERT_SIGNALS)).min(1).default([...ALERT_SIGNALS]),
   /** false: never suggested on its own (an undo runbook, for example), only proposed by name. */
   suggest: z.boolean().default(true),
 });
@@ -161,7 +171,7 @@ export const runbookSchema = z
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and -'),
     title: z.string().min(1),
     description: z.string().min(1),
-    match: matchSchema.default({ services: ['*'], alertNames: [], categories: [], kinds: ['service'], suggest: true }),
+    match: matchSchema.default({ services: ['*'], alertNames: [], categories: [], kinds: ['service'], signals: [...ALERT_SIGNALS], suggest: true }),
     action: actionSchema,
     approval: approvalSchema,
     guardrails: guardrailsSchema.default({ maxRunsPerTargetPerHour: 3, requireDryRun: false }),

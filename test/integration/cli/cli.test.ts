@@ -36,8 +36,14 @@ describe('rcabot replay', () => {
     expect(Object.keys(inc).sort()).toEqual(['alerts', 'id', 'openedAt', 'remediations', 'rootCauses', 'services', 'similarIncidents', 'status', 'title']);
     expect((inc.rootCauses as Array<{ service: string }>)[0]!.service).toBe('orders-db');
     expect((inc.similarIncidents as Array<{ id: string }>)[0]!.id).toBe('INC-1042');
-    // The root cause is a database seen only as a trace peer: no Deployment runbook applies to it.
-    expect(inc.remediations).toEqual([]);
+    // The root cause is a database seen only as a trace peer: no Deployment runbook applies to it, the database
+    // failover does (and fixed INC-1042, which the evidence says).
+    expect(inc.remediations).toEqual([{ runbook: 'failover-database', action: 'http', target: 'https://dbops.example.com/api/v1/databases/orders-db/failover' }]);
+    const history = (inc.rootCauses as Array<{ evidence: Array<{ kind: string; detail: string }> }>)[0]!.evidence.find((e) => e.kind === 'history');
+    expect(history?.detail).toBe('matches INC-1042 (0.57); root cause was orders-db, fixed with failover-database on orders-db');
+    // A certificate about to expire is not something a restart mends: no runbook for that incident.
+    const cert = doc.incidents.find((i) => (i.title as string).startsWith('CertManagerCertExpirySoon'))!;
+    expect(cert.remediations).toEqual([]);
   }, 60_000);
 
   it('reports a malformed line and an unknown type with their line numbers and keeps the rest', async () => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { decisiveRoot, Engine, isAnotherFailure, undecidedPair, victimOf } from '../../../src/engine/engine.js';
+import { decisiveRoot, Engine, isAnotherFailure, undecidedPair, victimOf, type RemediationContext } from '../../../src/engine/engine.js';
 import { alert, deploy, MIN, T0 } from '../../support/alerts.js';
 import type { Alert } from '../../../src/model/alert.js';
 import type { IncidentReport } from '../../../src/model/incident.js';
@@ -75,6 +75,36 @@ describe('engine', () => {
     expect(inc.similarIncidents.map((s) => s.id)).toEqual(['INC-1']);
     expect(inc.similarIncidents[0]!.rootCause).toBe('orders-db');
     expect(inc.rootCauses.map((r) => r.service)).toContain('orders-db');
+  });
+
+  it('tells the runbook matcher what the alerts say and which runbooks fixed similar incidents of the same root', () => {
+    const seen: RemediationContext[] = [];
+    const e = new Engine({ suggestRemediations: (incident) => (seen.push(incident), []) });
+    const past = (id: string, root: string, runbook: string, cartAlert: string) => ({
+      id,
+      title: id,
+      openedAt: '2026-01-01T00:00:00Z',
+      resolvedAt: '2026-01-01T01:00:00Z',
+      rootCause: { service: root, category: 'dependency' as const },
+      alerts: [{ service: 'checkout', alertname: 'HighErrorRate' }, { service: 'cart', alertname: cartAlert }],
+      remediation: { runbook, target: root },
+    });
+    e.setHistory([
+      past('INC-1', 'checkout', 'scale-deployment', 'HighErrorRate'),
+      past('INC-2', 'checkout', 'restart-deployment', 'HighLatency'),
+      past('INC-3', 'cart', 'rollback-deployment', 'HighErrorRate'),
+    ]);
+    e.applyAlerts([alert('checkout', 'HighErrorRate', 0), alert('cart', 'HighErrorRate', 0)]);
+    const inc = e.analyze(T0 + MIN, { final: true })[0]!;
+    expect(inc.rootCauses[0]!.service).toBe('checkout');
+    const context = seen.find((c) => c.id === inc.id)!;
+    expect(context.alertSignals).toEqual(['failure']);
+    // Only the fixes of incidents caused by the top suspect, the most similar first; INC-3's rollback was cart's.
+    expect(inc.similarIncidents.map((s) => s.id)).toEqual(['INC-1', 'INC-3', 'INC-2']);
+    expect(context.fixedBefore).toEqual(['scale-deployment', 'restart-deployment']);
+    expect(inc.rootCauses[0]!.evidence.find((x) => x.kind === 'history')!.detail).toMatch(
+      /^matches INC-1 \(0\.\d\d\), INC-2 \(0\.\d\d\); root cause was checkout; INC-1 was fixed with scale-deployment on checkout$/,
+    );
   });
 
   it('opens a brand-new incident only after its first alert settled, unless the analysis is final', () => {

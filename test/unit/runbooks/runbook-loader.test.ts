@@ -38,7 +38,7 @@ function loadError(dir: string): RunbookLoadError {
 describe('runbook loader', () => {
   it('loads the shipped runbooks', () => {
     const rbs = loadRunbooks(join(import.meta.dirname, '../../../runbooks'));
-    expect(rbs.map((r) => r.id).sort()).toEqual(['restart-deployment', 'rollback-deployment', 'scale-deployment', 'scale-deployment-back', 'sync-argocd-application']);
+    expect(rbs.map((r) => r.id).sort()).toEqual(['failover-database', 'restart-deployment', 'rollback-deployment', 'scale-deployment', 'scale-deployment-back', 'sync-argocd-application']);
     const rollback = rbs.find((r) => r.id === 'rollback-deployment')!;
     expect(rollback.approval.required).toBe(2);
     expect(rollback.guardrails.requireDryRun).toBe(true);
@@ -50,7 +50,7 @@ describe('runbook loader', () => {
     if ('issues' in r) throw new Error('invalid');
     expect(r.runbook.approval).toMatchObject({ required: 1, allowProposer: false, expiresAfter: 30 * 60_000 });
     expect(r.runbook.guardrails).toMatchObject({ maxRunsPerTargetPerHour: 3, requireDryRun: false });
-    expect(r.runbook.match).toMatchObject({ services: ['*'], suggest: true });
+    expect(r.runbook.match).toMatchObject({ services: ['*'], signals: ['failure', 'traffic', 'local'], suggest: true });
   });
 
   it('rejects a bad file naming file, field path and reason', () => {

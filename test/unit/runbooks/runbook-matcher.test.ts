@@ -85,6 +85,42 @@ describe('suggestRemediations', () => {
     expect(suggestRemediations(deployIncident, shipped).map((s) => s.runbook)).not.toContain('scale-deployment-back');
   });
 
+  it('suggests a runbook only for incidents whose alerts say what its match.signals asks for', () => {
+    const certOnly: MatchableIncident = {
+      services: ['cart'],
+      alertNames: ['CertManagerCertExpirySoon'],
+      rootCauses: [{ service: 'cart', score: 0.5, evidence: [{ kind: 'alerts', detail: '1 alert' }] }],
+      alertSignals: ['local'],
+    };
+    // The shipped restart mends something failing now, not a certificate about to expire.
+    expect(suggestRemediations(certOnly, shipped)).toEqual([]);
+    expect(suggestRemediations({ ...certOnly, alertSignals: ['local', 'failure'] }, shipped).map((s) => s.runbook)).toEqual(['restart-deployment']);
+    // A runbook that says nothing about signals (the default: any) is still suggested, as before the field existed.
+    const renew = rb({ id: 'renew-certificate', match: { alertNames: ['Cert*'] } });
+    expect(suggestRemediations(certOnly, [renew]).map((s) => s.runbook)).toEqual(['renew-certificate']);
+    expect(suggestRemediations(certOnly, [rb({ id: 'renew-certificate', match: { alertNames: ['Cert*'], signals: ['failure'] } })])).toEqual([]);
+    const traffic = rb({ match: { signals: ['traffic'] } });
+    expect(suggestRemediations({ ...certOnly, alertSignals: ['traffic'] }, [traffic])).toHaveLength(1);
+    expect(suggestRemediations({ ...certOnly, alertSignals: ['failure'] }, [traffic])).toHaveLength(0);
+  });
+
+  it('puts first the runbooks that fixed similar incidents of the same root cause, the most similar first', () => {
+    const inc: MatchableIncident = {
+      services: ['payments'],
+      alertNames: ['HighLatencyP99'],
+      rootCauses: [{ service: 'payments', score: 0.8, evidence: [{ kind: 'traces', detail: 'slow' }] }],
+      alertSignals: ['failure'],
+    };
+    expect(suggestRemediations(inc, shipped).map((s) => s.runbook)).toEqual(['restart-deployment', 'scale-deployment']);
+    expect(suggestRemediations({ ...inc, fixedBefore: ['scale-deployment'] }, shipped).map((s) => s.runbook)).toEqual(['scale-deployment', 'restart-deployment']);
+    expect(suggestRemediations({ ...inc, fixedBefore: ['restart-deployment', 'scale-deployment'] }, shipped).map((s) => s.runbook)).toEqual([
+      'restart-deployment',
+      'scale-deployment',
+    ]);
+    // What fixed it last time is not suggested when its own match turns this incident down (a rollback, no deploy now).
+    expect(suggestRemediations({ ...inc, fixedBefore: ['rollback-deployment'] }, shipped).map((s) => s.runbook)).toEqual(['restart-deployment', 'scale-deployment']);
+  });
+
   it('globs', () => {
     expect(globMatches('*', 'anything')).toBe(true);
     expect(globMatches('api-?', 'api-1')).toBe(true);
