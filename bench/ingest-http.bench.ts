@@ -59,6 +59,10 @@ export interface OpenLoadFigures {
   p99Ms: number;
   maxMs: number;
   failures: number;
+  /** Acknowledgements over 50 ms by the second of the run they were due in (load-generator.ts). */
+  slowBySecond: Record<string, number>;
+  /** When the run's first request was due (epoch ms). */
+  startedAtMs: number;
 }
 
 export interface RoundFigures {
@@ -385,12 +389,14 @@ export async function runIngestHttpBench(options: IngestHttpBenchOptions = {}): 
           p99Ms: round(r.p99Ms, 2),
           maxMs: round(r.maxMs, 1),
           failures: Object.values(r.failures).reduce((a, b) => a + b, 0),
+          slowBySecond: r.slowBySecond ?? {},
+          startedAtMs: r.startedAtMs ?? 0,
         };
       };
       result.halfLoad = await openLoad(halfRate);
-      log(`half load ${result.halfLoad.alertsPerSec}/s: p50 ${result.halfLoad.p50Ms} ms, p99 ${result.halfLoad.p99Ms} ms`);
+      log(`half load ${result.halfLoad.alertsPerSec}/s: p50 ${result.halfLoad.p50Ms} ms, p99 ${result.halfLoad.p99Ms} ms, acks over 50 ms by second ${JSON.stringify(result.halfLoad.slowBySecond)} from ${new Date(result.halfLoad.startedAtMs).toISOString()}`);
       result.ownHalfLoad = await openLoad(bestRc.sustainedAlertsPerSec! / 2);
-      log(`half of rcabot's sustained rate, ${result.ownHalfLoad.alertsPerSec}/s: p50 ${result.ownHalfLoad.p50Ms} ms, p99 ${result.ownHalfLoad.p99Ms} ms`);
+      log(`half of rcabot's sustained rate, ${result.ownHalfLoad.alertsPerSec}/s: p50 ${result.ownHalfLoad.p50Ms} ms, p99 ${result.ownHalfLoad.p99Ms} ms, acks over 50 ms by second ${JSON.stringify(result.ownHalfLoad.slowBySecond)} from ${new Date(result.ownHalfLoad.startedAtMs).toISOString()}`);
     }
 
     const soakSec = options.soakSec ?? 0;
@@ -464,7 +470,10 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   console.log(`server: ${r.server}; machine: ${r.machine}; load average ${r.loadAverage.start.join(' ')} → ${r.loadAverage.end.join(' ')}`);
   console.table(r.rounds);
   console.table([r.best]);
-  if (r.halfLoad) console.table([{ run: 'half load (open loop at Alertmanager rate)', ...r.halfLoad }, ...(r.ownHalfLoad ? [{ run: "open loop at half of rcabot's sustained rate", ...r.ownHalfLoad }] : [])]);
+  if (r.halfLoad) {
+    const row = (run: string, { slowBySecond, startedAtMs: _, ...figures }: OpenLoadFigures) => ({ run, ...figures, slowSeconds: Object.keys(slowBySecond).length });
+    console.table([row('half load (open loop at Alertmanager rate)', r.halfLoad), ...(r.ownHalfLoad ? [row("open loop at half of rcabot's sustained rate", r.ownHalfLoad)] : [])]);
+  }
   if (r.soak) {
     console.table(r.soak.samples);
     console.table([{ soakSec: r.soak.seconds, alertsPerSec: r.soak.alertsPerSec, p99Ms: r.soak.p99Ms, failures: r.soak.failures, rss: JSON.stringify(r.soak.rssMb), heapUsed: JSON.stringify(r.soak.heapUsedMb) }]);

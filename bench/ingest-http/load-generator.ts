@@ -49,7 +49,16 @@ export interface GeneratorResult {
   failures: Record<string, number>;
   /** The generator's own CPU time over the run (µs): it shares the machine's cores with the server. */
   cpuUs: number;
+  /**
+   * Open loop: acknowledgements slower than SLOW_ACK_MS by the second of the run they were due in ({ second: count }),
+   * to tell one stall (a few adjacent seconds) from a load the server cannot keep up with (every second).
+   */
+  slowBySecond?: Record<string, number>;
+  /** Open loop: when its first request was due (epoch ms), to line its seconds up with other logs. */
+  startedAtMs?: number;
 }
+
+const SLOW_ACK_MS = 50;
 
 function post(agent: http.Agent, url: URL, body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -129,7 +138,16 @@ async function openLoop(r: OpenLoopRequest): Promise<GeneratorResult> {
   const intervalMs = (1000 * r.batchSize) / r.alertsPerSec;
   const total = Math.floor((r.durationSec * 1000) / intervalMs);
   const latencies: number[] = [];
+  const slowBySecond: Record<string, number> = {};
   const failures: Record<string, number> = {};
+  const record = (due: number): void => {
+    const ms = performance.now() - due;
+    latencies.push(ms);
+    if (ms > SLOW_ACK_MS) {
+      const second = Math.floor((due - start) / 1000);
+      slowBySecond[second] = (slowBySecond[second] ?? 0) + 1;
+    }
+  };
   const inFlight = new Set<Promise<void>>();
   process.send!({ started: true });
   const cpu0 = process.cpuUsage();
@@ -145,11 +163,11 @@ async function openLoop(r: OpenLoopRequest): Promise<GeneratorResult> {
     alerts += r.batchSize;
     const p: Promise<void> = post(agent, url, body).then(
       (status) => {
-        latencies.push(performance.now() - due);
+        record(due);
         if (status >= 300) failures[status] = (failures[status] ?? 0) + 1;
       },
       () => {
-        latencies.push(performance.now() - due);
+        record(due);
         failures.error = (failures.error ?? 0) + 1;
       },
     );
@@ -160,7 +178,7 @@ async function openLoop(r: OpenLoopRequest): Promise<GeneratorResult> {
   const elapsedMs = performance.now() - start;
   const cpu = process.cpuUsage(cpu0);
   agent.destroy();
-  return summarise(latencies, elapsedMs, alerts, failures, cpu.user + cpu.system);
+  return { ...summarise(latencies, elapsedMs, alerts, failures, cpu.user + cpu.system), slowBySecond, startedAtMs: Math.round(performance.timeOrigin + start) };
 }
 
 process.on('message', (msg: GeneratorRequest) => {
