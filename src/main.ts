@@ -151,6 +151,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     feedback,
     saveHistory: (h) => history.add(h),
     addToIndex: (h) => analysis.analyzer.addHistory(h),
+    fixOf: (incidentId) => remediation.fixOf(incidentId),
     logger,
   });
   const analysis = new AnalysisRunner({

@@ -2,12 +2,15 @@
 // atomic step. Kept apart from the store so each script and its key/argument contract read as one unit.
 import { AUDIT_OUTBOX_LUA } from './audit-outbox.js';
 
-// KEYS: proposal, outbox, expiries. ARGV: doc, expiresAt, required, ttl, proposalId, audit entry.
+// KEYS: proposal, outbox, expiries, the incident's proposals (a set: which of them fixed it, for the history). ARGV:
+// doc, expiresAt, required, ttl, proposalId, audit entry.
 export const CREATE = `${AUDIT_OUTBOX_LUA}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'state', 'proposed', 'expiresAt', ARGV[2], 'required', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[5])
+redis.call('SADD', KEYS[4], ARGV[5])
+redis.call('PEXPIRE', KEYS[4], ARGV[4])
 audit(KEYS[2], ARGV[6])
 return 1`;
 

@@ -17,6 +17,8 @@ export interface RemediationKeys {
   approvals(id: string): string;
   steps(id: string): string;
   runs(target: string): string;
+  /** The ids of an incident's proposals (a set, kept as long as its latest proposal). */
+  incidentProposals(incidentId: string): string;
   paused: string;
   /** Proposals still `proposed`, scored by expiry: what the expiry sweep looks at. */
   expiries: string;
@@ -34,6 +36,7 @@ export function remediationKeys(rawPrefix: string): RemediationKeys {
     approvals: (id) => `${p}approvals:${id}`,
     steps: (id) => `${p}steps:${id}`,
     runs: (target) => `${p}runs:${target}`,
+    incidentProposals: (incidentId) => `${p}incident-proposals:${incidentId}`,
     paused: `${p}paused`,
     expiries: `${p}expiries`,
     auditStream: `${p}audit`,
@@ -85,8 +88,15 @@ export class ProposalStore {
     };
     const k = this.keys;
     const ttl = p.expiresAt - p.createdAt + RETAIN_MS;
-    const r = await this.redis.eval(CREATE, 3, k.proposal(p.id), k.auditOutbox, k.expiries, JSON.stringify(doc), p.expiresAt, required, ttl, p.id, encodeAuditEntry(audit));
+    const r = await this.redis.eval(CREATE, 4, k.proposal(p.id), k.auditOutbox, k.expiries, k.incidentProposals(p.incidentId), JSON.stringify(doc), p.expiresAt, required, ttl, p.id, encodeAuditEntry(audit));
     return r === 1;
+  }
+
+  /** Every proposal still kept for an incident, oldest first. */
+  async forIncident(incidentId: string): Promise<Proposal[]> {
+    const ids = await this.redis.smembers(this.keys.incidentProposals(incidentId));
+    const found = await Promise.all(ids.map((id) => this.get(id)));
+    return found.filter((p): p is Proposal => p !== null).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
 
   async get(id: string): Promise<Proposal | null> {

@@ -217,6 +217,16 @@ export class RemediationService {
     return this.store.get(proposalId);
   }
 
+  /**
+   * What fixed an incident: the runbook and target of its latest remediation that ran and was verified as fixing it
+   * (state `verified`); null when none was. This, not what was merely suggested, is what its history entry records.
+   */
+  async fixOf(incidentId: string): Promise<{ runbook: string; target: string } | null> {
+    const verified = (await this.store.forIncident(incidentId)).filter((p) => p.state === 'verified');
+    const latest = verified.at(-1);
+    return latest ? { runbook: latest.runbookId, target: latest.target } : null;
+  }
+
   async pauseAutomation(actor: Actor, reason: string): Promise<Result<PauseState>> {
     if (!this.o.admins.includes(actor.userId))
       return this.refusal(actor.userId, refuse('not-authorised', `<@${actor.userId}> is not a remediation administrator`), {});

@@ -7,7 +7,7 @@ import type { HistoricalIncident } from '../model/history.js';
 import type { Engine } from '../engine/engine.js';
 import type { FeedbackStore } from '../store/feedback-store.js';
 import type { Logger } from '../telemetry/logger.js';
-import { historizeConfirmedIncidents } from './feedback.js';
+import { historizeConfirmedIncidents, type IncidentFix } from './feedback.js';
 import type { IncidentNotifier } from './notifier.js';
 import type { ServiceOverviewStore } from './service-overview-store.js';
 
@@ -23,6 +23,8 @@ export interface SlackAnalysisHookDeps {
   saveHistory: (incident: HistoricalIncident) => Promise<void>;
   /** Analyzer.addHistory */
   addToIndex: (incident: HistoricalIncident) => void;
+  /** RemediationService.fixOf: what was verified to fix an incident, for its history entry. */
+  fixOf?: (incidentId: string) => Promise<IncidentFix | null>;
   logger: Logger;
   /** Service overviews are refreshed at most this often (default 10 s); incident contexts every analysis. */
   overviewIntervalMs?: number;
@@ -58,6 +60,7 @@ export function createSlackAnalysisHook(deps: SlackAnalysisHookDeps): SlackAnaly
         saveHistory: deps.saveHistory,
         addToIndex: deps.addToIndex,
         alertsOf: (r) => alertsByReport.get(r.id) ?? [],
+        ...(deps.fixOf ? { fixOf: deps.fixOf } : {}),
         resolvedAtOf: (r) => resolvedAt.get(r.id) ?? null,
         logger: log,
       },

@@ -151,14 +151,23 @@ function categoryOf(report: IncidentReport, service: string): HistoricalIncident
   return 'other';
 }
 
-/** A resolved incident with a confirmed root cause, as history (CONTRACT §3). Pure. */
+/** What fixed an incident, as its history entry records it (CONTRACT §3 `remediation`). */
+export interface IncidentFix {
+  runbook: string;
+  target: string;
+}
+
+/**
+ * A resolved incident with a confirmed root cause, as history (CONTRACT §3), with the remediation that was verified
+ * to fix it, if one was (not what was merely suggested: a suggestion nobody ran fixed nothing). Pure.
+ */
 export function toHistoricalIncident(
   report: IncidentReport,
   confirmation: RootCauseConfirmation,
   resolvedAt: number,
   alerts: ReadonlyArray<{ service: string; alertname: string }> = report.services.map((service) => ({ service, alertname: '' })),
+  remediation: IncidentFix | null = null,
 ): HistoricalIncident {
-  const remediation = report.remediations.find((r) => r.target === confirmation.service) ?? null;
   return HistoricalIncidentSchema.parse({
     id: report.id,
     title: report.title,
@@ -178,6 +187,8 @@ export interface HistorizeDeps {
   addToIndex: (incident: HistoricalIncident) => void;
   /** The incident's alerts as history records them (from the engine). */
   alertsOf: (report: IncidentReport) => Array<{ service: string; alertname: string }>;
+  /** The remediation verified to have fixed the incident (RemediationService.fixOf); absent without remediation. */
+  fixOf?: (incidentId: string) => Promise<IncidentFix | null>;
   resolvedAtOf: (report: IncidentReport) => number | null;
   logger: Logger;
 }
@@ -190,7 +201,8 @@ export async function historizeConfirmedIncidents(reports: readonly IncidentRepo
     const confirmation = await deps.feedback.confirmedRootCause(report.id);
     if (!confirmation) continue;
     if (!(await deps.feedback.claimHistoryEntry(report.id, now))) continue;
-    const entry = toHistoricalIncident(report, confirmation, deps.resolvedAtOf(report) ?? now, deps.alertsOf(report));
+    const fix = deps.fixOf ? await deps.fixOf(report.id) : null;
+    const entry = toHistoricalIncident(report, confirmation, deps.resolvedAtOf(report) ?? now, deps.alertsOf(report), fix);
     await deps.saveHistory(entry);
     deps.addToIndex(entry);
     deps.logger.info({ incidentId: report.id, rootCause: confirmation.service }, 'confirmed incident added to history');

@@ -57,6 +57,9 @@ describe('remediation approval flow (real Redis, fake Kubernetes)', () => {
     expect(verified.verification?.fixed).toBe(true);
     // The event follows the state change (after its audit entry is chained), so wait for it rather than race it.
     await vi.waitFor(() => expect(h.events.map((e) => e.type)).toEqual(['approved', 'finished', 'verified']));
+    // What the incident's history entry will say fixed it; another incident has no fix.
+    expect(await h.service.fixOf('inc-1')).toEqual({ runbook: 'restart', target: 'deployment/production/checkout' });
+    expect(await h.service.fixOf('inc-2')).toBeNull();
   });
 
   it('verification says not fixed, and offers the undo runbook, while the alerts still fire', async () => {
@@ -67,6 +70,8 @@ describe('remediation approval flow (real Redis, fake Kubernetes)', () => {
     const v = await waitForState(h.service, p.id, ['verified', 'not-fixed']);
     expect(v.state).toBe('not-fixed');
     expect(v.verification).toMatchObject({ fixed: false, stillFiring: ['fp-inc-1-1', 'fp-inc-1-2'], undo: 'scale-back' });
+    // A remediation that ran but did not fix the incident is not what fixed it.
+    expect(await h.service.fixOf('inc-1')).toBeNull();
   });
 
   it('refuses an approver the runbook does not name, and nothing changes', async () => {

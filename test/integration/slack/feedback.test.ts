@@ -117,12 +117,18 @@ describe('feedback buttons', () => {
 });
 
 describe('history from confirmed incidents', () => {
-  it('toHistoricalIncident keeps the contract shape, the category from the evidence and the matching runbook', () => {
-    const h1 = toHistoricalIncident(report, { service: 'payments', userId: 'U', at: NOW, via: 'confirm' }, NOW + 20 * MIN, [
-      { service: 'checkout', alertname: 'HighErrorRate' },
-      { service: 'checkout', alertname: 'HighErrorRate' },
-      { service: 'web', alertname: 'HighLatency' },
-    ]);
+  it('toHistoricalIncident keeps the contract shape, the category from the evidence and the remediation verified to fix it', () => {
+    const h1 = toHistoricalIncident(
+      report,
+      { service: 'payments', userId: 'U', at: NOW, via: 'confirm' },
+      NOW + 20 * MIN,
+      [
+        { service: 'checkout', alertname: 'HighErrorRate' },
+        { service: 'checkout', alertname: 'HighErrorRate' },
+        { service: 'web', alertname: 'HighLatency' },
+      ],
+      { runbook: 'rollback-deploy', target: 'deployment/production/payments' },
+    );
     expect(h1).toEqual({
       id: report.id,
       title: report.title,
@@ -133,11 +139,14 @@ describe('history from confirmed incidents', () => {
         { service: 'checkout', alertname: 'HighErrorRate' },
         { service: 'web', alertname: 'HighLatency' },
       ],
-      remediation: { runbook: 'rollback-deploy', target: 'payments' },
+      remediation: { runbook: 'rollback-deploy', target: 'deployment/production/payments' },
     });
-    const h2 = toHistoricalIncident(report, { service: 'payments-db', userId: 'U', at: NOW, via: 'confirm' }, NOW);
-    expect(h2.rootCause).toEqual({ service: 'payments-db', category: 'dependency' });
+    // A suggested runbook (the report suggests rollback-deploy on payments) is not a fix: nobody ran it.
+    const h2 = toHistoricalIncident(report, { service: 'payments', userId: 'U', at: NOW, via: 'confirm' }, NOW);
     expect(h2.remediation).toBeUndefined();
+    const h3 = toHistoricalIncident(report, { service: 'payments-db', userId: 'U', at: NOW, via: 'confirm' }, NOW);
+    expect(h3.rootCause).toEqual({ service: 'payments-db', category: 'dependency' });
+    expect(h3.remediation).toBeUndefined();
   });
 
   it('the analysis hook stores overviews and adds a resolved, confirmed incident to history exactly once', async () => {
@@ -157,6 +166,7 @@ describe('history from confirmed incidents', () => {
       feedback: h.feedback,
       saveHistory: (i) => history.add(i),
       addToIndex: (i) => void indexed.push(i),
+      fixOf: async (id) => (id === resolved.id ? { runbook: 'failover-database', target: 'https://dbops.example.com/api/v1/databases/payments-db/failover' } : null),
       logger: h.app.log as never,
     });
     hook(reports);
@@ -165,7 +175,12 @@ describe('history from confirmed incidents', () => {
     hook(reports);
     await hook.idle();
     expect(indexed).toHaveLength(1);
-    expect(indexed[0]).toMatchObject({ id: resolved.id, resolvedAt: new Date(NOW + 5 * MIN).toISOString(), rootCause: { service: 'payments-db', category: 'dependency' } });
+    expect(indexed[0]).toMatchObject({
+      id: resolved.id,
+      resolvedAt: new Date(NOW + 5 * MIN).toISOString(),
+      rootCause: { service: 'payments-db', category: 'dependency' },
+      remediation: { runbook: 'failover-database', target: 'https://dbops.example.com/api/v1/databases/payments-db/failover' },
+    });
     expect(indexed[0]!.alerts).toEqual([
       { service: 'checkout', alertname: 'HighErrorRate' },
       { service: 'payments', alertname: 'HighErrorRate' },
