@@ -13,5 +13,7 @@ export const HistoricalIncidentSchema = z.object({
   remediation: z.object({ runbook: z.string(), target: z.string() }).optional(),
 });
 export type HistoricalIncident = z.infer<typeof HistoricalIncidentSchema>;
+/** What fixed a past incident: the runbook and the target it acted on. */
+export type IncidentFix = NonNullable<HistoricalIncident['remediation']>;
 
 export const HistoryFileSchema = z.array(HistoricalIncidentSchema);

@@ -2,6 +2,7 @@
 import type { Alert } from '../model/alert.js';
 import { PROCESS_DOWN_NAME } from '../model/alert-signal.js';
 import type { Change } from '../model/change.js';
+import type { IncidentFix } from '../model/history.js';
 import { MIN_CALLS, type CallChange, type ServiceTraceSignal } from './trace-signals.js';
 
 const MINUTE = 60_000;
@@ -88,7 +89,7 @@ export function describeChange(change: Change, onset: number): string {
 
 export function describeHistory(
   service: string,
-  votes: ReadonlyArray<{ id: string; similarity: number; fixedWith?: { runbook: string; target: string } }>,
+  votes: ReadonlyArray<{ id: string; similarity: number; fixedWith?: IncidentFix }>,
 ): string {
   const best = [...votes].sort((a, b) => b.similarity - a.similarity).slice(0, 2);
   const list = best.map((v) => `${v.id} (${v.similarity.toFixed(2)})`).join(', ');

@@ -14,6 +14,7 @@
 import type { Alert } from '../model/alert.js';
 import { alertSignal, isSaturation } from '../model/alert-signal.js';
 import type { Change } from '../model/change.js';
+import type { IncidentFix } from '../model/history.js';
 import type { Evidence, RootCause } from '../model/incident.js';
 import { downstreamOf, upstreamOf, type DependencyGraph } from '../topology/dependency-graph.js';
 import { callAnomaly, callsTell, clamp01, HEALTHY_CALLS_COUPLING, pooledAnomaly, type CallChange, type ServiceTraceSignal, type TraceSignalLookup } from './trace-signals.js';
@@ -24,7 +25,7 @@ export interface HistoryMatch {
   similarity: number;
   rootCause: string;
   /** The runbook and target that fixed it, when the history says (CONTRACT §3 `remediation`). */
-  fixedWith?: { runbook: string; target: string };
+  fixedWith?: IncidentFix;
 }
 
 export interface RankingInput {

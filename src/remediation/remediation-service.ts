@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { IncidentFix } from '../model/history.js';
 import type { IncidentReport } from '../model/incident.js';
 import type { Runbook } from '../runbooks/runbook-schema.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -221,7 +222,7 @@ export class RemediationService {
    * What fixed an incident: the runbook and target of its latest remediation that ran and was verified as fixing it
    * (state `verified`); null when none was. This, not what was merely suggested, is what its history entry records.
    */
-  async fixOf(incidentId: string): Promise<{ runbook: string; target: string } | null> {
+  async fixOf(incidentId: string): Promise<IncidentFix | null> {
     const verified = (await this.store.forIncident(incidentId)).filter((p) => p.state === 'verified');
     const latest = verified.at(-1);
     return latest ? { runbook: latest.runbookId, target: latest.target } : null;

@@ -3,11 +3,11 @@
 // a time; analyses that finish meanwhile are coalesced into the next run (only the latest reports matter).
 import type { Alert } from '../model/alert.js';
 import type { IncidentReport } from '../model/incident.js';
-import type { HistoricalIncident } from '../model/history.js';
+import type { HistoricalIncident, IncidentFix } from '../model/history.js';
 import type { Engine } from '../engine/engine.js';
 import type { FeedbackStore } from '../store/feedback-store.js';
 import type { Logger } from '../telemetry/logger.js';
-import { historizeConfirmedIncidents, type IncidentFix } from './feedback.js';
+import { historizeConfirmedIncidents } from './feedback.js';
 import type { IncidentNotifier } from './notifier.js';
 import type { ServiceOverviewStore } from './service-overview-store.js';
 

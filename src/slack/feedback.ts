@@ -1,7 +1,7 @@
 // Root-cause feedback from the incident message: "Confirm root cause" on a suspect, "Not it" (then pick or type
 // the real cause in a modal), and the runbook "Propose" hook. A resolved, confirmed incident joins the history.
 import type { App, BlockButtonAction, ViewSubmitAction } from '@slack/bolt';
-import type { HistoricalIncident } from '../model/history.js';
+import type { HistoricalIncident, IncidentFix } from '../model/history.js';
 import { HistoricalIncidentSchema } from '../model/history.js';
 import type { IncidentReport } from '../model/incident.js';
 import type { FeedbackStore, RootCauseConfirmation } from '../store/feedback-store.js';
@@ -149,12 +149,6 @@ function categoryOf(report: IncidentReport, service: string): HistoricalIncident
   if (rc?.evidence.some((e) => e.kind === 'deploy')) return 'deploy';
   if (!report.services.includes(service)) return 'dependency';
   return 'other';
-}
-
-/** What fixed an incident, as its history entry records it (CONTRACT §3 `remediation`). */
-export interface IncidentFix {
-  runbook: string;
-  target: string;
 }
 
 /**
