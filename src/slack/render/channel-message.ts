@@ -5,6 +5,7 @@ import type { RootCauseConfirmation } from '../../store/feedback-store.js';
 import type { IncidentContext } from '../incident-context.js';
 import { ACTION_IDS, type ActionRefs } from '../action-refs.js';
 import { actions, button, context, escapeMrkdwn, header, message, section, type Block, type SlackMessage } from './block-kit.js';
+import { runbookBlock } from './runbook-block.js';
 import { suspectBlock } from './suspects.js';
 import { formatAge, formatScore, formatTime, listNames, plural, severityLabel } from './text-format.js';
 
@@ -93,6 +94,14 @@ export function renderChannelMessage(input: ChannelMessageInput): SlackMessage {
   if (report.similarIncidents.length > 0) {
     const s = report.similarIncidents.slice(0, 3).map((x) => `${escapeMrkdwn(x.id)} (${formatScore(x.similarity)}, cause ${escapeMrkdwn(x.rootCause)})`);
     blocks.push(context([`*Similar past incidents:* ${s.join(', ')}`]));
+  }
+
+  // The first suggestion (a runbook that fixed a similar incident comes first), proposable from the channel; the
+  // rest are in /rca. Not once resolved: there is nothing left to mend.
+  const runbook = resolved ? undefined : report.remediations[0];
+  if (runbook) {
+    const more = report.remediations.length > 1 ? ` · ${report.remediations.length - 1} more in \`/rca\`` : '';
+    blocks.push(runbookBlock(report.id, runbook, refs, '*Suggested runbook:* ', more));
   }
 
   const buttons = [button('Not it…', ACTION_IDS.notIt, refs.add({ kind: 'incident', incidentId: report.id }))];

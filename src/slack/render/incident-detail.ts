@@ -2,8 +2,9 @@
 // (each with a "Propose" button the remediation layer handles).
 import type { IncidentReport } from '../../model/incident.js';
 import type { IncidentContext } from '../incident-context.js';
-import { ACTION_IDS, type ActionRefs } from '../action-refs.js';
-import { button, context, divider, escapeMrkdwn, fitLines, header, message, section, type Block, type SlackMessage } from './block-kit.js';
+import type { ActionRefs } from '../action-refs.js';
+import { context, divider, escapeMrkdwn, fitLines, header, message, section, type Block, type SlackMessage } from './block-kit.js';
+import { runbookBlock } from './runbook-block.js';
 import { suspectBlock } from './suspects.js';
 import { formatAge, formatScore, formatTime, listNames, plural, severityLabel } from './text-format.js';
 
@@ -41,12 +42,7 @@ export function renderIncidentDetail(report: IncidentReport, ctx: IncidentContex
 
   if (report.remediations.length > 0) {
     blocks.push(section('*Suggested runbooks*'));
-    for (const r of report.remediations.slice(0, MAX_RUNBOOKS)) {
-      const ref = refs.add({ kind: 'runbook', incidentId: report.id, runbook: r.runbook, target: r.target });
-      blocks.push(
-        section(`*${escapeMrkdwn(r.runbook)}*: ${escapeMrkdwn(r.action)} on \`${escapeMrkdwn(r.target)}\``, button('Propose', ACTION_IDS.proposeRunbook, ref)),
-      );
-    }
+    for (const r of report.remediations.slice(0, MAX_RUNBOOKS)) blocks.push(runbookBlock(report.id, r, refs));
     if (report.remediations.length > MAX_RUNBOOKS) blocks.push(context([`…and ${report.remediations.length - MAX_RUNBOOKS} more runbooks`]));
   }
   const top = report.rootCauses[0];

@@ -106,6 +106,26 @@ describe('renderChannelMessage', () => {
     expect(text).toContain('[ Not it… ]');
   });
 
+  it('offers the first suggested runbook with a Propose button while open, and none once resolved', () => {
+    const { report, ctx } = scenario();
+    const remediations = [
+      { runbook: 'failover-database', action: 'http', target: 'https://dbops.example.com/api/v1/databases/payments-db/failover' },
+      { runbook: 'restart-deployment', action: 'kubernetes.restart', target: 'deployment/production/payments' },
+    ];
+    const refs = new ActionRefs();
+    const m = renderChannelMessage({ report: { ...report, remediations }, context: ctx, confirmation: null, rejected: [], now: NOW, refs });
+    const text = renderBlocksAsText(m.blocks);
+    expect(text).toContain('*Suggested runbook:* *failover-database*: http on `https://dbops.example.com/api/v1/databases/payments-db/failover` · 1 more in `/rca`    [ Propose ]');
+    expect(text).not.toContain('restart-deployment');
+    const propose = m.blocks.find((b) => b.type === 'section' && b.accessory?.action_id === ACTION_IDS.proposeRunbook) as { accessory: { value: string } };
+    expect(new Map(refs.entries()).get(propose.accessory.value)).toEqual({ kind: 'runbook', incidentId: report.id, runbook: 'failover-database', target: remediations[0]!.target });
+    const one = renderBlocksAsText(renderChannelMessage({ report: { ...report, remediations: remediations.slice(1) }, context: ctx, confirmation: null, rejected: [], now: NOW, refs: new ActionRefs() }).blocks);
+    expect(one).toContain('*Suggested runbook:* *restart-deployment*: kubernetes.restart on `deployment/production/payments`    [ Propose ]');
+    const resolved = renderChannelMessage({ report: { ...report, status: 'resolved', remediations }, context: { ...ctx, resolvedAt: NOW }, confirmation: null, rejected: [], now: NOW, refs: new ActionRefs() });
+    expect(renderBlocksAsText(resolved.blocks)).not.toContain('Suggested runbook');
+    expect(renderBlocksAsText(renderChannelMessage({ report, context: ctx, confirmation: null, rejected: [], now: NOW, refs: new ActionRefs() }).blocks)).not.toContain('Suggested runbook');
+  });
+
   it('shows who confirmed the root cause, and drops that suspect’s Confirm button', () => {
     const { report, ctx } = scenario();
     const m = renderChannelMessage({ report, context: ctx, confirmation: { service: 'payments-db', userId: 'U0ALICE', at: NOW, via: 'confirm' }, rejected: ['payments'], now: NOW, refs: new ActionRefs() });
