@@ -151,7 +151,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     feedback,
     saveHistory: (h) => history.add(h),
     addToIndex: (h) => analysis.analyzer.addHistory(h),
-    fixOf: (incidentId) => remediation.fixOf(incidentId),
+    fixOf: (incidentId, resolvedAt) => remediation.fixOf(incidentId, resolvedAt),
     logger,
   });
   const analysis = new AnalysisRunner({

@@ -219,13 +219,19 @@ export class RemediationService {
   }
 
   /**
-   * What fixed an incident: the runbook and target of its latest remediation that ran and was verified as fixing it
-   * (state `verified`); null when none was. This, not what was merely suggested, is what its history entry records.
+   * What fixed an incident that resolved at `resolvedAt`: the runbook and target of its latest remediation that ran
+   * and was verified as fixing it (`verified`), or that ran successfully before the incident resolved and is still
+   * waiting for its check (`succeeded`: an incident often resolves minutes before `verify.after`, and its alerts
+   * resolving is the very check). Null when none did. This, not what was merely suggested, is what its history records.
    */
-  async fixOf(incidentId: string): Promise<IncidentFix | null> {
-    const verified = (await this.store.forIncident(incidentId)).filter((p) => p.state === 'verified');
-    const latest = verified.at(-1);
-    return latest ? { runbook: latest.runbookId, target: latest.target } : null;
+  async fixOf(incidentId: string, resolvedAt: number): Promise<IncidentFix | null> {
+    let latest: { fix: IncidentFix; finishedAt: number } | null = null;
+    for (const p of await this.store.forIncident(incidentId)) {
+      const finishedAt = p.outcome?.finishedAt;
+      if (finishedAt === undefined || !(p.state === 'verified' || (p.state === 'succeeded' && finishedAt <= resolvedAt))) continue;
+      if (latest === null || finishedAt >= latest.finishedAt) latest = { fix: { runbook: p.runbookId, target: p.target }, finishedAt };
+    }
+    return latest?.fix ?? null;
   }
 
   async pauseAutomation(actor: Actor, reason: string): Promise<Result<PauseState>> {

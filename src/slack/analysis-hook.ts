@@ -23,8 +23,8 @@ export interface SlackAnalysisHookDeps {
   saveHistory: (incident: HistoricalIncident) => Promise<void>;
   /** Analyzer.addHistory */
   addToIndex: (incident: HistoricalIncident) => void;
-  /** RemediationService.fixOf: what was verified to fix an incident, for its history entry. */
-  fixOf?: (incidentId: string) => Promise<IncidentFix | null>;
+  /** RemediationService.fixOf: what fixed an incident that resolved at the given time, for its history entry. */
+  fixOf?: (incidentId: string, resolvedAt: number) => Promise<IncidentFix | null>;
   logger: Logger;
   /** Service overviews are refreshed at most this often (default 10 s); incident contexts every analysis. */
   overviewIntervalMs?: number;

@@ -181,8 +181,8 @@ export interface HistorizeDeps {
   addToIndex: (incident: HistoricalIncident) => void;
   /** The incident's alerts as history records them (from the engine). */
   alertsOf: (report: IncidentReport) => Array<{ service: string; alertname: string }>;
-  /** The remediation verified to have fixed the incident (RemediationService.fixOf); absent without remediation. */
-  fixOf?: (incidentId: string) => Promise<IncidentFix | null>;
+  /** The remediation that fixed the incident, resolved at the given time (RemediationService.fixOf); absent without remediation. */
+  fixOf?: (incidentId: string, resolvedAt: number) => Promise<IncidentFix | null>;
   resolvedAtOf: (report: IncidentReport) => number | null;
   logger: Logger;
 }
@@ -195,8 +195,9 @@ export async function historizeConfirmedIncidents(reports: readonly IncidentRepo
     const confirmation = await deps.feedback.confirmedRootCause(report.id);
     if (!confirmation) continue;
     if (!(await deps.feedback.claimHistoryEntry(report.id, now))) continue;
-    const fix = deps.fixOf ? await deps.fixOf(report.id) : null;
-    const entry = toHistoricalIncident(report, confirmation, deps.resolvedAtOf(report) ?? now, deps.alertsOf(report), fix);
+    const resolvedAt = deps.resolvedAtOf(report) ?? now;
+    const fix = deps.fixOf ? await deps.fixOf(report.id, resolvedAt) : null;
+    const entry = toHistoricalIncident(report, confirmation, resolvedAt, deps.alertsOf(report), fix);
     await deps.saveHistory(entry);
     deps.addToIndex(entry);
     deps.logger.info({ incidentId: report.id, rootCause: confirmation.service }, 'confirmed incident added to history');

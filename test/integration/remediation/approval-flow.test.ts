@@ -49,6 +49,10 @@ describe('remediation approval flow (real Redis, fake Kubernetes)', () => {
     const done = await waitForState(h.service, p.id, ['succeeded', 'failed']);
     expect(done.state).toBe('succeeded');
     expect(fake.writes().length - before).toBe(1);
+    // Ran, not yet checked: it fixed the incident if the incident resolved after it finished, not before.
+    expect(done.outcome?.finishedAt).toBe(T0);
+    expect(await h.service.fixOf('inc-1', T0)).toEqual({ runbook: 'restart', target: 'deployment/production/checkout' });
+    expect(await h.service.fixOf('inc-1', T0 - 1)).toBeNull();
     expect(fake.writes().at(-1)!.body).toEqual(p.plan.steps[0]!.kind === 'kubernetes' ? p.plan.steps[0]!.body : null);
 
     h.incidents.set('inc-1', incident('inc-1', 'checkout', 'resolved'));
@@ -57,9 +61,9 @@ describe('remediation approval flow (real Redis, fake Kubernetes)', () => {
     expect(verified.verification?.fixed).toBe(true);
     // The event follows the state change (after its audit entry is chained), so wait for it rather than race it.
     await vi.waitFor(() => expect(h.events.map((e) => e.type)).toEqual(['approved', 'finished', 'verified']));
-    // What the incident's history entry will say fixed it; another incident has no fix.
-    expect(await h.service.fixOf('inc-1')).toEqual({ runbook: 'restart', target: 'deployment/production/checkout' });
-    expect(await h.service.fixOf('inc-2')).toBeNull();
+    // What the incident's history entry will say fixed it, once verified whenever it resolved; another incident has none.
+    expect(await h.service.fixOf('inc-1', T0 - 1)).toEqual({ runbook: 'restart', target: 'deployment/production/checkout' });
+    expect(await h.service.fixOf('inc-2', T0)).toBeNull();
   });
 
   it('verification says not fixed, and offers the undo runbook, while the alerts still fire', async () => {
@@ -71,7 +75,7 @@ describe('remediation approval flow (real Redis, fake Kubernetes)', () => {
     expect(v.state).toBe('not-fixed');
     expect(v.verification).toMatchObject({ fixed: false, stillFiring: ['fp-inc-1-1', 'fp-inc-1-2'], undo: 'scale-back' });
     // A remediation that ran but did not fix the incident is not what fixed it.
-    expect(await h.service.fixOf('inc-1')).toBeNull();
+    expect(await h.service.fixOf('inc-1', T0 + 3_600_000)).toBeNull();
   });
 
   it('refuses an approver the runbook does not name, and nothing changes', async () => {

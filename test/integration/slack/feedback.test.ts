@@ -166,7 +166,9 @@ describe('history from confirmed incidents', () => {
       feedback: h.feedback,
       saveHistory: (i) => history.add(i),
       addToIndex: (i) => void indexed.push(i),
-      fixOf: async (id) => (id === resolved.id ? { runbook: 'failover-database', target: 'https://dbops.example.com/api/v1/databases/payments-db/failover' } : null),
+      // Asked with the time the incident resolved: a remediation that finished later did not fix it.
+      fixOf: async (id, resolvedAt) =>
+        id === resolved.id && resolvedAt === NOW + 5 * MIN ? { runbook: 'failover-database', target: 'https://dbops.example.com/api/v1/databases/payments-db/failover' } : null,
       logger: h.app.log as never,
     });
     hook(reports);

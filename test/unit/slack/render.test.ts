@@ -117,7 +117,9 @@ describe('renderChannelMessage', () => {
     const text = renderBlocksAsText(m.blocks);
     expect(text).toContain('*Suggested runbook:* *failover-database*: http on `https://dbops.example.com/api/v1/databases/payments-db/failover` · 1 more in `/rca`    [ Propose ]');
     expect(text).not.toContain('restart-deployment');
-    const propose = m.blocks.find((b) => b.type === 'section' && b.accessory?.action_id === ACTION_IDS.proposeRunbook) as { accessory: { value: string } };
+    const propose = m.blocks.find((b) => b.type === 'section' && (b.accessory as { action_id?: string } | undefined)?.action_id === ACTION_IDS.proposeRunbook) as {
+      accessory: { value: string };
+    };
     expect(new Map(refs.entries()).get(propose.accessory.value)).toEqual({ kind: 'runbook', incidentId: report.id, runbook: 'failover-database', target: remediations[0]!.target });
     const one = renderBlocksAsText(renderChannelMessage({ report: { ...report, remediations: remediations.slice(1) }, context: ctx, confirmation: null, rejected: [], now: NOW, refs: new ActionRefs() }).blocks);
     expect(one).toContain('*Suggested runbook:* *restart-deployment*: kubernetes.restart on `deployment/production/payments`    [ Propose ]');
