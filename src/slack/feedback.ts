@@ -181,7 +181,7 @@ export interface HistorizeDeps {
   addToIndex: (incident: HistoricalIncident) => void;
   /** The incident's alerts as history records them (from the engine). */
   alertsOf: (report: IncidentReport) => Array<{ service: string; alertname: string }>;
-  /** The remediation that fixed the incident, resolved at the given time (RemediationService.fixOf); absent without remediation. */
+  /** What fixed the incident, which resolved at the given time (RemediationService.fixOf); absent without remediation. */
   fixOf?: (incidentId: string, resolvedAt: number) => Promise<IncidentFix | null>;
   resolvedAtOf: (report: IncidentReport) => number | null;
   logger: Logger;
