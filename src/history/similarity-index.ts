@@ -79,6 +79,12 @@ export class HistoryIndex {
     return this.slotOf.has(id);
   }
 
+  /** The indexed incident with this id, if any. */
+  get(id: string): HistoricalIncident | undefined {
+    const slot = this.slotOf.get(id);
+    return slot === undefined ? undefined : this.incidents[slot];
+  }
+
   /** Indexes an incident; one with the same id is replaced. */
   add(incident: HistoricalIncident): void {
     const previous = this.slotOf.get(incident.id);

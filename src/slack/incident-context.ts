@@ -1,6 +1,7 @@
 // What an incident message needs beyond the report: worst severity, alert counts and a timeline, read from the
 // engine after an analysis. Pure: engine state and `now` in, plain data out (stored for /rca and the notifier).
 import type { Alert, Severity } from '../model/alert.js';
+import type { IncidentFix } from '../model/history.js';
 import type { IncidentReport } from '../model/incident.js';
 import { decisiveRoot, type Engine } from '../engine/engine.js';
 
@@ -28,6 +29,8 @@ export interface IncidentContext {
   timelineOmitted: number;
   /** Other open incidents whose ranking blames the same root cause decisively (sameRootIncidents); absent when none. */
   sameRoot?: { service: string; incidents: Array<{ id: string; openedAt: string }> };
+  /** What fixed the report's similar past incidents, by their id, for those whose history says; absent when none does. */
+  pastFixes?: Record<string, IncidentFix>;
 }
 
 const SEVERITY_ORDER: readonly Severity[] = ['critical', 'error', 'warning', 'info', 'unknown'];
@@ -129,7 +132,18 @@ export function describeIncidentContext(engine: Engine, report: IncidentReport, 
     timeline: kept,
     timelineOmitted: omitted,
     ...(sameRoot ? { sameRoot } : {}),
+    ...pastFixesOf(engine, report),
   };
+}
+
+/** What fixed each of the report's similar incidents, as the engine's history says. */
+function pastFixesOf(engine: Engine, report: IncidentReport): { pastFixes?: Record<string, IncidentFix> } {
+  const fixes: Record<string, IncidentFix> = {};
+  for (const s of report.similarIncidents) {
+    const fix = engine.history.get(s.id)?.remediation;
+    if (fix) fixes[s.id] = { runbook: fix.runbook, target: fix.target };
+  }
+  return Object.keys(fixes).length > 0 ? { pastFixes: fixes } : {};
 }
 
 /** Open incidents this far apart in opening time can be one outage (the clustering's group gap). */

@@ -92,7 +92,11 @@ export function renderChannelMessage(input: ChannelMessageInput): SlackMessage {
     blocks.push(context([`*Alerts:* ${names.join(', ')}${more}`]));
   }
   if (report.similarIncidents.length > 0) {
-    const s = report.similarIncidents.slice(0, 3).map((x) => `${escapeMrkdwn(x.id)} (${formatScore(x.similarity)}, cause ${escapeMrkdwn(x.rootCause)})`);
+    const fixedWith = (id: string): string => {
+      const fix = ctx?.pastFixes?.[id];
+      return fix ? `, fixed with ${escapeMrkdwn(fix.runbook)}` : '';
+    };
+    const s = report.similarIncidents.slice(0, 3).map((x) => `${escapeMrkdwn(x.id)} (${formatScore(x.similarity)}, cause ${escapeMrkdwn(x.rootCause)}${fixedWith(x.id)})`);
     blocks.push(context([`*Similar past incidents:* ${s.join(', ')}`]));
   }
 

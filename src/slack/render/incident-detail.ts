@@ -36,7 +36,13 @@ export function renderIncidentDetail(report: IncidentReport, ctx: IncidentContex
   }
 
   if (report.similarIncidents.length > 0) {
-    const lines = report.similarIncidents.map((s) => `• ${escapeMrkdwn(s.id)} — similarity ${formatScore(s.similarity)}, root cause \`${escapeMrkdwn(s.rootCause)}\``);
+    const fixedWith = (id: string): string => {
+      const fix = ctx?.pastFixes?.[id];
+      return fix ? `, fixed with *${escapeMrkdwn(fix.runbook)}* on \`${escapeMrkdwn(fix.target)}\`` : '';
+    };
+    const lines = report.similarIncidents.map(
+      (s) => `• ${escapeMrkdwn(s.id)} — similarity ${formatScore(s.similarity)}, root cause \`${escapeMrkdwn(s.rootCause)}\`${fixedWith(s.id)}`,
+    );
     blocks.push(section(`*Similar past incidents*\n${fitLines(lines)}`));
   }
 

@@ -172,6 +172,32 @@ describe('renderIncidentDetail', () => {
     expect(new Map(refs.entries()).get(propose.accessory.value)).toEqual({ kind: 'runbook', incidentId: report.id, runbook: 'rollback-deploy', target: 'payments' });
   });
 
+  it('says what fixed each similar past incident, where the history says, in /rca and in the channel message', () => {
+    const engine = buildScenarioEngine();
+    const past = (id: string, remediation?: { runbook: string; target: string }) => ({
+      id,
+      title: id,
+      openedAt: '2026-01-01T00:00:00Z',
+      resolvedAt: '2026-01-01T01:00:00Z',
+      rootCause: { service: 'payments-db', category: 'resource' as const },
+      alerts: [{ service: 'checkout', alertname: 'HighErrorRate' }, { service: 'payments', alertname: 'HighErrorRate' }],
+      ...(remediation ? { remediation } : {}),
+    });
+    engine.setHistory([past('INC-7', { runbook: 'failover-database', target: 'payments-db' }), past('INC-8')]);
+    const report = engine.analyze(NOW)[0]!;
+    expect(report.similarIncidents.map((x) => x.id).sort()).toEqual(['INC-7', 'INC-8']);
+    const ctx = describeIncidentContext(engine, report, NOW);
+    expect(ctx.pastFixes).toEqual({ 'INC-7': { runbook: 'failover-database', target: 'payments-db' } });
+    const detail = renderBlocksAsText(renderIncidentDetail(report, ctx, NOW, new ActionRefs()).blocks);
+    expect(detail).toMatch(/INC-7 — similarity 0\.\d\d, root cause `payments-db`, fixed with \*failover-database\* on `payments-db`/);
+    expect(detail).toMatch(/INC-8 — similarity 0\.\d\d, root cause `payments-db`(\n|$)/);
+    const channel = renderBlocksAsText(renderChannelMessage({ report, context: ctx, confirmation: null, rejected: [], now: NOW, refs: new ActionRefs() }).blocks);
+    expect(channel).toMatch(/INC-7 \(0\.\d\d, cause payments-db, fixed with failover-database\)/);
+    expect(channel).toMatch(/INC-8 \(0\.\d\d, cause payments-db\)/);
+    // Without history fixes, the context says nothing of them.
+    expect(describeIncidentContext(buildScenarioEngine(), buildScenarioEngine().analyze(NOW)[0]!, NOW).pastFixes).toBeUndefined();
+  });
+
   it('stays within limits for a huge incident (10 suspects, 12 runbooks, long timeline)', () => {
     const { report, ctx } = hugeIncident();
     const m = renderIncidentDetail(report, ctx, NOW, new ActionRefs());
