@@ -152,8 +152,8 @@ function categoryOf(report: IncidentReport, service: string): HistoricalIncident
 }
 
 /**
- * A resolved incident with a confirmed root cause, as history (CONTRACT §3), with the remediation that was verified
- * to fix it, if one was (not what was merely suggested: a suggestion nobody ran fixed nothing). Pure.
+ * A resolved incident with a confirmed root cause, as history (CONTRACT §3), with the remediation that fixed it, if
+ * one did (RemediationService.fixOf; not what was merely suggested: a suggestion nobody ran fixed nothing). Pure.
  */
 export function toHistoricalIncident(
   report: IncidentReport,

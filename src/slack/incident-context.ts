@@ -141,7 +141,7 @@ function pastFixesOf(engine: Engine, report: IncidentReport): { pastFixes?: Reco
   const fixes: Record<string, IncidentFix> = {};
   for (const s of report.similarIncidents) {
     const fix = engine.history.get(s.id)?.remediation;
-    if (fix) fixes[s.id] = { runbook: fix.runbook, target: fix.target };
+    if (fix) fixes[s.id] = fix;
   }
   return Object.keys(fixes).length > 0 ? { pastFixes: fixes } : {};
 }
