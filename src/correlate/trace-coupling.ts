@@ -20,7 +20,8 @@ export type CalleesOf = (service: string) => Iterable<string>;
 
 /**
  * Gives the edge coupling for a window [from, to); with `callersOf`, sparse edges borrow their callee's evidence,
- * and with `calleesOf` as well, a caller's failure is shared out among the callees that account for it.
+ * and with `calleesOf` as well, a caller's failure is shared out among the callees that account for it, and a
+ * measured failure below a caller explains away its calls that cannot tell.
  */
 export type CouplingForWindow = (from: number, to: number, callersOf?: CallersOf, calleesOf?: CalleesOf) => EdgeCoupling;
 
@@ -32,14 +33,16 @@ const FULL_BLAME_SHARE = 0.5;
 
 /**
  * Edge coupling for any window, memoised per (edge, snapped window), and the pooled callee calls per (callee,
- * window) and blame shares per (caller, window) for the life of the returned function — one analysis. `to` is
- * capped at `now` so a window never reaches into the future. Cost per new edge: two range queries, plus two per
- * caller of the callee once per window; with `calleesOf`, once per caller and window, one per callee it calls.
+ * window), and blame shares and the clearest failure below per (caller, window), for the life of the returned
+ * function — one analysis. `to` is capped at `now` so a window never reaches into the future. Cost per new edge:
+ * two range queries, plus two per caller of the callee once per window; with `calleesOf`, once per caller and
+ * window, a few per callee it calls.
  */
 export function traceCouplingFor(traces: TraceAggregates, now: number, baselineMs: number): CouplingForWindow {
   const memo = new Map<string, number>();
   const pooledMemo = new Map<string, PooledCalls>();
   const blameMemo = new Map<string, ReadonlyMap<string, number>>();
+  const clearestMemo = new Map<string, number>();
   return (from, to, callersOf, calleesOf) => {
     const f = Math.floor(from / WINDOW_GRID_MS) * WINDOW_GRID_MS;
     const t = Math.min(Math.ceil(to / WINDOW_GRID_MS) * WINDOW_GRID_MS, now + 1);
@@ -76,12 +79,37 @@ export function traceCouplingFor(traces: TraceAggregates, now: number, baselineM
       }
       return shares;
     };
+    /** The edge's own calls, read against its callee's calls from every caller when `callersOf` is given. */
+    const edgeVerdict = (caller: string, callee: string, callersOf: CallersOf | undefined): Verdict => {
+      const own = verdictOf(traces.edgeStats(caller, callee, f, t), traces.edgeBaselineStats(caller, callee, f - baselineMs, f));
+      return callersOf ? withCallee(own, pooled(callee, callersOf).verdict) : own;
+    };
+    /**
+     * The clearest failure among the caller's measured calls (0..1, 0 when none is measured or worse than usual). A
+     * caller whose calls to one dependency clearly fail has its trouble explained; a dependency whose calls cannot
+     * tell is then no more likely its cause than one whose calls look healthy (decision 016).
+     */
+    const clearestFailureBelow = (caller: string, callers: CallersOf, callees: CalleesOf): number => {
+      const key = `${caller}\u0000${window}`;
+      let clearest = clearestMemo.get(key);
+      if (clearest === undefined) {
+        clearest = 0;
+        for (const callee of callees(caller)) {
+          const anomaly = edgeVerdict(caller, callee, callers).anomaly;
+          if (anomaly !== null && anomaly > clearest) clearest = anomaly;
+        }
+        clearestMemo.set(key, clearest);
+      }
+      return clearest;
+    };
     return (caller, callee) => {
       const key = `${caller}\u0000${callee}\u0000${window}\u0000${callersOf ? (calleesOf ? 'b' : 'p') : 'e'}`;
       let c = memo.get(key);
       if (c === undefined) {
-        const own = verdictOf(traces.edgeStats(caller, callee, f, t), traces.edgeBaselineStats(caller, callee, f - baselineMs, f));
-        c = couplingOf(callersOf ? withCallee(own, pooled(callee, callersOf).verdict) : own);
+        const judged = edgeVerdict(caller, callee, callersOf);
+        c = couplingOf(judged);
+        // Calls that cannot tell: the neutral weight, less what a measured failure below the caller already explains.
+        if (callersOf && calleesOf && judged.anomaly === null) c = HEALTHY_COUPLING + (c - HEALTHY_COUPLING) * (1 - clearestFailureBelow(caller, callersOf, calleesOf));
         const share = callersOf && calleesOf && c > HEALTHY_COUPLING ? sharesOf(caller, callersOf, calleesOf).get(callee) : undefined;
         if (share !== undefined) c = HEALTHY_COUPLING + (c - HEALTHY_COUPLING) * Math.min(1, share / FULL_BLAME_SHARE);
         memo.set(key, c);

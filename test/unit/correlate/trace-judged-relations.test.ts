@@ -114,9 +114,11 @@ describe("a caller's failure shared out among the callees that account for it", 
     // ledger-db fails half its calls, but checkout makes 1 call in 20 to it: ~5% of checkout's excess failures.
     expect(couplingFor('checkout', 'ledger-db')).toBeLessThan(0.3);
     expect(couplingFor('checkout', 'orders-db')).toBeGreaterThan(0.9);
-    // search's trouble is all ledger-db's; cart-db's calls cannot tell, so it keeps the neutral weight.
+    // search's trouble is all ledger-db's. cart-db's calls cannot tell, and orders-db's failure explains checkout's
+    // trouble: cart-db weighs no more than a healthy callee (decision 016).
     expect(couplingFor('search', 'ledger-db')).toBeGreaterThan(0.9);
-    expect(couplingFor('checkout', 'cart-db')).toBe(UNKNOWN_COUPLING);
+    expect(withoutShares('checkout', 'cart-db')).toBe(UNKNOWN_COUPLING);
+    expect(couplingFor('checkout', 'cart-db')).toBeCloseTo(HEALTHY_COUPLING);
     // So an alert on checkout no longer meets search's alert through ledger-db; it still meets orders-db.
     const checkout = downstreamExplanation(graph, 'checkout', couplingFor);
     expect(sharedExplanation(checkout, downstreamExplanation(graph, 'search', couplingFor))).toBeLessThan(DEFAULT_CLUSTER_OPTIONS.minWeight);
@@ -137,6 +139,52 @@ describe("a caller's failure shared out among the callees that account for it", 
     const withShares = traceCouplingFor(traces, T0 + 60 * MIN, BASELINE_MS)(T0, T0 + 7 * MIN, callersOf, calleesOf);
     const without = traceCouplingFor(traces, T0 + 60 * MIN, BASELINE_MS)(T0, T0 + 7 * MIN, callersOf);
     for (const callee of ['orders-db', 'ledger-db', 'cart-db']) expect(withShares('checkout', callee)).toBe(without('checkout', callee));
+  });
+});
+
+describe('a measured failure below a caller explains away its calls that cannot tell (decision 016)', () => {
+  // checkout and billing both call the shared ledger-db, whose calls are sampled too rarely to tell in the window.
+  // checkout also calls orders-db, measured on plenty of calls.
+  const graph = buildDependencyGraph([edge('checkout', 'orders-db', 100, true), edge('checkout', 'ledger-db', 100, true), edge('billing', 'ledger-db', 100, true)]);
+  const callersOf = (service: string) => graph.inNeighbors(service);
+  const calleesOf = (service: string) => graph.outNeighbors(service);
+  /** orders-db answers checkout in `ordersMs` from T0 (20 ms before), failing `ordersErrors` of 10 calls a minute. */
+  function traces(ordersMs: number, ordersErrors: number): TraceAggregates {
+    const t = new TraceAggregates();
+    traffic(t, 'checkout', 'orders-db', -40, 0, 10, 0, 20);
+    traffic(t, 'checkout', 'orders-db', 0, 10, 10, ordersErrors, ordersMs);
+    traffic(t, 'checkout', 'ledger-db', 2, 4, 1, 0); // two calls in all
+    traffic(t, 'billing', 'ledger-db', 3, 4, 1, 0);
+    return t;
+  }
+  const couplingIn = (t: TraceAggregates, withCallees: boolean) =>
+    traceCouplingFor(t, T0 + 60 * MIN, BASELINE_MS)(T0, T0 + 7 * MIN, callersOf, withCallees ? calleesOf : undefined);
+
+  it('weighs an unmeasured call like a healthy one once another call of the caller clearly fails', () => {
+    const t = traces(20, 6);
+    expect(couplingIn(t, false)('checkout', 'ledger-db')).toBe(UNKNOWN_COUPLING);
+    expect(couplingIn(t, true)('checkout', 'ledger-db')).toBeCloseTo(HEALTHY_COUPLING);
+    expect(couplingIn(t, true)('checkout', 'orders-db')).toBe(1);
+    // billing has no measured failure below it: its call to ledger-db keeps the neutral weight.
+    expect(couplingIn(t, true)('billing', 'ledger-db')).toBe(UNKNOWN_COUPLING);
+  });
+
+  it('explains away in proportion to how clearly the measured call fails', () => {
+    // 53 ms against 20 ms: a latency ratio of 2.65, half a full anomaly (1.3× counts nothing, 4× fully).
+    const coupling = couplingIn(traces(53, 0), true);
+    expect(coupling('checkout', 'orders-db')).toBeCloseTo(HEALTHY_COUPLING + (1 - HEALTHY_COUPLING) * 0.5);
+    expect(coupling('checkout', 'ledger-db')).toBeCloseTo(HEALTHY_COUPLING + (UNKNOWN_COUPLING - HEALTHY_COUPLING) * 0.5);
+    // Healthy measured calls explain nothing away.
+    expect(couplingIn(traces(20, 0), true)('checkout', 'ledger-db')).toBe(UNKNOWN_COUPLING);
+  });
+
+  it('keeps an alert whose failure is measured elsewhere out of the incident of a shared dependency nobody measured', () => {
+    const alerts = [alert('checkout', 'HighErrorRate', 1), alert('billing', 'HighErrorRate', 1.5)];
+    const cluster = (ordersErrors: number) =>
+      clusterNames(clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS, traceCouplingFor(traces(20, ordersErrors), T0 + 60 * MIN, BASELINE_MS)));
+    expect(cluster(6)).toEqual([['billing'], ['checkout']]);
+    // Without orders-db's failure, ledger-db is as likely a cause of either alert as anything: they join through it.
+    expect(cluster(0)).toEqual([['billing', 'checkout']]);
   });
 });
 
