@@ -66,10 +66,18 @@ export function describePosition(
   worstCalleeAnomaly: number,
   trafficShifted: readonly string[] = [],
   callsLookHealthy = 0,
+  failElsewhere = 0,
 ): string {
-  const healthy =
-    callsLookHealthy === 0 ? '' : callsLookHealthy >= upstreamAnomalous ? ', but their calls to it look healthy' : ` (the calls of ${callsLookHealthy} to it look healthy)`;
-  const failing = upstreamAnomalous > 0 ? `${upstreamAnomalous} of ${totalAnomalous} anomalous services depend on it${healthy}` : '';
+  let caveat = '';
+  if (callsLookHealthy > 0 && callsLookHealthy >= upstreamAnomalous) caveat = ', but their calls to it look healthy';
+  else if (failElsewhere > 0 && failElsewhere >= upstreamAnomalous) caveat = ', but they fail through calls to other dependencies';
+  else {
+    const notes: string[] = [];
+    if (callsLookHealthy > 0) notes.push(`the calls of ${callsLookHealthy} to it look healthy`);
+    if (failElsewhere > 0) notes.push(failElsewhere === 1 ? '1 fails through calls to another dependency' : `${failElsewhere} fail through calls to other dependencies`);
+    if (notes.length > 0) caveat = ` (${notes.join('; ')})`;
+  }
+  const failing = upstreamAnomalous > 0 ? `${upstreamAnomalous} of ${totalAnomalous} anomalous services depend on it${caveat}` : '';
   const shifted = trafficShifted.length > 0 ? `it would explain the request-rate shift${trafficShifted.length === 1 ? '' : 's'} at ${listNames(trafficShifted)}` : '';
   const depends = failing && shifted ? `${failing}, and ${shifted}` : failing || shifted;
   if (worstCalleeAnomaly > 0.3) {

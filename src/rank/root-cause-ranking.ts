@@ -123,8 +123,10 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     const upstream = upstreamOf(input.graph, f.service, options.explainDepth);
     let explained = 0;
     let explainedCount = 0;
-    /** Anomalous services above the candidate whose calls down to it do not show their failure. */
+    /** Anomalous services above the candidate whose calls down to it do not show their failure… */
     let callsLookHealthy = 0;
+    /** …or cannot tell, and fail through calls to another dependency. */
+    let failElsewhere = 0;
     const trafficExplained: string[] = [];
     // A candidate whose own traffic shifted, with nothing failing, is a victim of what is above it: it passes
     // the shift on to its callees but explains nothing beside it.
@@ -133,8 +135,11 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
       // A service's failure is explained by itself, or from below — except saturation of its own resources.
       let failureShare = a.service === f.service ? a.failure : upstream.has(a.service) ? a.failureFromBelow : 0;
       if (failureShare > 0 && a.service !== f.service) {
-        const pathStrength = reach(a.service, f.service);
-        if (pathStrength < SHOWN_ON_CALLS) callsLookHealthy++;
+        const pathStrength = reach.strength(a.service, f.service);
+        if (pathStrength < SHOWN_ON_CALLS) {
+          if (reach.failsElsewhere(a.service, f.service)) failElsewhere++;
+          else callsLookHealthy++;
+        }
         failureShare *= slowdownReach(f, a) * pathStrength;
       }
       const failureExplained = failureShare > 0;
@@ -180,7 +185,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     if (upstreamAnomalous > 0 || trafficExplained.length > 0 || victim > 0.3) {
       evidence.push({
         kind: 'topology',
-        detail: describePosition(f.service, upstreamAnomalous, anomalous.length, worstCalleeName, victim, trafficExplained, callsLookHealthy),
+        detail: describePosition(f.service, upstreamAnomalous, anomalous.length, worstCalleeName, victim, trafficExplained, callsLookHealthy, failElsewhere),
       });
     }
 
@@ -263,12 +268,20 @@ function edgeSlowdownShare(calls: CallChange, f: ServiceFacts): number {
   return clamp01((addedOnEdge * Math.max(1, calls.callsNow / requests)) / addedAtF);
 }
 
+interface FailureReach {
+  /** How strongly a failure at `candidate` can reach the anomalous service `from`, 0..1. */
+  strength(from: string, candidate: string): number;
+  /** Whether that path is weak because `from`'s failure (or one on the way) shows on calls to another dependency. */
+  failsElsewhere(from: string, candidate: string): boolean;
+}
+
 /**
  * How strongly a failure at a candidate can reach each anomalous service above it, 0..1: the strongest path of calls
  * from the anomalous service down to the candidate, each call weighing as much as the calls along it went bad
  * (HEALTHY_CALLS_COUPLING when seen and healthy; an edge with few calls borrows its callee's calls from every caller,
  * as the clustering does: pooledAnomaly). A dependency whose callers' calls to it stayed healthy explains none of their failures however
- * they are wired; when the traces show no failure anywhere in the incident (none sampled, or the alerts watch what
+ * they are wired. Calls that cannot tell count fully, less as much as another call of the same caller clearly went bad
+ * (decision 016: that failure already explains the caller's). When the traces show no failure anywhere in the incident (none sampled, or the alerts watch what
  * spans do not carry), every path counts fully, as the topology alone says. Paths are searched upward from the
  * candidate, only through services below some anomalous one, memoised per edge: O(edges among the incident's
  * services and what lies below them) per candidate.
@@ -278,49 +291,89 @@ function failureReach(
   facts: ReadonlyMap<string, ServiceFacts>,
   anomalous: readonly ServiceFacts[],
   maxDepth: number,
-): (from: string, candidate: string) => number {
+): FailureReach {
   const signals = input.traceSignals;
   const tracesShowFailures = [...facts.values()].some((f) => callAnomaly(f.trace?.incoming ?? null) >= TRACE_ANOMALOUS);
-  if (!signals.edge || !tracesShowFailures) return () => 1;
+  if (!signals.edge || !tracesShowFailures) return { strength: () => 1, failsElsewhere: () => false };
   // Every path from an anomalous service down to a candidate runs through what lies below that service (itself included).
   const below = new Set<string>();
   for (const a of anomalous) for (const d of downstreamOf(input.graph, a.service, maxDepth).keys()) below.add(d);
+  const seen = (calls: CallChange | null): number | null => (callsTell(calls) ? callAnomaly(calls) : null);
+  /** How bad the calls along the edge went (null: they cannot tell), its callee's calls from every caller filling in. */
+  const edgeAnomaly = (caller: string, callee: string): number | null => {
+    const own = signals.edge!(caller, callee);
+    const incoming = (facts.get(callee)?.trace ?? signals.get(callee))?.incoming ?? null;
+    return pooledAnomaly({ anomaly: seen(own), calls: own?.callsNow ?? 0 }, seen(incoming));
+  };
+  /** How fully calls this anomalous pass a failure on, 0..1 (BAD_CALLS and worse: fully). */
+  const badShare = (anomaly: number): number => Math.min(1, anomaly / BAD_CALLS);
+  const clearestBelow = new Map<string, number>();
+  /** The clearest failure among the caller's judged calls, 0..1: what already explains its trouble (decision 016). */
+  const clearestFailureBelow = (caller: string): number => {
+    let clearest = clearestBelow.get(caller);
+    if (clearest === undefined) {
+      let worst = 0;
+      input.graph.forEachOutNeighbor(caller, (callee) => {
+        const anomaly = edgeAnomaly(caller, callee);
+        if (anomaly !== null && anomaly > worst) worst = anomaly;
+      });
+      clearestBelow.set(caller, (clearest = worst));
+    }
+    return clearest;
+  };
   const couplings = new Map<string, number>();
+  /** Edges whose calls cannot tell and whose caller's failure a call to another dependency explains. */
+  const explainedAway = new Set<string>();
   const coupling = (caller: string, callee: string): number => {
     const key = `${caller}\u0000${callee}`;
     let c = couplings.get(key);
     if (c === undefined) {
-      const own = signals.edge!(caller, callee);
-      const incoming = (facts.get(callee)?.trace ?? signals.get(callee))?.incoming ?? null;
-      const seen = (calls: CallChange | null): number | null => (callsTell(calls) ? callAnomaly(calls) : null);
-      const anomaly = pooledAnomaly({ anomaly: seen(own), calls: own?.callsNow ?? 0 }, seen(incoming));
-      c = anomaly === null ? 1 : HEALTHY_CALLS_COUPLING + (1 - HEALTHY_CALLS_COUPLING) * Math.min(1, anomaly / BAD_CALLS);
+      const anomaly = edgeAnomaly(caller, callee);
+      // Calls that cannot tell pass a failure on in full, unless a call of the caller that went bad already explains it.
+      const share = anomaly !== null ? badShare(anomaly) : 1 - badShare(clearestFailureBelow(caller));
+      if (anomaly === null && share < 1) explainedAway.add(key);
+      c = HEALTHY_CALLS_COUPLING + (1 - HEALTHY_CALLS_COUPLING) * share;
       couplings.set(key, c);
     }
     return c;
   };
-  const memo = new Map<string, Map<string, number>>();
-  return (from, candidate) => {
-    let strengths = memo.get(candidate);
-    if (!strengths) {
-      strengths = new Map([[candidate, 1]]);
+  /** Per candidate: the strongest path from each service above it, and the services whose path was explained away. */
+  const memo = new Map<string, { strengths: Map<string, number>; elsewhere: Set<string> }>();
+  const pathsTo = (candidate: string): { strengths: Map<string, number>; elsewhere: Set<string> } => {
+    let paths = memo.get(candidate);
+    if (!paths) {
+      const strengths = new Map([[candidate, 1]]);
+      const elsewhere = new Set<string>();
       let level = new Map([[candidate, 1]]);
       for (let depth = 1; depth <= maxDepth && level.size > 0; depth++) {
         const next = new Map<string, number>();
+        const nextElsewhere = new Set<string>();
         for (const [callee, strength] of level) {
           if (!input.graph.hasNode(callee)) continue;
           input.graph.forEachInNeighbor(callee, (caller) => {
             if (!below.has(caller)) return;
             const s = strength * coupling(caller, callee);
-            if (s > (strengths!.get(caller) ?? 0) && s > (next.get(caller) ?? 0)) next.set(caller, s);
+            if (s > (strengths.get(caller) ?? 0) && s > (next.get(caller) ?? 0)) {
+              next.set(caller, s);
+              if (elsewhere.has(callee) || explainedAway.has(`${caller}\u0000${callee}`)) nextElsewhere.add(caller);
+              else nextElsewhere.delete(caller);
+            }
           });
         }
-        for (const [node, strength] of next) strengths.set(node, strength);
+        for (const [node, strength] of next) {
+          strengths.set(node, strength);
+          if (nextElsewhere.has(node)) elsewhere.add(node);
+          else elsewhere.delete(node);
+        }
         level = next;
       }
-      memo.set(candidate, strengths);
+      memo.set(candidate, (paths = { strengths, elsewhere }));
     }
-    return strengths.get(from) ?? 0;
+    return paths;
+  };
+  return {
+    strength: (from, candidate) => pathsTo(candidate).strengths.get(from) ?? 0,
+    failsElsewhere: (from, candidate) => pathsTo(candidate).elsewhere.has(from),
   };
 }
 

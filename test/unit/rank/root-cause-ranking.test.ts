@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { buildDependencyGraph } from '../../../src/topology/dependency-graph.js';
 import { rankRootCauses, type RankingInput } from '../../../src/rank/root-cause-ranking.js';
 import { callsTell, compareCalls } from '../../../src/rank/trace-signals.js';
+import { describePosition } from '../../../src/rank/evidence-text.js';
 import { signalsFrom, type TestEdge } from '../../support/trace-windows.js';
 import { alert, deploy, edge, stats, T0 } from '../../support/alerts.js';
 
@@ -137,6 +138,38 @@ describe('ranking root causes', () => {
     const ranked = rankRootCauses(input({ alerts: [...symptoms, alert('checkout', 'CPUThrottlingHigh', 0, { severity: 'critical' })], traceSignals: signals }));
     expect(ranked[0]!.service).toBe('checkout');
     expect(db(ranked).score).toBeLessThan(db(unsaturated).score - 0.1);
+  });
+
+  it('does not credit a dependency nobody measured with a failure its caller\'s failing calls already explain (decision 016)', () => {
+    // checkout and billing alert; both call ledger-db, whose calls no trace sampled. checkout also calls payments.
+    const g = buildDependencyGraph([edge('checkout', 'payments'), edge('checkout', 'ledger-db', 100, true), edge('billing', 'ledger-db', 100, true)]);
+    const rank = (paymentErrors: number) =>
+      rankRootCauses({
+        ...input({
+          alerts: [alert('checkout', 'HighErrorRate', 0), alert('billing', 'HighErrorRate', 0.5)],
+          traceSignals: windows([{ caller: 'checkout', callee: 'payments', stats: stats(100, paymentErrors, 30) }], [{ caller: 'checkout', callee: 'payments', stats: stats(100, 0, 30) }]),
+        }),
+        graph: g,
+      });
+    const score = (ranked: ReturnType<typeof rank>, service: string) => ranked.find((r) => r.service === service)!.score;
+    const topology = (ranked: ReturnType<typeof rank>, service: string) => ranked.find((r) => r.service === service)!.evidence.find((e) => e.kind === 'topology')!.detail;
+    // checkout's calls to payments fail: that explains checkout's alert; ledger-db could explain only billing's.
+    const explained = rank(40);
+    expect(score(explained, 'payments')).toBeGreaterThan(score(explained, 'ledger-db') + 0.2);
+    expect(topology(explained, 'ledger-db')).toBe('ledger-db: 2 of 2 anomalous services depend on it (1 fails through calls to another dependency); its own dependencies look healthy');
+    // Nothing measured fails: ledger-db, below both alerts, explains them both.
+    const unexplained = rank(0);
+    expect(score(unexplained, 'ledger-db')).toBeGreaterThan(score(unexplained, 'payments'));
+    expect(topology(unexplained, 'ledger-db')).toBe('ledger-db: 2 of 2 anomalous services depend on it; its own dependencies look healthy');
+    expect(score(explained, 'ledger-db')).toBeLessThan(score(unexplained, 'ledger-db') - 0.03);
+  });
+
+  it('says when the services above a suspect fail through other dependencies, or call it healthily', () => {
+    expect(describePosition('ledger-db', 2, 3, '', 0, [], 0, 2)).toBe('ledger-db: 2 of 3 anomalous services depend on it, but they fail through calls to other dependencies; its own dependencies look healthy');
+    expect(describePosition('ledger-db', 3, 3, '', 0, [], 1, 2)).toBe(
+      'ledger-db: 3 of 3 anomalous services depend on it (the calls of 1 to it look healthy; 2 fail through calls to other dependencies); its own dependencies look healthy',
+    );
+    expect(describePosition('ledger-db', 2, 3, '', 0, [], 2, 0)).toBe('ledger-db: 2 of 3 anomalous services depend on it, but their calls to it look healthy, as do its own dependencies');
   });
 
   it('follows calls that went bad past the candidate depth to the failing cache, and not healthy calls', () => {
