@@ -80,7 +80,7 @@ export function traceCouplingFor(traces: TraceAggregates, now: number, baselineM
       return shares;
     };
     /** The edge's own calls, read against its callee's calls from every caller when `callersOf` is given. */
-    const edgeVerdict = (caller: string, callee: string, callersOf: CallersOf | undefined): Verdict => {
+    const edgeVerdict = (caller: string, callee: string): Verdict => {
       const own = verdictOf(traces.edgeStats(caller, callee, f, t), traces.edgeBaselineStats(caller, callee, f - baselineMs, f));
       return callersOf ? withCallee(own, pooled(callee, callersOf).verdict) : own;
     };
@@ -89,13 +89,13 @@ export function traceCouplingFor(traces: TraceAggregates, now: number, baselineM
      * caller whose calls to one dependency clearly fail has its trouble explained; a dependency whose calls cannot
      * tell is then no more likely its cause than one whose calls look healthy (decision 016).
      */
-    const clearestFailureBelow = (caller: string, callers: CallersOf, callees: CalleesOf): number => {
+    const clearestFailureBelow = (caller: string, callees: CalleesOf): number => {
       const key = `${caller}\u0000${window}`;
       let clearest = clearestMemo.get(key);
       if (clearest === undefined) {
         clearest = 0;
         for (const callee of callees(caller)) {
-          const anomaly = edgeVerdict(caller, callee, callers).anomaly;
+          const anomaly = edgeVerdict(caller, callee).anomaly;
           if (anomaly !== null && anomaly > clearest) clearest = anomaly;
         }
         clearestMemo.set(key, clearest);
@@ -106,10 +106,10 @@ export function traceCouplingFor(traces: TraceAggregates, now: number, baselineM
       const key = `${caller}\u0000${callee}\u0000${window}\u0000${callersOf ? (calleesOf ? 'b' : 'p') : 'e'}`;
       let c = memo.get(key);
       if (c === undefined) {
-        const judged = edgeVerdict(caller, callee, callersOf);
+        const judged = edgeVerdict(caller, callee);
         c = couplingOf(judged);
         // Calls that cannot tell: the neutral weight, less what a measured failure below the caller already explains.
-        if (callersOf && calleesOf && judged.anomaly === null) c = HEALTHY_COUPLING + (c - HEALTHY_COUPLING) * (1 - clearestFailureBelow(caller, callersOf, calleesOf));
+        if (callersOf && calleesOf && judged.anomaly === null) c = HEALTHY_COUPLING + (c - HEALTHY_COUPLING) * (1 - clearestFailureBelow(caller, calleesOf));
         const share = callersOf && calleesOf && c > HEALTHY_COUPLING ? sharesOf(caller, callersOf, calleesOf).get(callee) : undefined;
         if (share !== undefined) c = HEALTHY_COUPLING + (c - HEALTHY_COUPLING) * Math.min(1, share / FULL_BLAME_SHARE);
         memo.set(key, c);
