@@ -81,6 +81,11 @@ const BAD_CALLS = 0.2;
 const SHOWN_ON_CALLS = 0.5;
 /** Each call between a candidate and a request-rate shift it explains weakens the link (as in the clustering). */
 const TRAFFIC_HOP_FACTOR = 0.8;
+/**
+ * Without calls to judge, each service a failure would pass through on its way up without failing itself weakens the
+ * path this much (as a hop does in the clustering): only the alerts on the way say that the failure travelled it.
+ */
+const SILENT_HOP_FACTOR = 0.8;
 
 interface ServiceFacts {
   service: string;
@@ -136,7 +141,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
       let failureShare = a.service === f.service ? a.failure : upstream.has(a.service) ? a.failureFromBelow : 0;
       if (failureShare > 0 && a.service !== f.service) {
         const pathStrength = reach.strength(a.service, f.service);
-        if (pathStrength < SHOWN_ON_CALLS) {
+        if (pathStrength < SHOWN_ON_CALLS && reach.judgedByCalls) {
           if (reach.failsElsewhere(a.service, f.service)) failElsewhere++;
           else callsLookHealthy++;
         }
@@ -269,6 +274,8 @@ function edgeSlowdownShare(calls: CallChange, f: ServiceFacts): number {
 }
 
 interface FailureReach {
+  /** Whether paths are judged by the calls along them (else by the topology and the alerts on the way). */
+  judgedByCalls: boolean;
   /** How strongly a failure at `candidate` can reach the anomalous service `from`, 0..1. */
   strength(from: string, candidate: string): number;
   /** Whether that path is weak because `from`'s failure (or one on the way) shows on calls to another dependency. */
@@ -282,7 +289,8 @@ interface FailureReach {
  * as the clustering does: pooledAnomaly). A dependency whose callers' calls to it stayed healthy explains none of their failures however
  * they are wired. Calls that cannot tell count fully, less as much as another call of the same caller clearly went bad
  * (decision 016: that failure already explains the caller's). When the traces show no failure anywhere in the incident (none sampled, or the alerts watch what
- * spans do not carry), every path counts fully, as the topology alone says. Paths are searched upward from the
+ * spans do not carry), calls cannot judge a path: it counts fully through services that fail themselves and
+ * SILENT_HOP_FACTOR less through each one that does not (decision 017). Paths are searched upward from the
  * candidate, only through services below some anomalous one, memoised per edge: O(edges among the incident's
  * services and what lies below them) per candidate.
  */
@@ -294,7 +302,10 @@ function failureReach(
 ): FailureReach {
   const signals = input.traceSignals;
   const tracesShowFailures = [...facts.values()].some((f) => callAnomaly(f.trace?.incoming ?? null) >= TRACE_ANOMALOUS);
-  if (!signals.edge || !tracesShowFailures) return { strength: () => 1, failsElsewhere: () => false };
+  const judgedByCalls = signals.edge !== undefined && tracesShowFailures;
+  /** Without calls to judge: how fully a failure at `candidate` passes through `service` on its way up. */
+  const passesThrough = (service: string, candidate: string): number =>
+    service === candidate || (facts.get(service)?.failure ?? 0) > 0 ? 1 : SILENT_HOP_FACTOR;
   // Every path from an anomalous service down to a candidate runs through what lies below that service (itself included).
   const below = new Set<string>();
   for (const a of anomalous) for (const d of downstreamOf(input.graph, a.service, maxDepth).keys()) below.add(d);
@@ -352,7 +363,7 @@ function failureReach(
           if (!input.graph.hasNode(callee)) continue;
           input.graph.forEachInNeighbor(callee, (caller) => {
             if (!below.has(caller)) return;
-            const s = strength * coupling(caller, callee);
+            const s = strength * (judgedByCalls ? coupling(caller, callee) : passesThrough(callee, candidate));
             if (s > (strengths.get(caller) ?? 0) && s > (next.get(caller) ?? 0)) {
               next.set(caller, s);
               if (elsewhere.has(callee) || explainedAway.has(`${caller}\u0000${callee}`)) nextElsewhere.add(caller);
@@ -372,6 +383,7 @@ function failureReach(
     return paths;
   };
   return {
+    judgedByCalls,
     strength: (from, candidate) => pathsTo(candidate).strengths.get(from) ?? 0,
     failsElsewhere: (from, candidate) => pathsTo(candidate).elsewhere.has(from),
   };

@@ -264,6 +264,33 @@ describe('ranking root causes', () => {
     expect(score(blind, 'mail') - score(blind, 'checkout')).toBeGreaterThan(0.15);
   });
 
+  it('without calls to judge, weakens a path by each service on it that raised nothing (decision 017)', () => {
+    // The site reaches two databases: orders-db through one service, stock-db through four. No spans tell how the
+    // calls went; the site and both databases alert, nothing between them does.
+    const g = buildDependencyGraph([
+      edge('site', 'cart'),
+      edge('cart', 'orders-db', 100, true),
+      edge('site', 'gateway'),
+      edge('gateway', 'updater'),
+      edge('updater', 'worker'),
+      edge('worker', 'queue'),
+      edge('queue', 'stock-db', 100, true),
+    ]);
+    const alerts = [alert('site', 'HighLatency', 1), alert('orders-db', 'HighLatency', 0), alert('stock-db', 'HighLatency', 0)];
+    const ranked = rankRootCauses(input({ alerts, graph: g }));
+    const score = (r: typeof ranked, s: string) => r.find((c) => c.service === s)?.score ?? 0;
+    // Each explains the site, through one silent service (0.8 of it) or four (0.8⁴ of it).
+    expect(ranked.map((r) => r.service).slice(0, 2)).toEqual(['orders-db', 'stock-db']);
+    expect(score(ranked, 'orders-db') - score(ranked, 'stock-db')).toBeGreaterThan(0.02);
+    // No calls were judged, so however weak the path, none "look healthy": the evidence says only what depends on each.
+    expect(ranked.find((c) => c.service === 'stock-db')!.evidence[0]!.detail).toBe('stock-db: 1 of 3 anomalous services depend on it; its own dependencies look healthy');
+    // When the services on the longer way fail too, the failure visibly travelled it: stock-db explains them all.
+    const chain = [...alerts, alert('gateway', 'HighLatency', 0), alert('updater', 'HighLatency', 0), alert('worker', 'HighLatency', 0), alert('queue', 'HighLatency', 0)];
+    const loud = rankRootCauses(input({ alerts: chain, graph: g }));
+    expect(loud[0]!.service).toBe('stock-db');
+    expect(score(loud, 'stock-db') - score(loud, 'orders-db')).toBeGreaterThan(0.1);
+  });
+
   it('keeps scores in 0..1, best first, at most 10', () => {
     const many = Array.from({ length: 30 }, (_, i) => alert(`svc-${i}`, 'E', i));
     const ranked = rankRootCauses(input({ alerts: many }));
