@@ -9,6 +9,8 @@
 //                     open as alerts settle and keep their alerts); default: one final analysis of the whole stream
 //   --trace-share F   keep this share (0..1] of the generated scenarios' sampled traces: the same incidents, seen
 //                     through sparser sampling
+//   --call-graph-only spans show only the call graph, as datasets derived from metrics do (PetShop: one snapshot
+//                     at the start, every span 5 ms and OK): the same incidents, from alerts and topology alone
 //   --json            one JSON document on stdout
 //   --dump DIR        also write each generated scenario (events.ndjson, history.json, truth.json)
 // For machine output through npm, silence its banner: `npm run --silent eval -- --json`.
@@ -17,7 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { replayLines } from '../src/replay/replay.js';
 import { HistoryFileSchema } from '../src/model/history.js';
-import { FAMILY_NAMES, generateScenario, type FamilyName } from './scenarios/scenario-generator.js';
+import { FAMILY_NAMES, generateScenario, type FamilyName, type GenerateOptions } from './scenarios/scenario-generator.js';
 import { scoreScenario, summarize, type ScenarioScore, type Summary } from './eval-metrics.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,10 +37,11 @@ interface Args {
   dump: string | null;
   liveMs: number | null;
   traceShare: number | undefined;
+  callGraphOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seeds: 20, firstSeed: 1, families: [], petshop: null, json: false, dump: null, liveMs: null, traceShare: undefined };
+  const args: Args = { seeds: 20, firstSeed: 1, families: [], petshop: null, json: false, dump: null, liveMs: null, traceShare: undefined, callGraphOnly: false };
   let petshopAsked = false;
   let noPetshop = false;
   for (let i = 0; i < argv.length; i++) {
@@ -72,7 +75,8 @@ function parseArgs(argv: string[]): Args {
       const share = Number(value());
       if (!(share > 0 && share <= 1)) throw new Error('--trace-share must be a number in (0, 1]');
       args.traceShare = share;
-    } else if (a === '--json') args.json = true;
+    } else if (a === '--call-graph-only') args.callGraphOnly = true;
+    else if (a === '--json') args.json = true;
     else if (a === '--dump') args.dump = resolve(value());
     else throw new Error(`unknown option ${a}`);
   }
@@ -90,12 +94,12 @@ interface FamilyResult {
   meanEventsMB: number;
 }
 
-async function evaluateFamily(family: FamilyName, seeds: number, firstSeed: number, dump: string | null, liveMs: number | null, traceShare: number | undefined, log: (line: string) => void): Promise<FamilyResult> {
+async function evaluateFamily(family: FamilyName, seeds: number, firstSeed: number, dump: string | null, liveMs: number | null, generate: GenerateOptions, log: (line: string) => void): Promise<FamilyResult> {
   const scores: ScenarioScore[] = [];
   let replayMs = 0;
   let bytes = 0;
   for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
-    const scenario = generateScenario(family, seed, traceShare === undefined ? {} : { traceShare });
+    const scenario = generateScenario(family, seed, generate);
     bytes += scenario.events.reduce((n, l) => n + l.length + 1, 0);
     if (dump) {
       const dir = join(dump, `${family}-${seed}`);
@@ -218,18 +222,19 @@ async function main(): Promise<void> {
   };
   const started = performance.now();
   const families: FamilyResult[] = [];
-  for (const family of args.families) families.push(await evaluateFamily(family, args.seeds, args.firstSeed, args.dump, args.liveMs, args.traceShare, log));
+  const generate: GenerateOptions = { ...(args.traceShare !== undefined ? { traceShare: args.traceShare } : {}), ...(args.callGraphOnly ? { callGraphOnly: true } : {}) };
+  for (const family of args.families) families.push(await evaluateFamily(family, args.seeds, args.firstSeed, args.dump, args.liveMs, generate, log));
   const pooled = families.length > 0 ? poolSummaries(families.map((f) => f.summary)) : null;
   const petshop = args.petshop ? await evaluatePetshop(args.petshop) : null;
   const seconds = (performance.now() - started) / 1000;
 
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ seeds: args.seeds, traceShare: args.traceShare ?? 1, families, overall: pooled, petshop: petshop && { dir: args.petshop, ...petshop }, seconds }, null, 1)}\n`);
+    process.stdout.write(`${JSON.stringify({ seeds: args.seeds, traceShare: args.traceShare ?? 1, callGraphOnly: args.callGraphOnly, families, overall: pooled, petshop: petshop && { dir: args.petshop, ...petshop }, seconds }, null, 1)}\n`);
     return;
   }
   if (pooled) {
     const live = args.liveMs !== null ? `, analysed live every ${args.liveMs / 1000} s of stream time` : '';
-    const mode = `${live}${args.traceShare !== undefined ? `, ${args.traceShare} of the sampled traces kept` : ''}`;
+    const mode = `${live}${args.traceShare !== undefined ? `, ${args.traceShare} of the sampled traces kept` : ''}${args.callGraphOnly ? ', spans carrying the call graph only' : ''}`;
     console.log(`Generated families (${args.seeds} seeds each${mode}; AC@k over incidents, F1 = mean pairwise clustering F1 per scenario, absorbed = noise alerts grouped with an incident)\n`);
     console.log(familyTable(families, pooled));
     console.log('');

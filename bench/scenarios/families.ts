@@ -32,6 +32,11 @@ export interface GenerateOptions {
    * the plan, the traffic, the alerts and the truth stay those of the same seed, seen through sparser sampling.
    */
   traceShare?: number;
+  /**
+   * Spans show the call graph only, as datasets derived from metrics do (PetShop): one snapshot at the start, every
+   * span 5 ms and OK. The same incidents, with no trace evidence.
+   */
+  callGraphOnly?: boolean;
 }
 
 export interface ScenarioPlan {
@@ -54,6 +59,8 @@ export interface ScenarioPlan {
   saturationDecoys?: number;
   /** Share of the sampled traces exported (GenerateOptions.traceShare). */
   traceShare?: number;
+  /** Spans carry only the call graph (GenerateOptions.callGraphOnly). */
+  callGraphOnly?: boolean;
 }
 
 const MINUTE = 60_000;
@@ -310,7 +317,11 @@ export function planFamily(family: FamilyName, rng: Rng, options: GenerateOption
   const plan = planIncidents(family, rng, options);
   const count = family === 'storm' ? rng.int(1, 3) : rng.chance(0.6) ? rng.int(1, 2) : 0;
   const played = addBackgroundDegradations(rng.fork('background'), plan, count);
-  return options.traceShare === undefined ? played : { ...played, traceShare: options.traceShare };
+  return {
+    ...played,
+    ...(options.traceShare !== undefined ? { traceShare: options.traceShare } : {}),
+    ...(options.callGraphOnly ? { callGraphOnly: true } : {}),
+  };
 }
 
 function planIncidents(family: FamilyName, rng: Rng, options: GenerateOptions): ScenarioPlan {

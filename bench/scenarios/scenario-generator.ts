@@ -3,7 +3,7 @@ import type { HistoricalIncident } from '../../src/model/history.js';
 import { createRng, type Rng } from './rng.js';
 import { planFamily, type FamilyName, type GenerateOptions, type ScenarioPlan } from './families.js';
 import { FaultPlan } from './fault-injector.js';
-import { simulateTraffic } from './traffic-generator.js';
+import { simulateTraffic, type SimSpan } from './traffic-generator.js';
 import { emitAlerts, pickAlertingProfile, type AlertInstance } from './alert-emitter.js';
 import { emitSaturationAlerts } from './saturation-alerts.js';
 import { emitNoiseAlerts } from './noise-alerts.js';
@@ -122,7 +122,8 @@ export function playScenario(plan: ScenarioPlan, rng: Rng): Scenario {
 
   const versionAt = versionTimeline(rng.fork('versions'), plan.deploys);
   const otlpRng = rng.fork('otlp');
-  const exported = plan.traceShare === undefined ? traffic.spans : keepTraces(rng.fork('trace-share'), traffic.spans, plan.traceShare);
+  const sampled = plan.traceShare === undefined ? traffic.spans : keepTraces(rng.fork('trace-share'), traffic.spans, plan.traceShare);
+  const exported = plan.callGraphOnly ? callGraphSnapshot(sampled, startMs) : sampled;
   events.push(...encodeOtlp(otlpRng, exported, { topology, versionAt, environment: otlpRng.pick(['production', 'prod']) }, { flushIntervalMs: otlpRng.pick([5000, 5000, 2000, 10000]), maxBatchSize: 512, endMs }));
   events.push(...encodeDeploys(rng.fork('deploys'), plan.deploys.filter((d) => d.at < endMs)));
 
@@ -148,6 +149,25 @@ export function playScenario(plan: ScenarioPlan, rng: Rng): Scenario {
 }
 
 /** Whole traces kept with probability `share` each (decided in order of first appearance, so per seed). */
+/**
+ * The call graph as a dataset derived from metrics shows it (PetShop): one snapshot at the start, each call 5 ms and
+ * OK. Keeps the first trace that shows each call edge (caller and callee) not yet shown, so every edge the traffic used
+ * is there, with a call or a few, and no window around an alert holds any call.
+ */
+function callGraphSnapshot(spans: readonly SimSpan[], atMs: number): SimSpan[] {
+  const byTrace = new Map<string, SimSpan[]>();
+  for (const s of spans) (byTrace.get(s.traceId) ?? byTrace.set(s.traceId, []).get(s.traceId)!).push(s);
+  const shown = new Set<string>();
+  const out: SimSpan[] = [];
+  for (const trace of byTrace.values()) {
+    const edges = trace.filter((s) => s.kind !== 2).map((s) => `${s.service}\u0000${s.peer}`);
+    if (edges.every((e) => shown.has(e))) continue;
+    edges.forEach((e) => shown.add(e));
+    for (const s of trace) out.push({ ...s, startMs: atMs, durationMs: 5, error: false, message: '', statusCode: 200 });
+  }
+  return out;
+}
+
 function keepTraces<S extends { traceId: string }>(rng: Rng, spans: readonly S[], share: number): S[] {
   const kept = new Map<string, boolean>();
   return spans.filter((s) => {

@@ -78,6 +78,26 @@ describe('generateScenario', () => {
     expect(ratio).toBeLessThan(0.35);
   });
 
+  it('shows only the call graph with callGraphOnly: every edge once, at the start, 5 ms and OK', () => {
+    const full = generateScenario('error-cascade', 3, { size: 16, tracesPerMinute: 20 });
+    const graphOnly = generateScenario('error-cascade', 3, { size: 16, tracesPerMinute: 20, callGraphOnly: true });
+    expect(alertsOf(graphOnly)).toEqual(alertsOf(full));
+    expect(graphOnly.truth).toEqual(full.truth);
+    // Client edges: caller and the peer it names (the parent's service for instrumented callees is in the same trace).
+    const edges = (s: Scenario): Set<string> => new Set(spansOf(s).filter(({ span }) => span.kind === 3).map(({ service, span }) => `${service} → ${attrOf(span, 'peer.service') ?? attrOf(span, 'server.address') ?? attrOf(span, 'db.system')}`));
+    expect(edges(graphOnly)).toEqual(edges(full));
+    const spans = spansOf(graphOnly);
+    expect(spans.length).toBeLessThan(spansOf(full).length / 10);
+    const starts = new Set(spans.map(({ span }) => span.startTimeUnixNano));
+    expect(starts.size).toBe(1);
+    for (const { span } of spans) {
+      expect(BigInt(span.endTimeUnixNano) - BigInt(span.startTimeUnixNano)).toBe(5_000_000n);
+      expect(span.status.code).toBe(0);
+    }
+    // The full scenario's spans do fail: the snapshot dropped that, not the generator.
+    expect(spansOf(full).some(({ span }) => span.status.code === 2)).toBe(true);
+  });
+
   it.each(FAMILY_NAMES)('writes only contract-valid lines in arrival order (%s)', (family) => {
     const s = scenario(family, 1);
     let previous = 0;
