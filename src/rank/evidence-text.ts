@@ -89,6 +89,11 @@ export function describePosition(
   return `${service}: ${depends}; its own dependencies look healthy`;
 }
 
+/** A dependency seen failing only through its callers, when no traces judge its calls (decision 018). */
+export function describeFailingCallers(service: string, failing: number, callers: number): string {
+  return `${service}: ${failing} of the ${callers} services that call it fail; no alert of its own, and no traces judge its calls`;
+}
+
 export function describeChange(change: Change, onset: number): string {
   const from = change.previousVersion ? ` (from ${change.previousVersion})` : '';
   const rel = change.at <= onset ? `${minutes(onset - change.at)} before the first alert` : `${minutes(change.at - onset)} after the first alert`;

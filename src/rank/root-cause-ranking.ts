@@ -5,7 +5,8 @@
 //               close in time) and the request-rate shifts below it (traffic travels the other way: a caller
 //               that fails stops calling on; model/alert-signal.ts), and its own callees are healthy (else it is
 //               more likely a victim);
-//   anomaly   — the candidate itself is anomalous: its alerts, or its callers see its calls fail or slow;
+//   anomaly   — the candidate itself is anomalous: its alerts, or its callers see its calls fail or slow; when no
+//               calls can be judged, a candidate without alerts by the share of its callers that fail (decision 018);
 //   origin    — its own spans fail while its callees are fine (errors start here), it slows by itself, or it
 //               alerts on its own resources (CPU, memory, restarts: model/alert-signal.ts isSaturation);
 //   change    — it was deployed shortly before the onset;
@@ -18,7 +19,16 @@ import type { IncidentFix } from '../model/history.js';
 import type { Evidence, RootCause } from '../model/incident.js';
 import { downstreamOf, upstreamOf, type DependencyGraph } from '../topology/dependency-graph.js';
 import { callAnomaly, callsTell, clamp01, HEALTHY_CALLS_COUPLING, pooledAnomaly, type CallChange, type ServiceTraceSignal, type TraceSignalLookup } from './trace-signals.js';
-import { describeAlerts, describeChange, describeHistory, describeIncoming, describeOrigin, describePosition, describeSaturation } from './evidence-text.js';
+import {
+  describeAlerts,
+  describeChange,
+  describeFailingCallers,
+  describeHistory,
+  describeIncoming,
+  describeOrigin,
+  describePosition,
+  describeSaturation,
+} from './evidence-text.js';
 
 export interface HistoryMatch {
   id: string;
@@ -86,6 +96,8 @@ const TRAFFIC_HOP_FACTOR = 0.8;
  * path this much (as a hop does in the clustering): only the alerts on the way say that the failure travelled it.
  */
 const SILENT_HOP_FACTOR = 0.8;
+/** Without calls to judge, this many failing callers are needed to see a silent dependency fail through them. */
+const FAILING_CALLERS_SEEN = 2;
 
 interface ServiceFacts {
   service: string;
@@ -117,6 +129,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
   const historyTotal = input.history.reduce((s, h) => s + h.similarity, 0);
   const w = options.weights;
   const reach = failureReach(input, facts, anomalous, options.explainDepth);
+  const seenFromCallers = reach.judgedByCalls ? null : failingCallers(input.graph, facts);
   const recentChanges = latestChangesNear(input.changes, input.onset, options.changeLookbackMs);
 
   const ranked: RootCause[] = [];
@@ -185,7 +198,10 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     // that, nor is one whose own spans raise errors while its callees succeed.
     const victim = worstCallee * (1 - f.saturation) * (1 - (f.trace?.originAnomaly ?? 0));
     const calleesHealthy = 1 - 0.8 * victim;
-    const position = explains * calleesHealthy * (0.3 + 0.7 * f.anomaly);
+    // Without calls to judge, a dependency that raised nothing fails as far as its callers show it (decision 018).
+    const callers = f.alerts.length === 0 ? seenFromCallers?.(f.service) : undefined;
+    const anomaly = callers ? Math.max(f.anomaly, callers.failing / callers.all) : f.anomaly;
+    const position = explains * calleesHealthy * (0.3 + 0.7 * anomaly);
     const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0) - trafficExplained.length;
     if (upstreamAnomalous > 0 || trafficExplained.length > 0 || victim > 0.3) {
       evidence.push({
@@ -195,6 +211,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     }
 
     if (f.alerts.length > 0) evidence.push({ kind: 'alerts', detail: describeAlerts(f.service, f.alerts, input.onset) });
+    if (callers) evidence.push({ kind: 'topology', detail: describeFailingCallers(f.service, callers.failing, callers.all) });
     const incoming = f.trace?.incoming ?? null;
     if (callAnomaly(incoming) >= 0.2 && incoming) {
       evidence.push({ kind: 'traces', detail: describeIncoming(f.service, incoming, f.trace!.callers, f.alerts.length === 0) });
@@ -228,7 +245,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
 
     const score =
       w.position * position +
-      w.anomaly * f.anomaly +
+      w.anomaly * anomaly +
       w.origin * origin +
       w.change * changeScore +
       w.history * historyScore +
@@ -271,6 +288,25 @@ function edgeSlowdownShare(calls: CallChange, f: ServiceFacts): number {
   const requests = f.trace?.incoming?.callsNow ?? 0;
   if (addedOnEdge === null || addedAtF === null || addedAtF <= 0 || requests === 0) return 1;
   return clamp01((addedOnEdge * Math.max(1, calls.callsNow / requests)) / addedAtF);
+}
+
+/**
+ * For a service, how many of its direct callers fail in the incident, when at least FAILING_CALLERS_SEEN do (else
+ * undefined). When no calls can be judged, a dependency with no alert rules of its own (most databases, queues,
+ * external APIs) shows a failure only through its callers: two or more of them failing at once is what one failing
+ * dependency looks like, and their share is how far it looks failing. O(callers) per service asked.
+ */
+function failingCallers(graph: DependencyGraph, facts: ReadonlyMap<string, ServiceFacts>): (service: string) => { failing: number; all: number } | undefined {
+  return (service) => {
+    if (!graph.hasNode(service)) return undefined;
+    let all = 0;
+    let failing = 0;
+    graph.forEachInNeighbor(service, (caller) => {
+      all++;
+      if ((facts.get(caller)?.failure ?? 0) > 0) failing++;
+    });
+    return failing >= FAILING_CALLERS_SEEN ? { failing, all } : undefined;
+  };
 }
 
 interface FailureReach {

@@ -291,6 +291,23 @@ describe('ranking root causes', () => {
     expect(score(loud, 'stock-db') - score(loud, 'orders-db')).toBeGreaterThan(0.1);
   });
 
+  it('without calls to judge, sees a silent dependency fail through the callers that fail above it (decision 018)', () => {
+    // checkout and cart both fail and both call orders-db, which has no alert rules; no spans judge any call.
+    const alerts = [alert('checkout', 'HighErrorRate', 0), alert('cart', 'HighErrorRate', 0), alert('frontend', 'HighErrorRate', 1)];
+    const ranked = rankRootCauses(input({ alerts }));
+    expect(ranked[0]!.service).toBe('orders-db');
+    expect(ranked[0]!.evidence.map((e) => e.detail)).toContain('orders-db: 2 of the 2 services that call it fail; no alert of its own, and no traces judge its calls');
+    // One failing caller is no sign of its own: checkout alone fails, and it explains itself as well as orders-db does.
+    const one = rankRootCauses(input({ alerts: [alert('checkout', 'HighErrorRate', 0), alert('frontend', 'HighErrorRate', 1)] }));
+    expect(one[0]!.service).toBe('checkout');
+    expect(one.find((c) => c.service === 'orders-db')!.evidence.some((e) => e.detail.includes('services that call it fail'))).toBe(false);
+    // When the traces judge the calls, they decide: healthy calls to orders-db leave it a bystander.
+    const healthyDb = [{ caller: 'checkout', callee: 'orders-db', stats: stats(100, 1, 5) }, { caller: 'cart', callee: 'orders-db', stats: stats(100, 1, 5) }];
+    const failingEntry = [{ caller: 'frontend', callee: 'checkout', stats: stats(100, 40, 20) }, { caller: 'frontend', callee: 'cart', stats: stats(100, 40, 20) }];
+    const judged = rankRootCauses(input({ alerts, traceSignals: windows([...healthyDb, ...failingEntry], [...healthyDb, { caller: 'frontend', callee: 'checkout', stats: stats(100, 0, 20) }, { caller: 'frontend', callee: 'cart', stats: stats(100, 0, 20) }]) }));
+    expect(judged[0]!.service).not.toBe('orders-db');
+  });
+
   it('keeps scores in 0..1, best first, at most 10', () => {
     const many = Array.from({ length: 30 }, (_, i) => alert(`svc-${i}`, 'E', i));
     const ranked = rankRootCauses(input({ alerts: many }));
