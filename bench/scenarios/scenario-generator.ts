@@ -148,7 +148,6 @@ export function playScenario(plan: ScenarioPlan, rng: Rng): Scenario {
   return { events: renderEventLines(events), history, truth };
 }
 
-/** Whole traces kept with probability `share` each (decided in order of first appearance, so per seed). */
 /**
  * The call graph as a dataset derived from metrics shows it (PetShop): one snapshot at the start, each call 5 ms and
  * OK. Keeps the first trace that shows each call edge (caller and callee) not yet shown, so every edge the traffic used
@@ -168,6 +167,7 @@ function callGraphSnapshot(spans: readonly SimSpan[], atMs: number): SimSpan[] {
   return out;
 }
 
+/** Whole traces kept with probability `share` each (decided in order of first appearance, so per seed). */
 function keepTraces<S extends { traceId: string }>(rng: Rng, spans: readonly S[], share: number): S[] {
   const kept = new Map<string, boolean>();
   return spans.filter((s) => {

@@ -129,7 +129,6 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
   const historyTotal = input.history.reduce((s, h) => s + h.similarity, 0);
   const w = options.weights;
   const reach = failureReach(input, facts, anomalous, options.explainDepth);
-  const seenFromCallers = reach.judgedByCalls ? null : failingCallers(input.graph, facts);
   const recentChanges = latestChangesNear(input.changes, input.onset, options.changeLookbackMs);
 
   const ranked: RootCause[] = [];
@@ -199,7 +198,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     const victim = worstCallee * (1 - f.saturation) * (1 - (f.trace?.originAnomaly ?? 0));
     const calleesHealthy = 1 - 0.8 * victim;
     // Without calls to judge, a dependency that raised nothing fails as far as its callers show it (decision 018).
-    const callers = f.alerts.length === 0 ? seenFromCallers?.(f.service) : undefined;
+    const callers = !reach.judgedByCalls && f.alerts.length === 0 ? failingCallers(input.graph, facts, f.service) : undefined;
     const anomaly = callers ? Math.max(f.anomaly, callers.failing / callers.all) : f.anomaly;
     const position = explains * calleesHealthy * (0.3 + 0.7 * anomaly);
     const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0) - trafficExplained.length;
@@ -291,22 +290,20 @@ function edgeSlowdownShare(calls: CallChange, f: ServiceFacts): number {
 }
 
 /**
- * For a service, how many of its direct callers fail in the incident, when at least FAILING_CALLERS_SEEN do (else
- * undefined). When no calls can be judged, a dependency with no alert rules of its own (most databases, queues,
- * external APIs) shows a failure only through its callers: two or more of them failing at once is what one failing
- * dependency looks like, and their share is how far it looks failing. O(callers) per service asked.
+ * How many of a service's direct callers fail in the incident, when at least FAILING_CALLERS_SEEN do (else undefined).
+ * When no calls can be judged, a dependency with no alert rules of its own (most databases, queues, external APIs)
+ * shows a failure only through its callers: two or more of them failing at once is what one failing dependency looks
+ * like, and their share is how far it looks failing. O(callers).
  */
-function failingCallers(graph: DependencyGraph, facts: ReadonlyMap<string, ServiceFacts>): (service: string) => { failing: number; all: number } | undefined {
-  return (service) => {
-    if (!graph.hasNode(service)) return undefined;
-    let all = 0;
-    let failing = 0;
-    graph.forEachInNeighbor(service, (caller) => {
-      all++;
-      if ((facts.get(caller)?.failure ?? 0) > 0) failing++;
-    });
-    return failing >= FAILING_CALLERS_SEEN ? { failing, all } : undefined;
-  };
+function failingCallers(graph: DependencyGraph, facts: ReadonlyMap<string, ServiceFacts>, service: string): { failing: number; all: number } | undefined {
+  if (!graph.hasNode(service)) return undefined;
+  let all = 0;
+  let failing = 0;
+  graph.forEachInNeighbor(service, (caller) => {
+    all++;
+    if ((facts.get(caller)?.failure ?? 0) > 0) failing++;
+  });
+  return failing >= FAILING_CALLERS_SEEN ? { failing, all } : undefined;
 }
 
 interface FailureReach {

@@ -83,7 +83,7 @@ describe('generateScenario', () => {
     const graphOnly = generateScenario('error-cascade', 3, { size: 16, tracesPerMinute: 20, callGraphOnly: true });
     expect(alertsOf(graphOnly)).toEqual(alertsOf(full));
     expect(graphOnly.truth).toEqual(full.truth);
-    // Client edges: caller and the peer it names (the parent's service for instrumented callees is in the same trace).
+    // Every call edge (a client span's service and the peer it names) is still there.
     const edges = (s: Scenario): Set<string> => new Set(spansOf(s).filter(({ span }) => span.kind === 3).map(({ service, span }) => `${service} → ${attrOf(span, 'peer.service') ?? attrOf(span, 'server.address') ?? attrOf(span, 'db.system')}`));
     expect(edges(graphOnly)).toEqual(edges(full));
     const spans = spansOf(graphOnly);
