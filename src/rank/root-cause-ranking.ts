@@ -289,6 +289,11 @@ function edgeSlowdownShare(calls: CallChange, f: ServiceFacts): number {
   return clamp01((addedOnEdge * Math.max(1, calls.callsNow / requests)) / addedAtF);
 }
 
+/** Whether the service fails in the incident (a failure alert, or failing calls into it): what decisions 017 and 018 read without calls to judge. */
+function failsInIncident(facts: ReadonlyMap<string, ServiceFacts>, service: string): boolean {
+  return (facts.get(service)?.failure ?? 0) > 0;
+}
+
 /**
  * How many of a service's direct callers fail in the incident, when at least FAILING_CALLERS_SEEN do (else undefined).
  * When no calls can be judged, a dependency with no alert rules of its own (most databases, queues, external APIs)
@@ -301,7 +306,7 @@ function failingCallers(graph: DependencyGraph, facts: ReadonlyMap<string, Servi
   let failing = 0;
   graph.forEachInNeighbor(service, (caller) => {
     all++;
-    if ((facts.get(caller)?.failure ?? 0) > 0) failing++;
+    if (failsInIncident(facts, caller)) failing++;
   });
   return failing >= FAILING_CALLERS_SEEN ? { failing, all } : undefined;
 }
@@ -338,7 +343,7 @@ function failureReach(
   const judgedByCalls = signals.edge !== undefined && tracesShowFailures;
   /** Without calls to judge: how fully a failure at `candidate` passes through `service` on its way up. */
   const passesThrough = (service: string, candidate: string): number =>
-    service === candidate || (facts.get(service)?.failure ?? 0) > 0 ? 1 : SILENT_HOP_FACTOR;
+    service === candidate || failsInIncident(facts, service) ? 1 : SILENT_HOP_FACTOR;
   // Every path from an anomalous service down to a candidate runs through what lies below that service (itself included).
   const below = new Set<string>();
   for (const a of anomalous) for (const d of downstreamOf(input.graph, a.service, maxDepth).keys()) below.add(d);
