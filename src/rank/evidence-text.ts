@@ -90,8 +90,9 @@ export function describePosition(
 }
 
 /** A dependency seen failing only through its callers, when no traces judge its calls (decision 018). */
-export function describeFailingCallers(service: string, failing: number, callers: number): string {
-  return `${service}: ${failing} of the ${callers} services that call it fail; no alert of its own, and no traces judge its calls`;
+export function describeFailingCallers(service: string, failing: number, callers: number, elsewhere = 0): string {
+  const more = elsewhere > 0 ? `, ${elsewhere} more through another dependency that alerts` : '';
+  return `${service}: ${failing} of the ${callers} services that call it fail${more}; no alert of its own, and no traces judge its calls`;
 }
 
 export function describeChange(change: Change, onset: number): string {

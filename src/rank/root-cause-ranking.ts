@@ -198,7 +198,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     const victim = worstCallee * (1 - f.saturation) * (1 - (f.trace?.originAnomaly ?? 0));
     const calleesHealthy = 1 - 0.8 * victim;
     // Without calls to judge, a dependency that raised nothing fails as far as its callers show it (decision 018).
-    const callers = !reach.judgedByCalls && f.alerts.length === 0 ? failingCallers(input.graph, facts, f.service) : undefined;
+    const callers = !reach.judgedByCalls && f.alerts.length === 0 ? failingCallers(input.graph, facts, f.service, options.explainDepth) : undefined;
     const anomaly = callers ? Math.max(f.anomaly, callers.failing / callers.all) : f.anomaly;
     const position = explains * calleesHealthy * (0.3 + 0.7 * anomaly);
     const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0) - trafficExplained.length;
@@ -210,7 +210,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     }
 
     if (f.alerts.length > 0) evidence.push({ kind: 'alerts', detail: describeAlerts(f.service, f.alerts, input.onset) });
-    if (callers) evidence.push({ kind: 'topology', detail: describeFailingCallers(f.service, callers.failing, callers.all) });
+    if (callers) evidence.push({ kind: 'topology', detail: describeFailingCallers(f.service, callers.failing, callers.all, callers.elsewhere) });
     const incoming = f.trace?.incoming ?? null;
     if (callAnomaly(incoming) >= 0.2 && incoming) {
       evidence.push({ kind: 'traces', detail: describeIncoming(f.service, incoming, f.trace!.callers, f.alerts.length === 0) });
@@ -298,17 +298,39 @@ function failsInIncident(facts: ReadonlyMap<string, ServiceFacts>, service: stri
  * How many of a service's direct callers fail in the incident, when at least FAILING_CALLERS_SEEN do (else undefined).
  * When no calls can be judged, a dependency with no alert rules of its own (most databases, queues, external APIs)
  * shows a failure only through its callers: two or more of them failing at once is what one failing dependency looks
- * like, and their share is how far it looks failing. O(callers).
+ * like, and their share is how far it looks failing. A failing caller with another dependency that alerts, one its
+ * failure cannot have come through from this service, fails through that one (`elsewhere`): a frontend calls dozens
+ * of services, and when one of them alerts, the others are no likelier to be failing than before (decision 018,
+ * addendum). O(callers × their callees), each callee's downstream search remembered by the graph.
  */
-function failingCallers(graph: DependencyGraph, facts: ReadonlyMap<string, ServiceFacts>, service: string): { failing: number; all: number } | undefined {
+function failingCallers(
+  graph: DependencyGraph,
+  facts: ReadonlyMap<string, ServiceFacts>,
+  service: string,
+  maxDepth: number,
+): { failing: number; all: number; elsewhere: number } | undefined {
   if (!graph.hasNode(service)) return undefined;
   let all = 0;
   let failing = 0;
+  let elsewhere = 0;
   graph.forEachInNeighbor(service, (caller) => {
     all++;
-    if (failsInIncident(facts, caller)) failing++;
+    if (!failsInIncident(facts, caller)) return;
+    if (failsThroughAnother(graph, facts, caller, service, maxDepth)) elsewhere++;
+    else failing++;
   });
-  return failing >= FAILING_CALLERS_SEEN ? { failing, all } : undefined;
+  return failing >= FAILING_CALLERS_SEEN ? { failing, all, elsewhere } : undefined;
+}
+
+/** Whether another dependency of `caller` alerts on a failure that cannot come from `service` (not within maxDepth calls below it). */
+function failsThroughAnother(graph: DependencyGraph, facts: ReadonlyMap<string, ServiceFacts>, caller: string, service: string, maxDepth: number): boolean {
+  let found = false;
+  graph.forEachOutNeighbor(caller, (callee) => {
+    if (found || callee === service) return;
+    const c = facts.get(callee);
+    if (c !== undefined && c.alerts.length > 0 && c.failure > 0 && !downstreamOf(graph, callee, maxDepth).has(service)) found = true;
+  });
+  return found;
 }
 
 interface FailureReach {

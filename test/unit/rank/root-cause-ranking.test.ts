@@ -308,6 +308,31 @@ describe('ranking root causes', () => {
     expect(judged[0]!.service).not.toBe('orders-db');
   });
 
+  it('without calls to judge, does not count a caller that fails through another dependency that alerts (decision 018, addendum)', () => {
+    // Three entry points each call chat, which alerts, and the same two services, which raised nothing. No spans judge
+    // any call. The entry points fail through chat: the services beside it are no likelier to fail than before.
+    const hub = buildDependencyGraph(['web', 'mobile', 'partner'].flatMap((entry) => [edge(entry, 'chat'), edge(entry, 'reports'), edge(entry, 'search')]));
+    const alerts = [alert('chat', 'HighLatency', 0, { severity: 'warning' }), alert('web', 'HighLatency', 1), alert('mobile', 'HighLatency', 1), alert('partner', 'HighLatency', 2)];
+    const ranked = rankRootCauses(input({ alerts, graph: hub }));
+    expect(ranked[0]!.service).toBe('chat');
+    for (const bystander of ['reports', 'search']) {
+      expect(ranked.find((c) => c.service === bystander)?.evidence.some((e) => e.detail.includes('services that call it fail')) ?? false).toBe(false);
+    }
+    // A caller whose other alerting dependency leads to the candidate still fails through it: checkout calls cart,
+    // and both call orders-db. search fails through index, which cannot reach orders-db, and is named apart.
+    const g = buildDependencyGraph([
+      edge('checkout', 'cart'),
+      edge('checkout', 'orders-db', 100, true),
+      edge('cart', 'orders-db', 100, true),
+      edge('search', 'orders-db', 100, true),
+      edge('search', 'index'),
+    ]);
+    const db = rankRootCauses(input({ alerts: [alert('checkout', 'HighErrorRate', 1), alert('cart', 'HighErrorRate', 0), alert('search', 'HighErrorRate', 1), alert('index', 'HighErrorRate', 0)], graph: g }));
+    expect(db.find((c) => c.service === 'orders-db')!.evidence.map((e) => e.detail)).toContain(
+      'orders-db: 2 of the 3 services that call it fail, 1 more through another dependency that alerts; no alert of its own, and no traces judge its calls',
+    );
+  });
+
   it('keeps scores in 0..1, best first, at most 10', () => {
     const many = Array.from({ length: 30 }, (_, i) => alert(`svc-${i}`, 'E', i));
     const ranked = rankRootCauses(input({ alerts: many }));
