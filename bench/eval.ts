@@ -11,6 +11,7 @@
 //                     through sparser sampling
 //   --call-graph-only spans show only the call graph, as datasets derived from metrics do (PetShop: one snapshot
 //                     at the start, every span 5 ms and OK): the same incidents, from alerts and topology alone
+//   --misses          also list each incident whose root is not ranked first, and each clustering below F1 0.8
 //   --json            one JSON document on stdout
 //   --dump DIR        also write each generated scenario (events.ndjson, history.json, truth.json)
 // For machine output through npm, silence its banner: `npm run --silent eval -- --json`.
@@ -21,6 +22,7 @@ import { replayLines } from '../src/replay/replay.js';
 import { HistoryFileSchema } from '../src/model/history.js';
 import { FAMILY_NAMES, generateScenario, type FamilyName, type GenerateOptions } from './scenarios/scenario-generator.js';
 import { scoreScenario, summarize, type ScenarioScore, type Summary } from './eval-metrics.js';
+import { describeClusteringMiss, describeRankingMiss, scenarioMisses, type ClusteringMiss, type RankingMiss } from './eval-misses.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_PETSHOP = resolve(REPO_ROOT, '../shared/datasets/petshop');
@@ -38,10 +40,11 @@ interface Args {
   liveMs: number | null;
   traceShare: number | undefined;
   callGraphOnly: boolean;
+  misses: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seeds: 20, firstSeed: 1, families: [], petshop: null, json: false, dump: null, liveMs: null, traceShare: undefined, callGraphOnly: false };
+  const args: Args = { seeds: 20, firstSeed: 1, families: [], petshop: null, json: false, dump: null, liveMs: null, traceShare: undefined, callGraphOnly: false, misses: false };
   let petshopAsked = false;
   let noPetshop = false;
   for (let i = 0; i < argv.length; i++) {
@@ -76,6 +79,7 @@ function parseArgs(argv: string[]): Args {
       if (!(share > 0 && share <= 1)) throw new Error('--trace-share must be a number in (0, 1]');
       args.traceShare = share;
     } else if (a === '--call-graph-only') args.callGraphOnly = true;
+    else if (a === '--misses') args.misses = true;
     else if (a === '--json') args.json = true;
     else if (a === '--dump') args.dump = resolve(value());
     else throw new Error(`unknown option ${a}`);
@@ -92,10 +96,35 @@ interface FamilyResult {
   summary: Summary;
   meanReplayMs: number;
   meanEventsMB: number;
+  /** With --misses: what went wrong, scenario by scenario. */
+  misses?: Misses;
 }
 
-async function evaluateFamily(family: FamilyName, seeds: number, firstSeed: number, dump: string | null, liveMs: number | null, generate: GenerateOptions, log: (line: string) => void): Promise<FamilyResult> {
+interface Misses {
+  ranking: RankingMiss[];
+  clustering: ClusteringMiss[];
+}
+
+/** Adds one scenario's misses to `into` (when misses are asked for). */
+function collectMisses(into: Misses | undefined, ...args: Parameters<typeof scenarioMisses>): void {
+  if (!into) return;
+  const m = scenarioMisses(...args);
+  into.ranking.push(...m.ranking);
+  if (m.clustering) into.clustering.push(m.clustering);
+}
+
+async function evaluateFamily(
+  family: FamilyName,
+  seeds: number,
+  firstSeed: number,
+  dump: string | null,
+  liveMs: number | null,
+  generate: GenerateOptions,
+  log: (line: string) => void,
+  listMisses: boolean,
+): Promise<FamilyResult> {
   const scores: ScenarioScore[] = [];
+  const misses: Misses | undefined = listMisses ? { ranking: [], clustering: [] } : undefined;
   let replayMs = 0;
   let bytes = 0;
   for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
@@ -111,10 +140,12 @@ async function evaluateFamily(family: FamilyName, seeds: number, firstSeed: numb
     const t = performance.now();
     const result = await replayLines(scenario.events, { history: scenario.history, ...(liveMs !== null ? { analyzeEveryMs: liveMs } : {}) });
     replayMs += performance.now() - t;
-    scores.push(scoreScenario(scenario.truth, result.incidents));
+    const score = scoreScenario(scenario.truth, result.incidents);
+    scores.push(score);
+    collectMisses(misses, `${family}-${seed}`, scenario.truth, result.incidents, score);
   }
   log(`  ${family}: ${seeds} scenarios done`);
-  return { family, summary: summarize(scores), meanReplayMs: replayMs / seeds, meanEventsMB: bytes / seeds / 1e6 };
+  return { family, summary: summarize(scores), meanReplayMs: replayMs / seeds, meanEventsMB: bytes / seeds / 1e6, ...(misses ? { misses } : {}) };
 }
 
 interface PetshopCase {
@@ -140,9 +171,10 @@ interface PetshopGroup {
   baseline: string;
 }
 
-async function evaluatePetshop(dir: string): Promise<{ cases: PetshopCase[]; groups: PetshopGroup[]; summary: Summary }> {
+async function evaluatePetshop(dir: string, listMisses: boolean): Promise<{ cases: PetshopCase[]; groups: PetshopGroup[]; summary: Summary; misses?: Misses }> {
   const cases: PetshopCase[] = [];
   const scores: ScenarioScore[] = [];
+  const misses: Misses | undefined = listMisses ? { ranking: [], clustering: [] } : undefined;
   const names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'truth.json'))).map((d) => d.name).sort();
   if (names.length === 0) throw new Error(`--petshop: no cases with truth.json under ${dir}`);
   for (const name of names) {
@@ -156,8 +188,10 @@ async function evaluatePetshop(dir: string): Promise<{ cases: PetshopCase[]; gro
     const history = existsSync(historyPath) ? HistoryFileSchema.parse(JSON.parse(readFileSync(historyPath, 'utf8'))) : undefined;
     const lines = readFileSync(join(dir, name, 'events.ndjson'), 'utf8').split('\n');
     const result = await replayLines(lines, history ? { history } : {});
-    const score = scoreScenario({ incidents: truth.incidents, noise: truth.noise ?? [] }, result.incidents);
+    const truthLike = { incidents: truth.incidents, noise: truth.noise ?? [] };
+    const score = scoreScenario(truthLike, result.incidents);
     scores.push(score);
+    collectMisses(misses, name, truthLike, result.incidents, score);
     const first = score.incidents[0];
     const matched = first?.matchedIndex != null ? result.incidents[first.matchedIndex] : undefined;
     const rank = first?.rank ?? null;
@@ -186,7 +220,7 @@ async function evaluatePetshop(dir: string): Promise<{ cases: PetshopCase[]; gro
     group('high traffic', (c) => c.traffic === 'high', ''),
     group('low traffic', (c) => c.traffic === 'low', ''),
   ];
-  return { cases, groups, summary: summarize(scores) };
+  return { cases, groups, summary: summarize(scores), ...(misses ? { misses } : {}) };
 }
 
 const f2 = (x: number): string => x.toFixed(2);
@@ -223,9 +257,9 @@ async function main(): Promise<void> {
   const started = performance.now();
   const families: FamilyResult[] = [];
   const generate: GenerateOptions = { ...(args.traceShare !== undefined ? { traceShare: args.traceShare } : {}), ...(args.callGraphOnly ? { callGraphOnly: true } : {}) };
-  for (const family of args.families) families.push(await evaluateFamily(family, args.seeds, args.firstSeed, args.dump, args.liveMs, generate, log));
+  for (const family of args.families) families.push(await evaluateFamily(family, args.seeds, args.firstSeed, args.dump, args.liveMs, generate, log, args.misses));
   const pooled = families.length > 0 ? poolSummaries(families.map((f) => f.summary)) : null;
-  const petshop = args.petshop ? await evaluatePetshop(args.petshop) : null;
+  const petshop = args.petshop ? await evaluatePetshop(args.petshop, args.misses) : null;
   const seconds = (performance.now() - started) / 1000;
 
   if (args.json) {
@@ -238,6 +272,7 @@ async function main(): Promise<void> {
     console.log(`Generated families (${args.seeds} seeds each${mode}; AC@k over incidents, F1 = mean pairwise clustering F1 per scenario, absorbed = noise alerts grouped with an incident)\n`);
     console.log(familyTable(families, pooled));
     console.log('');
+    if (args.misses) printMisses('generated incidents', families.flatMap((f) => f.misses ?? { ranking: [], clustering: [] }));
   }
   if (petshop) {
     console.log(`PetShop (${petshop.cases.length} real cases from ${args.petshop})\n`);
@@ -248,8 +283,19 @@ async function main(): Promise<void> {
     // AC@k reads the root's rank in the incident holding most of the case's alerts; this reads all of them.
     console.log(`the root cause heads one of the case's incidents in ${heads} of ${petshop.cases.length} cases (${meanIncidents.toFixed(1)} incidents per case on average)`);
     console.log('');
+    if (petshop.misses) printMisses('PetShop', [petshop.misses]);
   }
   console.log(`(${seconds.toFixed(1)} s)`);
+}
+
+function printMisses(what: string, all: Misses[]): void {
+  const ranking = all.flatMap((m) => m.ranking);
+  const clustering = all.flatMap((m) => m.clustering);
+  console.log(`${what}: ${ranking.length} incidents whose root cause is not ranked first`);
+  for (const m of ranking) console.log(`  ${describeRankingMiss(m)}`);
+  console.log(`${what}: ${clustering.length} scenarios clustered below F1 0.8`);
+  for (const m of clustering) console.log(`  ${describeClusteringMiss(m)}`);
+  console.log('');
 }
 
 /** Overall figures: AC@k pooled over all incidents (weighted by incident count), F1 over all scenarios. */
