@@ -82,7 +82,9 @@ export function describePosition(
   const depends = failing && shifted ? `${failing}, and ${shifted}` : failing || shifted;
   if (worstCalleeAnomaly > 0.3) {
     const victim = `its dependency ${worstCallee} is anomalous too, so it may be a victim`;
-    return `${service}: ${depends ? `${depends}, but ${victim}` : victim}`;
+    // A caveat that already says "but" ends its own clause: the victim note follows as a clause of its own.
+    const joined = !depends ? victim : caveat.startsWith(', but') ? `${depends}; ${victim}` : `${depends}, but ${victim}`;
+    return `${service}: ${joined}`;
   }
   // "…but their calls to it look healthy" ends the clause that says so: no second "look healthy" after it.
   if (depends.endsWith(' look healthy')) return `${service}: ${depends}, as do its own dependencies`;

@@ -170,6 +170,11 @@ describe('ranking root causes', () => {
       'ledger-db: 3 of 3 anomalous services depend on it (the calls of 1 to it look healthy; 2 fail through calls to other dependencies); its own dependencies look healthy',
     );
     expect(describePosition('ledger-db', 2, 3, '', 0, [], 2, 0)).toBe('ledger-db: 2 of 3 anomalous services depend on it, but their calls to it look healthy, as do its own dependencies');
+    // A suspect that may itself be a victim gets one "but", not two.
+    expect(describePosition('invoices', 1, 3, 'pricing', 0.9, [], 0, 1)).toBe(
+      'invoices: 1 of 3 anomalous services depend on it, but they fail through calls to other dependencies; its dependency pricing is anomalous too, so it may be a victim',
+    );
+    expect(describePosition('invoices', 1, 3, 'pricing', 0.9)).toBe('invoices: 1 of 3 anomalous services depend on it, but its dependency pricing is anomalous too, so it may be a victim');
   });
 
   it('follows calls that went bad past the candidate depth to the failing cache, and not healthy calls', () => {
