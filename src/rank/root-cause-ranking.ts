@@ -346,13 +346,13 @@ interface FailureReach {
  * How strongly a failure at a candidate can reach each anomalous service above it, 0..1: the strongest path of calls
  * from the anomalous service down to the candidate, each call weighing as much as the calls along it went bad
  * (HEALTHY_CALLS_COUPLING when seen and healthy; an edge with few calls borrows its callee's calls from every caller,
- * as the clustering does: pooledAnomaly). A dependency whose callers' calls to it stayed healthy explains none of their failures however
- * they are wired. Calls that cannot tell count fully, less as much as another call of the same caller clearly went bad
- * (decision 016: that failure already explains the caller's). When the traces show no failure anywhere in the incident (none sampled, or the alerts watch what
- * spans do not carry), calls cannot judge a path: it counts fully through services that fail themselves and
- * SILENT_HOP_FACTOR less through each one that does not (decision 017). Paths are searched upward from the
- * candidate, only through services below some anomalous one, memoised per edge: O(edges among the incident's
- * services and what lies below them) per candidate.
+ * as the clustering does: pooledAnomaly). A dependency whose callers' calls to it stayed healthy explains none of their
+ * failures however they are wired. Calls that cannot tell count fully, less as much as another call of the same caller
+ * clearly went bad (decision 016: that failure already explains the caller's). When the traces show no failure anywhere
+ * in the incident (none sampled, or the alerts watch what spans do not carry), calls cannot judge a path: it counts
+ * fully through services that fail themselves and SILENT_HOP_FACTOR less through each one that does not (decision 017).
+ * Paths are searched upward from the candidate, only through services below some anomalous one, memoised per edge:
+ * O(edges among the incident's services and what lies below them) per candidate.
  */
 function failureReach(
   input: RankingInput,
