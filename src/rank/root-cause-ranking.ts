@@ -187,7 +187,9 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
         if (!c) return;
         // Only a failing callee makes a victim: a request-rate shift below the candidate is its consequence.
         // Calls that only slowed make the candidate a victim only as far as they account for its own slowdown.
-        const propagated = measured ? Math.min(c.failure, callAnomaly(measured)) * (measured.errorAnomaly < SLOW_ONLY ? edgeSlowdownShare(measured, f) : 1) : c.failure;
+        // Without calls to judge, a silent callee fails as far as its other callers show it (decision 019).
+        const failure = c.failure === 0 && c.alerts.length === 0 && !reach.judgedByCalls ? failureShownBeside(input.graph, facts, callee, f.service, upstream, options.explainDepth) : c.failure;
+        const propagated = measured ? Math.min(failure, callAnomaly(measured)) * (measured.errorAnomaly < SLOW_ONLY ? edgeSlowdownShare(measured, f) : 1) : failure;
         if (propagated > worstCallee) {
           worstCallee = propagated;
           worstCalleeName = callee;
@@ -320,6 +322,33 @@ function failingCallers(
     else failing++;
   });
   return failing >= FAILING_CALLERS_SEEN ? { failing, all, elsewhere } : undefined;
+}
+
+/**
+ * How failing a silent dependency of `candidate` looks from its other callers, 0..1, when no calls can be judged: the
+ * share of its direct callers that fail in the incident, `candidate` among them, once one or more do that `candidate`
+ * cannot explain. A caller above `candidate` may fail through it, and one that fails through another alerting
+ * dependency says nothing about this one (failsThroughAnother); those are not counted. With FAILING_CALLERS_SEEN in all,
+ * `candidate` is likelier the dependency's victim than the root: the dependency explains them both (decision 019).
+ * O(its callers × their callees).
+ */
+function failureShownBeside(
+  graph: DependencyGraph,
+  facts: ReadonlyMap<string, ServiceFacts>,
+  dependency: string,
+  candidate: string,
+  upstreamOfCandidate: ReadonlyMap<string, number>,
+  maxDepth: number,
+): number {
+  let all = 0;
+  let beside = 0;
+  graph.forEachInNeighbor(dependency, (caller) => {
+    all++;
+    if (caller === candidate || upstreamOfCandidate.has(caller) || !failsInIncident(facts, caller)) return;
+    if (!failsThroughAnother(graph, facts, caller, dependency, maxDepth)) beside++;
+  });
+  const failing = beside + (failsInIncident(facts, candidate) ? 1 : 0);
+  return beside > 0 && failing >= FAILING_CALLERS_SEEN ? failing / all : 0;
 }
 
 /** Whether another dependency of `caller` alerts on a failure that cannot come from `service` (not within maxDepth calls below it). */

@@ -338,6 +338,21 @@ describe('ranking root causes', () => {
     );
   });
 
+  it('without calls to judge, sees an alerting caller as the victim of a dependency its other callers show failing (decision 019)', () => {
+    // checkout and cart both call orders-db, as search does; checkout fails first, with its callers, then cart. No
+    // spans judge any call, and orders-db raises nothing: checkout explains itself and its callers as well as orders-db
+    // does, but not cart, which fails beside it on the same dependency.
+    const wiring = [edge('frontend', 'checkout'), edge('mobile', 'checkout'), edge('frontend', 'cart'), ...['checkout', 'cart', 'search'].map((c) => edge(c, 'orders-db', 100, true))];
+    const alerts = [alert('checkout', 'HighErrorRate', 0), alert('frontend', 'HighErrorRate', 1), alert('mobile', 'HighErrorRate', 1), alert('cart', 'HighErrorRate', 2)];
+    const ranked = rankRootCauses(input({ alerts, graph: buildDependencyGraph(wiring) }));
+    expect(ranked.map((r) => r.service).slice(0, 2)).toEqual(['orders-db', 'checkout']);
+    expect(ranked[1]!.evidence[0]!.detail).toBe('checkout: 2 of 4 anomalous services depend on it, but its dependency orders-db is anomalous too, so it may be a victim');
+    // When cart calls checkout, cart may fail through checkout: nothing beside checkout shows orders-db failing.
+    const through = rankRootCauses(input({ alerts, graph: buildDependencyGraph([...wiring, edge('cart', 'checkout')]) }));
+    expect(through[0]!.service).toBe('checkout');
+    expect(through[0]!.evidence[0]!.detail).toBe('checkout: 3 of 4 anomalous services depend on it; its own dependencies look healthy');
+  });
+
   it('keeps scores in 0..1, best first, at most 10', () => {
     const many = Array.from({ length: 30 }, (_, i) => alert(`svc-${i}`, 'E', i));
     const ranked = rankRootCauses(input({ alerts: many }));
