@@ -312,16 +312,31 @@ function failingCallers(
   maxDepth: number,
 ): { failing: number; all: number; elsewhere: number } | undefined {
   if (!graph.hasNode(service)) return undefined;
+  const callers = countFailingCallers(graph, facts, service, maxDepth);
+  return callers.failing >= FAILING_CALLERS_SEEN ? callers : undefined;
+}
+
+/**
+ * A dependency's direct callers (`all`), those of them that fail in the incident (`failing`), and those that fail but
+ * through another dependency that alerts (`elsewhere`, not in `failing`); callers `skip` names are not asked.
+ */
+function countFailingCallers(
+  graph: DependencyGraph,
+  facts: ReadonlyMap<string, ServiceFacts>,
+  service: string,
+  maxDepth: number,
+  skip?: (caller: string) => boolean,
+): { failing: number; all: number; elsewhere: number } {
   let all = 0;
   let failing = 0;
   let elsewhere = 0;
   graph.forEachInNeighbor(service, (caller) => {
     all++;
-    if (!failsInIncident(facts, caller)) return;
+    if (skip?.(caller) || !failsInIncident(facts, caller)) return;
     if (failsThroughAnother(graph, facts, caller, service, maxDepth)) elsewhere++;
     else failing++;
   });
-  return failing >= FAILING_CALLERS_SEEN ? { failing, all, elsewhere } : undefined;
+  return { failing, all, elsewhere };
 }
 
 /**
@@ -340,15 +355,9 @@ function failureShownBeside(
   upstreamOfCandidate: ReadonlyMap<string, number>,
   maxDepth: number,
 ): number {
-  let all = 0;
-  let beside = 0;
-  graph.forEachInNeighbor(dependency, (caller) => {
-    all++;
-    if (caller === candidate || upstreamOfCandidate.has(caller) || !failsInIncident(facts, caller)) return;
-    if (!failsThroughAnother(graph, facts, caller, dependency, maxDepth)) beside++;
-  });
-  const failing = beside + (failsInIncident(facts, candidate) ? 1 : 0);
-  return beside > 0 && failing >= FAILING_CALLERS_SEEN ? failing / all : 0;
+  const beside = countFailingCallers(graph, facts, dependency, maxDepth, (caller) => caller === candidate || upstreamOfCandidate.has(caller));
+  const failing = beside.failing + (failsInIncident(facts, candidate) ? 1 : 0);
+  return beside.failing > 0 && failing >= FAILING_CALLERS_SEEN ? failing / beside.all : 0;
 }
 
 /** Whether another dependency of `caller` alerts on a failure that cannot come from `service` (not within maxDepth calls below it). */
