@@ -347,6 +347,12 @@ describe('ranking root causes', () => {
     const ranked = rankRootCauses(input({ alerts, graph: buildDependencyGraph(wiring) }));
     expect(ranked.map((r) => r.service).slice(0, 2)).toEqual(['orders-db', 'checkout']);
     expect(ranked[1]!.evidence[0]!.detail).toBe('checkout: 2 of 4 anomalous services depend on it, but its dependency orders-db is anomalous too, so it may be a victim');
+    // Calls from checkout to orders-db measured healthy (the only calls the traces show, so they judge no failure):
+    // whatever its other callers say, checkout is no victim of orders-db.
+    const healthyCalls = [{ caller: 'checkout', callee: 'orders-db', stats: stats(100, 1, 5) }];
+    const measured = rankRootCauses(input({ alerts, graph: buildDependencyGraph(wiring), traceSignals: windows(healthyCalls, healthyCalls) }));
+    expect(measured[0]!.service).toBe('checkout');
+    expect(measured[0]!.evidence[0]!.detail).not.toContain('may be a victim');
     // When cart calls checkout, cart may fail through checkout: nothing beside checkout shows orders-db failing.
     const through = rankRootCauses(input({ alerts, graph: buildDependencyGraph([...wiring, edge('cart', 'checkout')]) }));
     expect(through[0]!.service).toBe('checkout');
