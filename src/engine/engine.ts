@@ -37,6 +37,11 @@ export interface EngineOptions {
    * incident's, in a storm) must not explain this one.
    */
   traceWindowMs: number;
+  /**
+   * When no calls were seen since before a ranking's window (the traces show the call graph only, or none), failure
+   * alerts of the whole analysis this close to the incident's onset show its silent dependencies failing (decision 020).
+   */
+  nearbyFailureMs: number;
   declaredTopology: readonly DeclaredDependency[];
   /**
    * A brand-new incident opens only once its first alert has been known this long, so that the traces and the
@@ -92,6 +97,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   traceBaselineMs: 30 * MINUTE,
   traceLeadMs: 2 * MINUTE,
   traceWindowMs: 10 * MINUTE,
+  nearbyFailureMs: 3 * MINUTE,
   declaredTopology: [],
   settleMs: 15_000,
   rerankIntervalMs: 30_000,
@@ -143,6 +149,8 @@ export class Engine {
    * the same windows (rankingWindow), and a replay's final analysis ranks a thousand clusters over some thirty.
    */
   private windowSignals: { graph: DependencyGraph; byWindow: Map<string, TraceSignalLookup> } | null = null;
+  /** The alerts the current analysis clusters (see failingNear). */
+  private analysisAlerts: readonly Alert[] = [];
   readonly changes = new Map<string, Change>();
   readonly traces = new TraceAggregates();
   history = new HistoryIndex();
@@ -229,6 +237,7 @@ export class Engine {
     const active = [...this.alerts.values()].filter(
       (a) => a.startsAt <= now && (a.status === 'firing' || (a.endsAt ?? a.startsAt) >= now - o.resolvedActiveMs),
     );
+    this.analysisAlerts = active;
     const couplingFor = traceCouplingFor(this.traces, now, o.traceBaselineMs);
     const rateCoupling = rateCouplingFor(this.traces, now, o.traceBaselineMs);
     const settled = (cluster: readonly Alert[]) =>
@@ -479,7 +488,9 @@ export class Engine {
   private rank(alerts: readonly Alert[], graph: DependencyGraph, changes: readonly Change[], now: number, openedAt = now): Ranked {
     const o = this.options;
     const onset = alerts.length > 0 ? Math.min(...alerts.map((a) => a.startsAt)) : openedAt;
-    const signals = this.traceSignals(graph, this.rankingWindow(onset, now));
+    const window = this.rankingWindow(onset, now);
+    const signals = this.traceSignals(graph, window);
+    const failingNearby = this.traces.latestBucket < window.from ? this.failingNear(onset) : undefined;
     const services = [...new Set(alerts.map((a) => a.service).filter((s) => s !== ''))].sort();
 
     // Dependencies that look anomalous in traces belong to the incident's signature (a silent database).
@@ -505,10 +516,24 @@ export class Engine {
         changes,
         history,
         onset,
+        ...(failingNearby ? { failingNearby } : {}),
       },
       o.ranking,
     );
     return { onset, services, similarIncidents, rootCauses, history };
+  }
+
+  /**
+   * The services whose failure alerts (not saturation) begin within nearbyFailureMs of `onset`, anywhere in the
+   * analysis. Asked only when no calls were seen since before the ranking's window: alerts are then all that shows a
+   * failure, and Louvain may have cut one failure's callers into two incidents (decision 020). O(the analysis' alerts).
+   */
+  private failingNear(onset: number): Set<string> {
+    const near = new Set<string>();
+    for (const a of this.analysisAlerts) {
+      if (a.service && Math.abs(a.startsAt - onset) <= this.options.nearbyFailureMs && alertSignal(a) === 'failure' && !isSaturation(a)) near.add(a.service);
+    }
+    return near;
   }
 
   /** The graph for `now`: rebuilt only when the edges it is built from changed (a new trace delta, an edge aging out). */

@@ -49,6 +49,11 @@ export interface RankingInput {
   history: readonly HistoryMatch[];
   /** First alert onset of the incident (epoch ms). */
   onset: number;
+  /**
+   * Services with failure alerts anywhere in the analysis near the onset, given only when no calls were seen around
+   * it: callers outside the incident that show its silent dependencies failing (decision 020).
+   */
+  failingNearby?: ReadonlySet<string>;
 }
 
 export interface RankingOptions {
@@ -188,7 +193,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
         // Only a failing callee makes a victim: a request-rate shift below the candidate is its consequence.
         // Calls that only slowed make the candidate a victim only as far as they account for its own slowdown.
         // Without calls to judge, a silent callee fails as far as its other callers show it (decision 019).
-        const failure = c.failure === 0 && c.alerts.length === 0 && !reach.judgedByCalls ? failureShownBeside(input.graph, facts, callee, f.service, upstream, options.explainDepth) : c.failure;
+        const failure = c.failure === 0 && c.alerts.length === 0 && !reach.judgedByCalls ? failureShownBeside(input.graph, facts, callee, f.service, upstream, options.explainDepth, input.failingNearby) : c.failure;
         const propagated = measured ? Math.min(failure, callAnomaly(measured)) * (measured.errorAnomaly < SLOW_ONLY ? edgeSlowdownShare(measured, f) : 1) : failure;
         if (propagated > worstCallee) {
           worstCallee = propagated;
@@ -200,7 +205,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     const victim = worstCallee * (1 - f.saturation) * (1 - (f.trace?.originAnomaly ?? 0));
     const calleesHealthy = 1 - 0.8 * victim;
     // Without calls to judge, a dependency that raised nothing fails as far as its callers show it (decision 018).
-    const callers = !reach.judgedByCalls && f.alerts.length === 0 ? failingCallers(input.graph, facts, f.service, options.explainDepth) : undefined;
+    const callers = !reach.judgedByCalls && f.alerts.length === 0 ? failingCallers(input.graph, facts, f.service, options.explainDepth, input.failingNearby) : undefined;
     const anomaly = callers ? Math.max(f.anomaly, callers.failing / callers.all) : f.anomaly;
     const position = explains * calleesHealthy * (0.3 + 0.7 * anomaly);
     const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0) - trafficExplained.length;
@@ -310,21 +315,24 @@ function failingCallers(
   facts: ReadonlyMap<string, ServiceFacts>,
   service: string,
   maxDepth: number,
+  nearby?: ReadonlySet<string>,
 ): { failing: number; all: number; elsewhere: number } | undefined {
   if (!graph.hasNode(service)) return undefined;
-  const callers = countFailingCallers(graph, facts, service, maxDepth);
+  const callers = countFailingCallers(graph, facts, service, maxDepth, nearby);
   return callers.failing >= FAILING_CALLERS_SEEN ? callers : undefined;
 }
 
 /**
- * A dependency's direct callers (`all`), those of them that fail in the incident (`failing`), and those that fail but
- * through another dependency that alerts (`elsewhere`, not in `failing`); callers `skip` names are not asked.
+ * A dependency's direct callers (`all`), those of them that fail in the incident or, outside it, in `nearby`
+ * (`failing`), and those that fail but through another dependency that alerts (`elsewhere`, not in `failing`); an
+ * outside caller's other dependencies are read over `nearby` too. Callers `skip` names are not asked.
  */
 function countFailingCallers(
   graph: DependencyGraph,
   facts: ReadonlyMap<string, ServiceFacts>,
   service: string,
   maxDepth: number,
+  nearby?: ReadonlySet<string>,
   skip?: (caller: string) => boolean,
 ): { failing: number; all: number; elsewhere: number } {
   let all = 0;
@@ -332,8 +340,10 @@ function countFailingCallers(
   let elsewhere = 0;
   graph.forEachInNeighbor(service, (caller) => {
     all++;
-    if (skip?.(caller) || !failsInIncident(facts, caller)) return;
-    if (failsThroughAnother(graph, facts, caller, service, maxDepth)) elsewhere++;
+    if (skip?.(caller)) return;
+    const inside = failsInIncident(facts, caller);
+    if (!inside && !nearby?.has(caller)) return;
+    if (failsThroughAnother(graph, facts, caller, service, maxDepth, inside ? undefined : nearby)) elsewhere++;
     else failing++;
   });
   return { failing, all, elsewhere };
@@ -354,19 +364,31 @@ function failureShownBeside(
   candidate: string,
   upstreamOfCandidate: ReadonlyMap<string, number>,
   maxDepth: number,
+  nearby?: ReadonlySet<string>,
 ): number {
-  const beside = countFailingCallers(graph, facts, dependency, maxDepth, (caller) => caller === candidate || upstreamOfCandidate.has(caller));
+  const beside = countFailingCallers(graph, facts, dependency, maxDepth, nearby, (caller) => caller === candidate || upstreamOfCandidate.has(caller));
   const failing = beside.failing + (failsInIncident(facts, candidate) ? 1 : 0);
   return beside.failing > 0 && failing >= FAILING_CALLERS_SEEN ? failing / beside.all : 0;
 }
 
-/** Whether another dependency of `caller` alerts on a failure that cannot come from `service` (not within maxDepth calls below it). */
-function failsThroughAnother(graph: DependencyGraph, facts: ReadonlyMap<string, ServiceFacts>, caller: string, service: string, maxDepth: number): boolean {
+/**
+ * Whether another dependency of `caller` alerts on a failure (in the incident, or in `nearby`) that cannot come from
+ * `service` (not within maxDepth calls below it).
+ */
+function failsThroughAnother(
+  graph: DependencyGraph,
+  facts: ReadonlyMap<string, ServiceFacts>,
+  caller: string,
+  service: string,
+  maxDepth: number,
+  nearby?: ReadonlySet<string>,
+): boolean {
   let found = false;
   graph.forEachOutNeighbor(caller, (callee) => {
     if (found || callee === service) return;
     const c = facts.get(callee);
-    if (c !== undefined && c.alerts.length > 0 && c.failure > 0 && !downstreamOf(graph, callee, maxDepth).has(service)) found = true;
+    const alertsFailing = (c !== undefined && c.alerts.length > 0 && c.failure > 0) || nearby?.has(callee) === true;
+    if (alertsFailing && !downstreamOf(graph, callee, maxDepth).has(service)) found = true;
   });
   return found;
 }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { decisiveRoot, Engine, isAnotherFailure, undecidedPair, victimOf, type RemediationContext } from '../../../src/engine/engine.js';
+import { decisiveRoot, DEFAULT_ENGINE_OPTIONS, Engine, isAnotherFailure, undecidedPair, victimOf, type RemediationContext } from '../../../src/engine/engine.js';
 import { alert, deploy, MIN, T0 } from '../../support/alerts.js';
 import type { Alert } from '../../../src/model/alert.js';
 import type { IncidentReport } from '../../../src/model/incident.js';
@@ -25,6 +25,27 @@ function topology(errorsToDb: number, minute: number): TraceDelta {
 }
 
 describe('engine', () => {
+  it('counts failure alerts of other incidents near the onset only when no calls were seen around it (decision 020)', () => {
+    // checkout and cart both call orders-db, which raises nothing. The clustering is set to join nothing, so
+    // checkout's alert opens an incident of its own, and cart's alert, a minute later, another.
+    const snapshot = (minute: number): TraceDelta => ({
+      edges: [calls('frontend', 'checkout', minute, 5, 0), calls('checkout', 'orders-db', minute, 5, 0, true), calls('cart', 'orders-db', minute, 5, 0, true)],
+      services: [],
+    });
+    const rootOfCheckout = (deltas: TraceDelta[]): string | undefined => {
+      const e = new Engine({ cluster: { ...DEFAULT_ENGINE_OPTIONS.cluster, minWeight: 10 } });
+      for (const d of deltas) e.applyTraceDelta(d);
+      e.applyAlerts([alert('checkout', 'HighErrorRate', 0), alert('cart', 'HighErrorRate', 1)]);
+      return e.analyze(T0 + 5 * MIN, { final: true }).find((inc) => inc.services.includes('checkout'))?.rootCauses[0]?.service;
+    };
+    // The traces are a snapshot of the call graph an hour before: cart's alert shows orders-db failing beside checkout.
+    expect(rootOfCheckout([snapshot(-60)])).toBe('orders-db');
+    // Calls seen around the onset, even healthy ones elsewhere (the traces carry traffic, not a snapshot): the
+    // incident's ranking stands on its own alerts.
+    const around = [-1, 0, 1].map((m): TraceDelta => ({ edges: [calls('frontend', 'checkout', m, 5, 0)], services: [] }));
+    expect(rootOfCheckout([snapshot(-60), ...around])).toBe('checkout');
+  });
+
   it('reports one incident for a cascade with the silent database ranked first', () => {
     const e = new Engine();
     for (let m = -20; m < -2; m++) e.applyTraceDelta(topology(0, m));

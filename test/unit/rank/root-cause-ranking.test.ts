@@ -359,6 +359,25 @@ describe('ranking root causes', () => {
     expect(through[0]!.evidence[0]!.detail).toBe('checkout: 3 of 4 anomalous services depend on it; its own dependencies look healthy');
   });
 
+  it('without calls seen around the onset, counts callers failing outside the incident for a silent dependency (decision 020)', () => {
+    // checkout and cart call orders-db, which raises nothing; no spans judge any call. The incident holds checkout
+    // and its caller; cart alerts too, near the onset, but the clustering put it in another incident.
+    const wiring = [edge('frontend', 'checkout'), edge('cart', 'cart-cache'), ...['checkout', 'cart'].map((c) => edge(c, 'orders-db', 100, true))];
+    const g = buildDependencyGraph(wiring);
+    const alerts = [alert('checkout', 'HighErrorRate', 0), alert('frontend', 'HighErrorRate', 1)];
+    // Within the incident alone, one failing caller is no sign: checkout explains itself as well as orders-db does.
+    expect(rankRootCauses(input({ alerts, graph: g }))[0]!.service).toBe('checkout');
+    const outside = rankRootCauses(input({ alerts, graph: g, failingNearby: new Set(['cart']) }));
+    expect(outside.map((r) => r.service).slice(0, 2)).toEqual(['orders-db', 'checkout']);
+    expect(outside[0]!.score - outside[1]!.score).toBeGreaterThan(0.1);
+    expect(outside[0]!.evidence.map((e) => e.detail)).toContain('orders-db: 2 of the 2 services that call it fail; no alert of its own, and no traces judge its calls');
+    expect(outside[1]!.evidence[0]!.detail).toBe('checkout: 1 of 2 anomalous services depend on it, but its dependency orders-db is anomalous too, so it may be a victim');
+    // An outside caller whose other dependency fails near the onset fails through that one: it shows nothing here.
+    const elsewhere = rankRootCauses(input({ alerts, graph: g, failingNearby: new Set(['cart', 'cart-cache']) }));
+    expect(elsewhere[0]!.service).toBe('checkout');
+    expect(elsewhere.find((c) => c.service === 'orders-db')?.evidence.some((e) => e.detail.includes('services that call it fail')) ?? false).toBe(false);
+  });
+
   it('keeps scores in 0..1, best first, at most 10', () => {
     const many = Array.from({ length: 30 }, (_, i) => alert(`svc-${i}`, 'E', i));
     const ranked = rankRootCauses(input({ alerts: many }));
