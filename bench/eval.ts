@@ -22,7 +22,7 @@ import { replayLines } from '../src/replay/replay.js';
 import { HistoryFileSchema } from '../src/model/history.js';
 import { FAMILY_NAMES, generateScenario, type FamilyName, type GenerateOptions } from './scenarios/scenario-generator.js';
 import { scoreScenario, summarize, type ScenarioScore, type Summary } from './eval-metrics.js';
-import { describeClusteringMiss, describeRankingMiss, scenarioMisses, type ClusteringMiss, type RankingMiss } from './eval-misses.js';
+import { CLUSTERING_LISTED_BELOW, describeClusteringMiss, describeRankingMiss, scenarioMisses, type ClusteringMiss, type RankingMiss } from './eval-misses.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_PETSHOP = resolve(REPO_ROOT, '../shared/datasets/petshop');
@@ -293,7 +293,7 @@ function printMisses(what: string, all: Misses[]): void {
   const clustering = all.flatMap((m) => m.clustering);
   console.log(`${what}: ${ranking.length} incidents whose root cause is not ranked first`);
   for (const m of ranking) console.log(`  ${describeRankingMiss(m)}`);
-  console.log(`${what}: ${clustering.length} scenarios clustered below F1 0.8`);
+  console.log(`${what}: ${clustering.length} scenarios clustered below F1 ${CLUSTERING_LISTED_BELOW}`);
   for (const m of clustering) console.log(`  ${describeClusteringMiss(m)}`);
   console.log('');
 }
