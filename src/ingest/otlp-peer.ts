@@ -5,7 +5,8 @@ import type { PeerKind } from '../model/span.js';
  * Naming rule (the name must match what the peer calls itself when instrumented, what alert labels say and what
  * labelled datasets use, so that a database seen only from its callers and its own alerts land on one node):
  *
- * 1. `peer.service` wins verbatim: the operator chose it, and it is what an instrumented peer's service.name is.
+ * 1. `peer.service` (in current semantic conventions `service.peer.name`) wins verbatim: the operator chose it, and
+ *    it is what an instrumented peer's service.name is.
  * 2. Database/cache (`db.system` or `db.system.name`): the host (`server.address`, else `net.peer.name`) reduced to
  *    its first DNS label when that label is meaningful — `orders-db.prod.svc.cluster.local` → `orders-db`,
  *    `orders.c9akciq32.eu-west-1.rds.amazonaws.com` → `orders`. Otherwise (an IP, localhost, a generic first label

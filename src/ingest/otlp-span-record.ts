@@ -67,7 +67,8 @@ export function applySpanAttributes(record: SpanRecord, attrs: readonly unknown[
     const a = attrs[i] as { key?: unknown; value?: unknown } | null;
     if (a === null || typeof a !== 'object') continue; // attributes we cannot read are not ours to reject
     switch (a.key) {
-      case 'peer.service': peerService = stringValueOf(a.value); break;
+      // service.peer.name is the current semantic conventions' name for the deprecated peer.service.
+      case 'peer.service': case 'service.peer.name': peerService = stringValueOf(a.value); break;
       case 'db.system': case 'db.system.name': dbSystem = stringValueOf(a.value); break;
       case 'server.address': host = stringValueOf(a.value); break;
       case 'net.peer.name': legacyHost = stringValueOf(a.value); break;

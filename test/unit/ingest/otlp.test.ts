@@ -203,6 +203,19 @@ describe('otlpSource field handling', () => {
     expect(s!.durationMs).toBeCloseTo(10, 3);
   });
 
+  it('names a peer by service.peer.name, the current name of peer.service, over its database host', () => {
+    const attributes = [
+      { key: 'db.system.name', value: { stringValue: 'postgresql' } },
+      { key: 'server.address', value: { stringValue: 'pg-primary.prod.svc.cluster.local' } },
+      { key: 'service.peer.name', value: { stringValue: 'payments-db' } },
+    ];
+    const client = { ...goodSpan, kind: 3, attributes };
+    const [s] = spansOf(otlpSource.parse(body([client]), ctx));
+    expect(s).toMatchObject({ peer: 'payments-db', peerKind: 'database' });
+    const withoutIt = { ...client, attributes: attributes.slice(0, 2) };
+    expect(spansOf(otlpSource.parse(body([withoutIt]), ctx))[0]!.peer).toBe('pg-primary');
+  });
+
   it('falls back to unknown_service without service.name, and accepts an empty request', () => {
     const noName = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [goodSpan] }] }] };
     expect(spansOf(otlpSource.parse(noName, ctx))[0]!.service).toBe(UNKNOWN_SERVICE);
