@@ -30,7 +30,7 @@ const LOCAL_NAME = /expir(?:y|es|ing)[-_ ]?soon|cert\w*expiring|(?:cert|certific
  * saturation (HighErrorRate, RequestErrorRate, HighRequestLatency, DroppedMessages) are failures.
  */
 const TRAFFIC_NAME =
-  /traffic|throughput|(?:requests?|reqs?|calls?|messages?|events?|hits?)[-_ ]?(?:rate|count|volume)|^no[-_ ]?(?:requests?|calls?)|(?:QPS|RPS|TPS)|\b(?:qps|rps|tps)\b/i;
+  /traffic|throughput|workload|(?:requests?|reqs?|calls?|messages?|events?|hits?)[-_ ]?(?:rate|count|volume)|^no[-_ ]?(?:requests?|calls?)|(?:QPS|RPS|TPS)|\b(?:qps|rps|tps)\b/i;
 const FAILURE_WORD = /error|fail|5\d\d|latenc|slow|timeout|duration|saturat|throttl|reject|dropped|unavailab|availability/i;
 
 /** Memoised per name: the same few alert names recur in every analysis. */
@@ -57,12 +57,22 @@ export function alertSignal(alert: Pick<Alert, 'name' | 'labels'>): AlertSignal 
  * ContainerMemoryNearLimit, HostOutOfMemory, JvmHeapUsageHigh, KubePodCrashLooping, ContainerRestarting,
  * GCPauseTooLong, ThreadPoolExhausted, FileDescriptorsExhausted, SwapUsageHigh; its disk (ContainerDiskIOHigh,
  * NodeDiskIOSaturation, HighIOWait, DiskLatencyHigh), its network interface (ContainerNetworkReceiveErrors,
- * PacketLossHigh, NetworkTransmitDropsHigh) and its sockets (TcpSocketsExhausted) — the resources fault-injection
+ * PacketLossHigh, NetworkTransmitDropsHigh), its disk filling (DiskUsageHigh, DiskFull) and its sockets (TcpSocketsExhausted) — the resources fault-injection
  * studies exhaust (CPU, memory, disk, network loss, sockets). Not a connection pool: one runs dry when what it
  * connects to is slow, so it says nothing about where the trouble starts.
  */
 const SATURATION_NAME =
-  /cpu|memory|oom|heap|crash[-_ ]?loop|restart|gc[-_ ]?(?:pause|time|overhead)|garbage[-_ ]?collect|thread[-_ ]?pool|file[-_ ]?descriptor|swap|disk[-_ ]?(?:io|read|write|busy|saturat|pressure|latenc)|io[-_ ]?(?:wait|pressure|saturat)|packet[-_ ]?loss|network\w*?(?:errors?|errs|drops?|loss)|socket/i;
+  /cpu|memory|oom|heap|crash[-_ ]?loop|restart|gc[-_ ]?(?:pause|time|overhead)|garbage[-_ ]?collect|thread[-_ ]?pool|file[-_ ]?descriptor|swap|disk[-_ ]?(?:io|read|write|busy|saturat|pressure|latenc|usage|util|full|space)|io[-_ ]?(?:wait|pressure|saturat)|packet[-_ ]?loss|network\w*?(?:errors?|errs|drops?|loss)|socket/i;
+/**
+ * Short forms that name a resource only as whole words of the name (camelCase, snake_case or spaced): `mem`
+ * (HighMem, MemUsageHigh, container_mem) but not memcached or member; `fs` reads or writes (container_fs_writes_total).
+ */
+const SATURATION_WORDS = / mem | fs (?:reads?|writes?|io|usage) /;
+
+/** The name's words, lower case, each between spaces: "HighMemUsage" → " high mem usage ". */
+function spacedWords(name: string): string {
+  return ` ${name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[^A-Za-z0-9]+/g, ' ').toLowerCase()} `;
+}
 /**
  * Names saying the service's own process is down or unreachable to its scraper (TargetDown, InstanceDown: `up == 0`).
  * A failing callee does not take its callers' processes down, so these too say the trouble starts at the service.
@@ -82,7 +92,7 @@ export function isSaturation(alert: Pick<Alert, 'name' | 'labels'>): boolean {
   if (alertSignal(alert) !== 'failure') return false;
   let saturated = saturationByName.get(alert.name);
   if (saturated === undefined) {
-    saturated = SATURATION_NAME.test(alert.name) || PROCESS_DOWN_NAME.test(alert.name);
+    saturated = SATURATION_NAME.test(alert.name) || SATURATION_WORDS.test(spacedWords(alert.name)) || PROCESS_DOWN_NAME.test(alert.name);
     if (saturationByName.size >= MAX_MEMO) saturationByName.clear();
     saturationByName.set(alert.name, saturated);
   }

@@ -15,7 +15,7 @@ describe('alert signal', () => {
   const signal = (name: string, labels: Record<string, string> = {}) => alertSignal({ name, labels });
 
   it('reads request-rate alerts as traffic, whatever the naming', () => {
-    for (const name of ['RequestRateShift', 'RequestRateDrop', 'TrafficDrop', 'LowTraffic', 'ThroughputDrop', 'HighRequestRate', 'HTTPRequestsRateLow', 'NoRequests', 'LowQPS', 'request_count_anomaly']) {
+    for (const name of ['RequestRateShift', 'RequestRateDrop', 'TrafficDrop', 'LowTraffic', 'ThroughputDrop', 'HighRequestRate', 'HTTPRequestsRateLow', 'NoRequests', 'LowQPS', 'request_count_anomaly', 'WorkloadShift']) {
       expect(signal(name), name).toBe('traffic');
     }
   });
@@ -42,11 +42,13 @@ describe('alert signal', () => {
   it('tells saturation of a service\'s own resources from other failures', () => {
     const saturated = (name: string, labels: Record<string, string> = {}) => isSaturation({ name, labels });
     for (const name of ['ContainerCpuUsageHigh', 'CPUThrottlingHigh', 'ContainerOOMKilled', 'ContainerMemoryNearLimit', 'HostOutOfMemory', 'JvmHeapUsageHigh', 'KubePodCrashLooping', 'ContainerRestarting', 'GCPauseTooLong', 'ThreadPoolExhausted', 'FileDescriptorsExhausted',
-      'ContainerDiskIOHigh', 'NodeDiskIOSaturation', 'HighIOWait', 'DiskLatencyHigh', 'ContainerNetworkReceiveErrors', 'PacketLossHigh', 'NetworkTransmitDropsHigh', 'TcpSocketsExhausted', 'TargetDown', 'InstanceDown']) {
+      'ContainerDiskIOHigh', 'NodeDiskIOSaturation', 'HighIOWait', 'DiskLatencyHigh', 'ContainerNetworkReceiveErrors', 'PacketLossHigh', 'NetworkTransmitDropsHigh', 'TcpSocketsExhausted', 'TargetDown', 'InstanceDown',
+      'HighMem', 'MemUsageHigh', 'HIGH_MEM_USAGE', 'container_mem', 'DiskUsageHigh', 'DiskFull', 'container_fs_writes_total', 'ContainerFsReadsHigh']) {
       expect(saturated(name), name).toBe(true);
       expect(signal(name), name).toBe('failure');
     }
-    for (const name of ['HighErrorRate', 'HighLatencyP90', 'LowAvailability', 'RequestRateShift', 'NodeFilesystemSpaceFillingUp', 'MemoryWillFillUpSoon', 'DiskWillFillIn4Hours', 'ConnectionPoolExhausted', 'DBConnectionsExhausted', 'HighNetworkLatency', 'KafkaConsumerLag', 'ProbeFailed', 'EndpointDown', 'KubePodNotReady']) expect(saturated(name), name).toBe(false);
+    for (const name of ['HighErrorRate', 'HighLatencyP90', 'LowAvailability', 'RequestRateShift', 'NodeFilesystemSpaceFillingUp', 'MemoryWillFillUpSoon', 'DiskWillFillIn4Hours', 'ConnectionPoolExhausted', 'DBConnectionsExhausted', 'HighNetworkLatency', 'KafkaConsumerLag', 'ProbeFailed', 'EndpointDown', 'KubePodNotReady',
+      'MemcachedDown', 'HighMemcachedLatency', 'MemberUnreachable', 'FsyncSlow']) expect(saturated(name), name).toBe(false);
     expect(saturated('PodAlert', { signal: 'saturation' })).toBe(true);
     expect(signal('PodAlert', { signal: 'saturation' })).toBe('failure');
     expect(saturated('ContainerCpuUsageHigh', { signal: 'latency' })).toBe(false);
