@@ -1,7 +1,9 @@
 // The ingest workers: take jobs off the durable queues, persist alerts, changes and trace aggregates, report the delta.
 //
 // Alerts worker: BullMQ concurrency lets many jobs be active at once and AlertBatcher commits all of them
-// in one Lua round trip, so throughput scales with load instead of with round trips.
+// in one Lua round trip, so throughput scales with load instead of with round trips. BullMQ fetches a worker's
+// jobs one round trip at a time, each waiting in Redis behind the dedup scripts, so the alerts queue has two
+// workers (fetch loops) feeding the one batcher: under a storm one loop fell behind the routes (docs/benchmarks.md).
 // Traces worker: concurrency 1, because pairing a client span with its server span needs every span of a
 // trace in one SpanPairer. To scale past one process, shard span batches by traceId over several 'traces'
 // queues (one worker each), not by raising concurrency. Aggregates are flushed every ~2 s and on close; a
@@ -56,8 +58,10 @@ export interface StartWorkersOptions {
   metrics?: WorkerMetrics;
   /** Called after each commit with what is new; exceptions are logged, never retried. */
   onStateChange?: (delta: StateDelta) => void;
-  /** Alert jobs active at once (= most jobs per commit). Default 500. */
+  /** Alert jobs active at once (= most jobs per commit), shared by the fetch loops. Default 500. */
   alertsConcurrency?: number;
+  /** BullMQ workers fetching alert jobs side by side into one batcher. Default ALERT_FETCH_LOOPS. */
+  alertsFetchLoops?: number;
   /**
    * Whether this process consumes the traces queue (default true). With several replicas, leave it on in one:
    * a CLIENT span and its SERVER span consumed by different processes do not pair.
@@ -102,6 +106,11 @@ export interface IngestWorkers {
 const tracer = trace.getTracer('rcabot');
 /** How many times a job may be found stalled (its worker died) before it is failed: alerts must not be lost. */
 const MAX_STALLED = 5;
+/**
+ * Workers on the alerts queue. With one, rounds of the ingest bench were bound by its job fetches (acknowledged 66–84k
+ * alerts/s, processed 48–51k); with two, alternating runs gave a better ratio to Alertmanager in 6 of 6 pairs.
+ */
+export const ALERT_FETCH_LOOPS = 2;
 /** Unpersisted trace deltas kept for retry while Redis is down; older ones are dropped beyond this. */
 const MAX_UNPERSISTED_DELTAS = 30;
 
@@ -143,7 +152,8 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<IngestWor
     maxStalledCount: MAX_STALLED,
   };
 
-  const alertsWorker = new Worker<StoredIngestJob>(
+  const fetchLoops = Math.max(1, opts.alertsFetchLoops ?? ALERT_FETCH_LOOPS);
+  const alertsWorkers = Array.from({ length: fetchLoops }, (_, i) => new Worker<StoredIngestJob>(
     ALERTS_QUEUE,
     (job) =>
       withJobSpan(job, async () => {
@@ -152,8 +162,8 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<IngestWor
         else if (data.event.kind === 'changes') await batcher.submit(null, data.event.changes);
         else throw new UnrecoverableError(`alerts queue got a '${data.event.kind}' event`);
       }),
-    { ...common, prefix: keys.queuePrefix(ALERTS_QUEUE), concurrency: opts.alertsConcurrency ?? 500, autorun: false },
-  );
+    { ...common, prefix: keys.queuePrefix(ALERTS_QUEUE), concurrency: Math.ceil((opts.alertsConcurrency ?? 500) / fetchLoops), autorun: false, name: `alerts-${i + 1}` },
+  ));
 
   const pairer = opts.createPairer?.() ?? new SpanPairer();
   // Pairing needs a trace's CLIENT and SERVER spans in one process: with several replicas, one consumes traces.
@@ -172,7 +182,7 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<IngestWor
   );
 
   for (const [name, w] of [
-    [ALERTS_QUEUE, alertsWorker],
+    ...alertsWorkers.map((w) => [ALERTS_QUEUE, w] as const),
     ...(tracesWorker ? [[TRACES_QUEUE, tracesWorker] as const] : []),
   ] as const) {
     w.on('error', (err) => logger.error({ err, queue: name }, 'ingest worker error'));
@@ -226,20 +236,20 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<IngestWor
   }, opts.pruneIntervalMs ?? 60_000);
   pruneTimer.unref();
 
-  void alertsWorker.run().catch((err: unknown) => logger.error({ err }, 'alerts worker stopped'));
+  for (const w of alertsWorkers) void w.run().catch((err: unknown) => logger.error({ err }, 'alerts worker stopped'));
   void tracesWorker?.run().catch((err: unknown) => logger.error({ err }, 'traces worker stopped'));
-  await Promise.all([alertsWorker.waitUntilReady(), tracesWorker?.waitUntilReady()]);
+  await Promise.all([...alertsWorkers.map((w) => w.waitUntilReady()), tracesWorker?.waitUntilReady()]);
 
   let closed = false;
   return {
-    running: () => !closed && alertsWorker.isRunning() && (tracesWorker?.isRunning() ?? true),
+    running: () => !closed && alertsWorkers.every((w) => w.isRunning()) && (tracesWorker?.isRunning() ?? true),
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(flushTimer);
       clearInterval(pruneTimer);
       // Finish active jobs first (their commits included), then settle every span still waiting for its pair.
-      await Promise.all([alertsWorker.close(), tracesWorker?.close()]);
+      await Promise.all([...alertsWorkers.map((w) => w.close()), tracesWorker?.close()]);
       await batcher.idle();
       await flushTraces(now() + DEFAULT_PAIRING_WINDOW_MS + 1);
       await Promise.all([workerRedis.quit().catch(() => {}), storeRedis.quit().catch(() => {})]);

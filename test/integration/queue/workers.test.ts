@@ -85,6 +85,35 @@ describe('ingest workers: alerts', () => {
     expect(state.find((a) => a.fingerprint === 'fp0')).toEqual(r);
   });
 
+  it('shares a backlog among its fetch loops, processing each job once and keeping the latest state', async () => {
+    const prefix = uniquePrefix('workers');
+    prefixes.push(prefix);
+    const queue = createIngestQueue({ connection: producer, prefix });
+    open.push(queue);
+    // 60 jobs wait before any worker runs: each fingerprint fires, then fires again (a later episode), then resolves,
+    // in jobs far apart in the queue, so fetch loops taking jobs side by side may apply them in any order.
+    const fingerprints = Array.from({ length: 20 }, (_, i) => `fp${i}`);
+    const stages = [
+      fingerprints.map((fingerprint) => alert({ fingerprint })),
+      fingerprints.map((fingerprint) => alert({ fingerprint, startsAt: T0 + 60_000 })),
+      fingerprints.map((fingerprint) => resolved(alert({ fingerprint, startsAt: T0 + 60_000 }), T0 + 120_000)),
+    ];
+    for (const stage of stages) for (let k = 0; k < 20; k += 1) await queue.enqueue(alertsJob(stage.slice(k, k + 1)));
+
+    const metrics = testMetrics();
+    const workers = await startWorkers({ connection: admin, prefix, logger: silentLogger, metrics, alertsFetchLoops: 2 });
+    open.push(workers);
+    await waitFor('60 alerts processed', () => metrics.alertsProcessed.value === 60);
+    await waitFor('60 jobs completed', async () => (await admin.zcard(`${prefix}{q-alerts}:alerts:completed`)) === 60);
+
+    const state = await new AlertStore(admin, prefix).openAndRecent(0);
+    expect(state.sort((a, b) => a.fingerprint.localeCompare(b.fingerprint, 'en', { numeric: true }))).toEqual(stages[2]);
+    const ids = await admin.zrange(`${prefix}{q-alerts}:alerts:completed`, 0, -1);
+    const processedBy = await Promise.all(ids.map((id) => admin.hget(`${prefix}{q-alerts}:alerts:${id}`, 'pb')));
+    expect(new Set(processedBy)).toEqual(new Set(['alerts-1', 'alerts-2']));
+    expect(metrics.alertsProcessed.value).toBe(60);
+  });
+
   it('stores changes from the alerts queue once by id', async () => {
     const { deltas, queue, prefix } = await setup();
     const c = change({ id: 'deploy-1' });
