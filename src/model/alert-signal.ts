@@ -56,9 +56,9 @@ export function alertSignal(alert: Pick<Alert, 'name' | 'labels'>): AlertSignal 
  * Names of alerts on the service's own resources: ContainerCpuUsageHigh, CPUThrottlingHigh, ContainerOOMKilled,
  * ContainerMemoryNearLimit, HostOutOfMemory, JvmHeapUsageHigh, KubePodCrashLooping, ContainerRestarting,
  * GCPauseTooLong, ThreadPoolExhausted, FileDescriptorsExhausted, SwapUsageHigh; its disk (ContainerDiskIOHigh,
- * NodeDiskIOSaturation, HighIOWait, DiskLatencyHigh), its network interface (ContainerNetworkReceiveErrors,
- * PacketLossHigh, NetworkTransmitDropsHigh), its disk filling (DiskUsageHigh, DiskFull) and its sockets (TcpSocketsExhausted) — the resources fault-injection
- * studies exhaust (CPU, memory, disk, network loss, sockets). Not a connection pool: one runs dry when what it
+ * NodeDiskIOSaturation, HighIOWait, DiskLatencyHigh) or space (DiskUsageHigh, DiskFull), its network interface
+ * (ContainerNetworkReceiveErrors, PacketLossHigh, NetworkTransmitDropsHigh) and its sockets (TcpSocketsExhausted) — the
+ * resources fault-injection studies exhaust (CPU, memory, disk, network loss, sockets). Not a connection pool: one runs dry when what it
  * connects to is slow, so it says nothing about where the trouble starts.
  */
 const SATURATION_NAME =

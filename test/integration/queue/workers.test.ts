@@ -101,7 +101,9 @@ describe('ingest workers: alerts', () => {
     for (const stage of stages) for (let k = 0; k < 20; k += 1) await queue.enqueue(alertsJob(stage.slice(k, k + 1)));
 
     const metrics = testMetrics();
-    const workers = await startWorkers({ connection: admin, prefix, logger: silentLogger, metrics, alertsFetchLoops: 2 });
+    // One active job per loop: a loop then takes its next job only once its last one is committed, so the other loop,
+    // started in the same tick, cannot find the backlog gone (that would take 60 commits' round trips).
+    const workers = await startWorkers({ connection: admin, prefix, logger: silentLogger, metrics, alertsFetchLoops: 2, alertsConcurrency: 2 });
     open.push(workers);
     await waitFor('60 alerts processed', () => metrics.alertsProcessed.value === 60);
     await waitFor('60 jobs completed', async () => (await admin.zcard(`${prefix}{q-alerts}:alerts:completed`)) === 60);
