@@ -97,6 +97,15 @@ export function describeFailingCallers(service: string, failing: number, callers
   return `${service}: ${failing} of the ${callers} services that call it fail${more}; no alert of its own, and no traces judge its calls`;
 }
 
+/**
+ * A dependency with no alert whose one failing caller's calls no traces judge (decision 018, second addendum); `silent`
+ * counts that caller's dependencies like it, this one included.
+ */
+export function describeOneFailingCaller(service: string, caller: string, silent = 1): string {
+  const which = silent > 1 ? `one of the ${silent} dependencies of ${caller}` : `the only dependency of ${caller}`;
+  return `${service}: ${caller} fails, and ${service} is ${which} with no alert and no calls that traces judge`;
+}
+
 export function describeChange(change: Change, onset: number): string {
   const from = change.previousVersion ? ` (from ${change.previousVersion})` : '';
   const rel = change.at <= onset ? `${minutes(onset - change.at)} before the first alert` : `${minutes(change.at - onset)} after the first alert`;

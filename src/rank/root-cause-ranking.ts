@@ -23,6 +23,7 @@ import {
   describeAlerts,
   describeChange,
   describeFailingCallers,
+  describeOneFailingCaller,
   describeHistory,
   describeIncoming,
   describeOrigin,
@@ -103,6 +104,11 @@ const TRAFFIC_HOP_FACTOR = 0.8;
 const SILENT_HOP_FACTOR = 0.8;
 /** Without calls to judge, this many failing callers are needed to see a silent dependency fail through them. */
 const FAILING_CALLERS_SEEN = 2;
+/**
+ * Without calls to judge, how likely one failing caller's failure began below it, in one of its dependencies with no
+ * alert, rather than in the caller itself: as likely as not (decision 018, second addendum).
+ */
+const ONE_CALLER_BELOW = 0.5;
 
 interface ServiceFacts {
   service: string;
@@ -205,8 +211,8 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     const victim = worstCallee * (1 - f.saturation) * (1 - (f.trace?.originAnomaly ?? 0));
     const calleesHealthy = 1 - 0.8 * victim;
     // Without calls to judge, a dependency that raised nothing fails as far as its callers show it (decision 018).
-    const callers = !reach.judgedByCalls && f.alerts.length === 0 ? failingCallers(input.graph, facts, f.service, options.explainDepth, input.failingNearby) : undefined;
-    const anomaly = callers ? Math.max(f.anomaly, callers.failing / callers.all) : f.anomaly;
+    const callers = !reach.judgedByCalls && f.alerts.length === 0 ? failingCallers(input, facts, f.service, options.explainDepth) : undefined;
+    const anomaly = callers ? Math.max(f.anomaly, callers.share) : f.anomaly;
     const position = explains * calleesHealthy * (0.3 + 0.7 * anomaly);
     const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0) - trafficExplained.length;
     if (upstreamAnomalous > 0 || trafficExplained.length > 0 || victim > 0.3) {
@@ -217,7 +223,12 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     }
 
     if (f.alerts.length > 0) evidence.push({ kind: 'alerts', detail: describeAlerts(f.service, f.alerts, input.onset) });
-    if (callers) evidence.push({ kind: 'topology', detail: describeFailingCallers(f.service, callers.failing, callers.all, callers.elsewhere) });
+    if (callers) {
+      const detail = callers.onlyCaller !== undefined
+        ? describeOneFailingCaller(f.service, callers.onlyCaller, callers.silentBeside)
+        : describeFailingCallers(f.service, callers.failing, callers.all, callers.elsewhere);
+      evidence.push({ kind: 'topology', detail });
+    }
     const incoming = f.trace?.incoming ?? null;
     if (callAnomaly(incoming) >= 0.2 && incoming) {
       evidence.push({ kind: 'traces', detail: describeIncoming(f.service, incoming, f.trace!.callers, f.alerts.length === 0) });
@@ -296,36 +307,78 @@ function edgeSlowdownShare(calls: CallChange, f: ServiceFacts): number {
   return clamp01((addedOnEdge * Math.max(1, calls.callsNow / requests)) / addedAtF);
 }
 
+/** Whether the service raises alerts in the incident and fails (not merely a shift in its traffic). */
+function alertsFailing(facts: ReadonlyMap<string, ServiceFacts>, service: string): boolean {
+  const f = facts.get(service);
+  return f !== undefined && f.alerts.length > 0 && f.failure > 0;
+}
+
 /** Whether the service fails in the incident (a failure alert, or failing calls into it): what decisions 017 and 018 read without calls to judge. */
 function failsInIncident(facts: ReadonlyMap<string, ServiceFacts>, service: string): boolean {
   return (facts.get(service)?.failure ?? 0) > 0;
 }
 
+/** How failing a silent dependency looks from its callers (failingCallers). */
+interface FailingCallers {
+  failing: number;
+  all: number;
+  elsewhere: number;
+  /** 0..1: stands in for its anomaly. */
+  share: number;
+  /**
+   * When one caller fails: that caller, and how many of its dependencies (this one included) are silent: no alert of
+   * their own, and no calls of the caller that traces judge.
+   */
+  onlyCaller?: string;
+  silentBeside?: number;
+}
+
 /**
- * How many of a service's direct callers fail in the incident, when at least FAILING_CALLERS_SEEN do (else undefined).
- * When no calls can be judged, a dependency with no alert rules of its own (most databases, queues, external APIs)
- * shows a failure only through its callers: two or more of them failing at once is what one failing dependency looks
- * like, and their share is how far it looks failing. A failing caller with another dependency that alerts, one its
- * failure cannot have come through from this service, fails through that one (`elsewhere`): a frontend calls dozens
- * of services, and when one of them alerts, the others are no likelier to be failing than before (decision 018,
- * addendum). O(callers × their callees), each callee's downstream search remembered by the graph.
+ * How failing a dependency with no alert looks from its direct callers, when no calls can judge the incident; undefined
+ * when it does not. A dependency with no alert rules of its own (most databases, queues, external APIs) shows a failure
+ * only through its callers:
+ * - two or more of them failing at once (FAILING_CALLERS_SEEN) is what one failing dependency looks like, and their
+ *   share is how far it looks failing (decision 018). A failing caller with another dependency that alerts, one its
+ *   failure cannot have come through from this service, fails through that one (`elsewhere`): a frontend calls dozens
+ *   of services, and when one of them alerts, the others are no likelier to be failing than before (addendum);
+ * - one failing caller, alerting on a failure, is as likely where its failure began as anything below it
+ *   (ONE_CALLER_BELOW): each of its dependencies with no alert and no calls that tell takes its posterior share
+ *   (second addendum). Calls into the candidate that do tell, however few, say whether it failed: then traces decide.
+ *   A database only its own service uses ranks beside that service.
+ * O(callers × their callees), each callee's downstream search remembered by the graph.
  */
-function failingCallers(
-  graph: DependencyGraph,
-  facts: ReadonlyMap<string, ServiceFacts>,
-  service: string,
-  maxDepth: number,
-  nearby?: ReadonlySet<string>,
-): { failing: number; all: number; elsewhere: number } | undefined {
+function failingCallers(input: RankingInput, facts: ReadonlyMap<string, ServiceFacts>, service: string, maxDepth: number): FailingCallers | undefined {
+  const graph = input.graph;
   if (!graph.hasNode(service)) return undefined;
-  const callers = countFailingCallers(graph, facts, service, maxDepth, nearby);
-  return callers.failing >= FAILING_CALLERS_SEEN ? callers : undefined;
+  const callers = countFailingCallers(graph, facts, service, maxDepth, input.failingNearby);
+  if (callers.failing >= FAILING_CALLERS_SEEN) return { ...callers, share: callers.failing / callers.all };
+  const caller = callers.failing === 1 ? callers.firstFailing : undefined;
+  const edge = input.traceSignals.edge;
+  if (caller === undefined || !alertsFailing(facts, caller)) return undefined;
+  let judged = false;
+  graph.forEachInNeighbor(service, (c) => {
+    judged ||= callsTell(edge?.(c, service));
+  });
+  if (judged) return undefined;
+  // Before the traces, ONE_CALLER_BELOW (p) of the caller's failure lies below it, spread evenly over its dependencies
+  // with no alert (quiet); calls seen healthy clear some of those, which leaves the caller itself likelier: each one
+  // left (silent) holds (p / quiet) / (1 − p + p · silent / quiet) = p / ((1 − p) · quiet + p · silent).
+  let quiet = 0;
+  let silent = 0;
+  graph.forEachOutNeighbor(caller, (dependency) => {
+    if ((facts.get(dependency)?.alerts.length ?? 0) > 0) return;
+    quiet++;
+    if (!callsTell(edge?.(caller, dependency))) silent++;
+  });
+  const p = ONE_CALLER_BELOW;
+  return { ...callers, share: p / ((1 - p) * quiet + p * silent), onlyCaller: caller, silentBeside: silent };
 }
 
 /**
  * A dependency's direct callers (`all`), those of them that fail in the incident or, outside it, in `nearby`
- * (`failing`), and those that fail but through another dependency that alerts (`elsewhere`, not in `failing`); an
- * outside caller's other dependencies are read over `nearby` too. Callers `skip` names are not asked.
+ * (`failing`, the first of them `firstFailing`), and those that fail but through another dependency that alerts
+ * (`elsewhere`, not in `failing`); an outside caller's other dependencies are read over `nearby` too. Callers `skip`
+ * names are not asked.
  */
 function countFailingCallers(
   graph: DependencyGraph,
@@ -334,19 +387,20 @@ function countFailingCallers(
   maxDepth: number,
   nearby?: ReadonlySet<string>,
   skip?: (caller: string) => boolean,
-): { failing: number; all: number; elsewhere: number } {
+): { failing: number; all: number; elsewhere: number; firstFailing: string | undefined } {
   let all = 0;
   let failing = 0;
   let elsewhere = 0;
+  let firstFailing: string | undefined;
   graph.forEachInNeighbor(service, (caller) => {
     all++;
     if (skip?.(caller)) return;
     const inside = failsInIncident(facts, caller);
     if (!inside && !nearby?.has(caller)) return;
     if (failsThroughAnother(graph, facts, caller, service, maxDepth, inside ? undefined : nearby)) elsewhere++;
-    else failing++;
+    else if (failing++ === 0) firstFailing = caller;
   });
-  return { failing, all, elsewhere };
+  return { failing, all, elsewhere, firstFailing };
 }
 
 /**

@@ -302,7 +302,8 @@ describe('ranking root causes', () => {
     const ranked = rankRootCauses(input({ alerts }));
     expect(ranked[0]!.service).toBe('orders-db');
     expect(ranked[0]!.evidence.map((e) => e.detail)).toContain('orders-db: 2 of the 2 services that call it fail; no alert of its own, and no traces judge its calls');
-    // One failing caller is no sign of its own: checkout alone fails, and it explains itself as well as orders-db does.
+    // One failing caller is no sign that its dependency fails more than it does: checkout alone fails, and it explains
+    // itself as well as orders-db does (the second addendum ranks orders-db behind it).
     const one = rankRootCauses(input({ alerts: [alert('checkout', 'HighErrorRate', 0), alert('frontend', 'HighErrorRate', 1)] }));
     expect(one[0]!.service).toBe('checkout');
     expect(one.find((c) => c.service === 'orders-db')!.evidence.some((e) => e.detail.includes('services that call it fail'))).toBe(false);
@@ -336,6 +337,36 @@ describe('ranking root causes', () => {
     expect(db.find((c) => c.service === 'orders-db')!.evidence.map((e) => e.detail)).toContain(
       'orders-db: 2 of the 3 services that call it fail, 1 more through another dependency that alerts; no alert of its own, and no traces judge its calls',
     );
+  });
+
+  it('without calls to judge, ranks the silent dependencies of one failing caller beside it (decision 018, second addendum)', () => {
+    // basket fails, and so do the callers above it; basket-db, which only basket uses, raises nothing, and no spans
+    // judge any call. basket explains itself as well as basket-db does: the database ranks right behind it, ahead of
+    // the victims above.
+    const wiring = [edge('frontend', 'bundles'), edge('bundles', 'basket'), edge('basket', 'basket-db', 100, true)];
+    const alerts = [alert('basket', 'HighErrorRate', 0), alert('bundles', 'HighErrorRate', 1), alert('frontend', 'HighErrorRate', 2)];
+    const alone = rankRootCauses(input({ alerts, graph: buildDependencyGraph(wiring) }));
+    expect(alone.map((r) => r.service).slice(0, 2)).toEqual(['basket', 'basket-db']);
+    const db = alone[1]!;
+    expect(db.evidence.map((e) => e.detail)).toContain('basket-db: basket fails, and basket-db is the only dependency of basket with no alert and no calls that traces judge');
+    // A second silent dependency halves what each may hold: with pricing beside it, basket-db falls behind the first victim.
+    const beside = rankRootCauses(input({ alerts, graph: buildDependencyGraph([...wiring, edge('basket', 'pricing')]) }));
+    const scoreIn = (r: typeof beside, s: string) => r.find((c) => c.service === s)?.score ?? 0;
+    expect(scoreIn(beside, 'basket-db')).toBeLessThan(db.score);
+    expect(scoreIn(beside, 'basket-db')).toBeLessThan(scoreIn(beside, 'bundles'));
+    expect(scoreIn(beside, 'pricing')).toBe(scoreIn(beside, 'basket-db'));
+    expect(beside.find((c) => c.service === 'basket-db')!.evidence.map((e) => e.detail)).toContain(
+      'basket-db: basket fails, and basket-db is one of the 2 dependencies of basket with no alert and no calls that traces judge',
+    );
+    // Calls that tell decide: basket's calls to pricing seen healthy leave basket itself likelier, not basket-db;
+    // its calls to basket-db seen healthy leave basket-db a bystander.
+    const healthy = (callee: string) => windows([{ caller: 'basket', callee, stats: stats(100, 1, 5) }], [{ caller: 'basket', callee, stats: stats(100, 1, 5) }]);
+    const pricingSeen = rankRootCauses(input({ alerts, graph: buildDependencyGraph([...wiring, edge('basket', 'pricing')]), traceSignals: healthy('pricing') }));
+    expect(scoreIn(pricingSeen, 'basket-db')).toBeLessThan(db.score);
+    expect(scoreIn(pricingSeen, 'basket-db')).toBeGreaterThan(scoreIn(beside, 'basket-db'));
+    const dbSeen = rankRootCauses(input({ alerts, graph: buildDependencyGraph(wiring), traceSignals: healthy('basket-db') }));
+    expect(dbSeen.find((c) => c.service === 'basket-db')?.evidence.some((e) => e.detail.includes('no calls that traces judge')) ?? false).toBe(false);
+    expect(scoreIn(dbSeen, 'basket-db')).toBeLessThan(scoreIn(dbSeen, 'bundles'));
   });
 
   it('without calls to judge, sees an alerting caller as the victim of a dependency its other callers show failing (decision 019)', () => {
