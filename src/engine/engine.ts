@@ -443,7 +443,8 @@ export class Engine {
             services,
             alertNames,
             rootCauses,
-            recentDeploys: changes.filter((c) => c.at >= onset - o.ranking.changeLookbackMs && c.at <= now),
+            // A failed rollout is evidence, never what a rollback starts from: what runs after it is not known.
+            recentDeploys: changes.filter((c) => !c.failed && c.at >= onset - o.ranking.changeLookbackMs && c.at <= now),
             rootCauseKind: rootCauseKindOf(graph, rootCauses[0]?.service),
             alertSignals: [...new Set(alerts.map(alertSignal))],
             fixedBefore: runbooksThatFixed(history, rootCauses[0]?.service),

@@ -1,5 +1,6 @@
 // Argo CD notifications webhook: schema and normaliser for the body rendered by the template in
-// docs/sources.md (fixtures/payloads/argocd/). A sync whose operation phase is "Succeeded" is a change.
+// docs/sources.md (fixtures/payloads/argocd/). A sync whose operation phase is "Succeeded" is a change, and so is one
+// that ended "Failed" or "Error" (a failed rollout).
 import { z } from 'zod';
 import type { Change } from '../model/change.js';
 import { changesResult, parseEnvelope } from './batch.js';
@@ -41,35 +42,52 @@ export const ArgoCdNotificationSchema = z
     syncStatus: optionalText,
     healthStatus: optionalText,
     operationPhase: optionalText,
+    /** The revision the operation synced to (`.app.status.operationState.operation.sync.revision`): a failed one's. */
+    operationRevision: optionalText,
     finishedAt: optionalTime,
     initiatedBy: optionalText,
     repoURL: optionalText,
   })
   .superRefine((d, ctx) => {
-    if (d.operationPhase === 'Succeeded' && !d.revision && !(d.revisions && d.revisions.length > 0)) {
-      ctx.addIssue({ code: 'custom', path: ['revision'], message: 'revision (or revisions) is required for a succeeded sync' });
+    const finished = d.operationPhase === 'Succeeded' ? 'succeeded' : d.operationPhase === 'Failed' || d.operationPhase === 'Error' ? 'failed' : null;
+    const named = d.revision || (d.revisions && d.revisions.length > 0) || (finished === 'failed' && d.operationRevision);
+    if (finished !== null && !named) {
+      ctx.addIssue({ code: 'custom', path: ['revision'], message: `revision (or revisions) is required for a ${finished} sync` });
     }
   });
+
+/** Operation phases that end a sync: it completed, or it failed (applied in part, or not at all). */
+const FINISHED_PHASES: ReadonlyMap<string, boolean> = new Map([
+  ['Succeeded', false],
+  ['Failed', true],
+  ['Error', true],
+]);
 export type ArgoCdNotification = z.output<typeof ArgoCdNotificationSchema>;
 
 /**
- * A succeeded sync as a Change (whatever the health: a deploy that leaves the app Degraded is the
- * change an RCA most wants to see). Running/Failed/Error/Terminating operations are not changes.
+ * A finished sync as a Change: a succeeded one whatever the health (a deploy that leaves the app Degraded is the change
+ * an RCA most wants to see), and a failed one, marked so (what it applied may be running). Running and Terminating
+ * operations are not changes. A failed sync names the revision it tried when the template sends `operationRevision`.
  */
 export function toArgoCdChange(n: ArgoCdNotification, receivedAt: number): Change | null {
-  if (n.operationPhase !== 'Succeeded') return null;
+  const failed = n.operationPhase ? FINISHED_PHASES.get(n.operationPhase) : undefined;
+  if (failed === undefined) return null;
   const service = n.service || n.app;
-  const version = n.revision || (n.revisions ?? []).join(',');
+  const tried = failed ? n.operationRevision : null;
+  const version = tried || n.revision || (n.revisions ?? []).join(',');
   const at = n.finishedAt ?? receivedAt;
   return {
     id: changeId(service, version, at),
     service,
     version,
-    previousVersion: n.previousRevision || null,
+    // Argo CD records only completed syncs in its history: after a failed one, the next-to-last entry the template sends
+    // is not what ran before it.
+    previousVersion: failed ? null : n.previousRevision || null,
     environment: n.environment || null,
     at,
     author: n.initiatedBy || null,
     source: 'argocd',
+    ...(failed ? { failed } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
-// GitHub `deployment_status` webhook: schema, normaliser and signature check. Only a status of
-// state "success" is a change; pending/in_progress/failure/error/inactive are accepted and ignored.
+// GitHub `deployment_status` webhook: schema, normaliser and signature check. A status of state "success" is a
+// change, and so is "failure" or "error" (a failed rollout); queued/pending/in_progress/inactive are accepted and ignored.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Change } from '../model/change.js';
@@ -53,12 +53,21 @@ function serviceFromPayload(payload: unknown): string {
   return typeof service === 'string' ? service : '';
 }
 
+/** Deployment states that end a rollout: it completed, or it failed part-way ("rollout timed out") or before starting. */
+const FINISHED_STATES: ReadonlyMap<string, boolean> = new Map([
+  ['success', false],
+  ['failure', true],
+  ['error', true],
+]);
+
 /**
- * A successful deployment as a Change: service = `deployment.payload.service` else the repository
- * name (CONTRACT §1); version = the deployed ref, else the sha; at = when the success was reported.
+ * A finished deployment as a Change: service = `deployment.payload.service` else the repository name (CONTRACT §1);
+ * version = the deployed ref, else the sha; at = when the outcome was reported. A failed rollout is a change too: part
+ * of it may be serving, and an on-call engineer wants to know it was tried.
  */
 export function toGitHubChange(e: GitHubDeploymentStatus): Change | null {
-  if (e.deployment_status.state !== 'success') return null;
+  const failed = FINISHED_STATES.get(e.deployment_status.state);
+  if (failed === undefined) return null;
   const service = serviceFromPayload(e.deployment.payload) || e.repository.name;
   const version = e.deployment.ref || e.deployment.sha;
   const at = e.deployment_status.created_at;
@@ -71,6 +80,7 @@ export function toGitHubChange(e: GitHubDeploymentStatus): Change | null {
     at,
     author: e.deployment.creator?.login ?? e.deployment_status.creator?.login ?? e.sender?.login ?? null,
     source: 'github',
+    ...(failed ? { failed } : {}),
   };
 }
 

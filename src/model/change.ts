@@ -12,4 +12,9 @@ export interface Change {
   at: number;
   author: string | null;
   source: ChangeSource;
+  /**
+   * The rollout was reported failed (a GitHub deployment status `failure` or `error`, an Argo CD sync `Failed` or
+   * `Error`): part of it may be running, or it may have been rolled back. Absent when it completed.
+   */
+  failed?: boolean;
 }

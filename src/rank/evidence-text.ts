@@ -109,7 +109,7 @@ export function describeOneFailingCaller(service: string, caller: string, silent
 export function describeChange(change: Change, onset: number): string {
   const from = change.previousVersion ? ` (from ${change.previousVersion})` : '';
   const rel = change.at <= onset ? `${minutes(onset - change.at)} before the first alert` : `${minutes(change.at - onset)} after the first alert`;
-  return `${change.service} deployed ${change.version}${from} ${rel}`;
+  return change.failed ? `${change.service} tried to deploy ${change.version}${from} ${rel}; the rollout failed` : `${change.service} deployed ${change.version}${from} ${rel}`;
 }
 
 export function describeHistory(

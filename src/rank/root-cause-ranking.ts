@@ -102,6 +102,11 @@ const TRAFFIC_HOP_FACTOR = 0.8;
  * path this much (as a hop does in the clustering): only the alerts on the way say that the failure travelled it.
  */
 const SILENT_HOP_FACTOR = 0.8;
+/**
+ * How much a rollout reported failed counts against its service, against one that completed: it may have left new
+ * pods serving or rolled itself back, or never reached the cluster (a failed build reported as a failed deployment).
+ */
+const FAILED_CHANGE = 0.5;
 /** Without calls to judge, this many failing callers are needed to see a silent dependency fail through them. */
 const FAILING_CALLERS_SEEN = 2;
 /**
@@ -249,7 +254,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     let changeScore = 0;
     if (change) {
       const before = input.onset - change.at;
-      changeScore = before >= 0 ? Math.exp(-before / (20 * MINUTE)) : 0.5;
+      changeScore = (before >= 0 ? Math.exp(-before / (20 * MINUTE)) : 0.5) * (change.failed ? FAILED_CHANGE : 1);
       evidence.push({ kind: 'deploy', detail: describeChange(change, input.onset) });
     }
 

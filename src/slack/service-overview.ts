@@ -36,7 +36,8 @@ export interface ServiceOverview {
   calleesTotal: number;
   openAlerts: Array<{ name: string; severity: Severity; startsAt: number; summary: string }>;
   openAlertsTotal: number;
-  recentDeploys: Array<{ version: string; previousVersion: string | null; at: number; author: string | null }>;
+  /** `failed` when the rollout was reported failed (model/change.ts). */
+  recentDeploys: Array<{ version: string; previousVersion: string | null; at: number; author: string | null; failed?: boolean }>;
   /** Incidents that list the service among their services or suspects; `suspectRank` is 1-based. */
   incidents: Array<{ id: string; title: string; status: 'open' | 'resolved'; suspectRank: number | null; score: number | null }>;
 }
@@ -130,7 +131,9 @@ export class ServiceIndex {
       calleesTotal: callees.length,
       openAlerts: open.slice(0, MAX_ALERTS).map((a) => ({ name: a.name, severity: a.severity, startsAt: a.startsAt, summary: a.summary })),
       openAlertsTotal: open.length,
-      recentDeploys: deploys.slice(0, MAX_DEPLOYS).map((c) => ({ version: c.version, previousVersion: c.previousVersion, at: c.at, author: c.author })),
+      recentDeploys: deploys
+        .slice(0, MAX_DEPLOYS)
+        .map((c) => ({ version: c.version, previousVersion: c.previousVersion, at: c.at, author: c.author, ...(c.failed ? { failed: true } : {}) })),
       incidents,
     };
   }

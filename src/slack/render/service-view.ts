@@ -27,7 +27,7 @@ export function renderServiceOverview(o: ServiceOverview, now: number): SlackMes
   if (o.calleesTotal > o.callees.length) callees.push(`…and ${o.calleesTotal - o.callees.length} more callees`);
   blocks.push(section(`*Callees* (what ${escapeMrkdwn(o.service)} calls)\n${callees.length > 0 ? fitLines(callees) : '_none seen in traces_'}`));
 
-  const deploys = o.recentDeploys.map((d) => `• \`${escapeMrkdwn(d.version)}\`${d.previousVersion ? ` (from ${escapeMrkdwn(d.previousVersion)})` : ''} at ${formatTime(d.at, now)}, ${formatAge(now - d.at)} ago${d.author ? ` by ${escapeMrkdwn(d.author)}` : ''}`);
+  const deploys = o.recentDeploys.map((d) => `• \`${escapeMrkdwn(d.version)}\`${d.previousVersion ? ` (from ${escapeMrkdwn(d.previousVersion)})` : ''} at ${formatTime(d.at, now)}, ${formatAge(now - d.at)} ago${d.author ? ` by ${escapeMrkdwn(d.author)}` : ''}${d.failed ? ' — *rollout failed*' : ''}`);
   blocks.push(section(`*Recent deploys*\n${deploys.length > 0 ? fitLines(deploys) : '_none in the last 6 h_'}`));
 
   const incidents = o.incidents.map(

@@ -76,6 +76,17 @@ describe('rankings kept across a trace flush', () => {
     expect(afterDeploy).toEqual(afterDeployReranked);
   });
 
+  it('reads a failed rollout as evidence, never as what a rollback starts from', () => {
+    const { both, analyze } = pair();
+    // v2 completed; the rollout of v3 after it failed: what runs now is not known, so only v2 is offered.
+    both((e) => e.applyChanges([deploy('checkout', -9, 'v2'), { ...deploy('checkout', -3, 'v3'), failed: true }]));
+    const { kept, reranked } = analyze(12);
+    expect(kept.remediations.map((r) => r.target)).toEqual(['checkout@v2']);
+    const evidence = kept.rootCauses.find((c) => c.service === 'checkout')!.evidence.find((e) => e.kind === 'deploy')!.detail;
+    expect(evidence).toBe('checkout tried to deploy v3 (from v1) 3 min before the first alert; the rollout failed');
+    expect(kept).toEqual(reranked);
+  });
+
   it('re-ranks once a deploy that was dated ahead of the ranking comes within now', () => {
     const { both, analyze } = pair();
     // A deploy event whose clock runs ahead: dated 12:30 into the incident, known at 12:00.

@@ -33,9 +33,16 @@ describe('argocdSource', () => {
     });
   });
 
-  it('ignores running and failed operations', () => {
-    for (const file of ['sync-running.json', 'sync-failed.json']) {
-      const result = argocdSource.parse(payload('argocd', file), context());
+  it('records a failed sync as a change marked failed, and ignores running operations', () => {
+    const [failed] = changesOf(argocdSource.parse(payload('argocd', 'sync-failed.json'), context()));
+    // Argo CD's history holds only completed syncs, so the template's previous revision is not what ran before this one.
+    expect(failed).toMatchObject({ service: 'orders', version: '4b1e9d0c7a3f2e1d0c9b8a7f6e5d4c3b2a190817', previousVersion: null, failed: true });
+    // The revision the operation tried, when the template sends it, names the failed rollout; Error ends one too.
+    const tried = { ...payload('argocd', 'sync-failed.json'), operationPhase: 'Error', operationRevision: 'f00dfeed' };
+    expect(changesOf(argocdSource.parse(tried, context()))[0]).toMatchObject({ version: 'f00dfeed', failed: true });
+    expect(changesOf(argocdSource.parse(payload('argocd', 'sync-succeeded.json'), context()))[0]!.failed).toBeUndefined();
+    for (const phase of ['Running', 'Terminating']) {
+      const result = argocdSource.parse({ ...payload('argocd', 'sync-running.json'), operationPhase: phase }, context());
       expect(changesOf(result)).toEqual([]);
       expect(result.ok && result.accepted).toBe(0);
     }
@@ -52,6 +59,8 @@ describe('argocdSource', () => {
     expect(issuesOf(argocdSource.parse(body, context()))).toEqual([
       { path: 'revision', message: 'revision (or revisions) is required for a succeeded sync' },
     ]);
+    const unnamed = { ...payload('argocd', 'sync-failed.json'), revision: null };
+    expect(issuesOf(argocdSource.parse(unnamed, context()))).toEqual([{ path: 'revision', message: 'revision (or revisions) is required for a failed sync' }]);
     const late = { ...payload('argocd', 'sync-succeeded.json'), finishedAt: 'now' };
     expect(issuesOf(argocdSource.parse(late, context())).map((i) => i.path)).toEqual(['finishedAt']);
   });

@@ -34,9 +34,18 @@ describe('githubSource', () => {
     expect(change).toMatchObject({ service: 'ledger', version: '0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e' });
   });
 
-  it('accepts and ignores statuses other than success', () => {
-    for (const file of ['failure.json', 'in-progress.json']) {
-      const result = githubSource.parse(payload('github', file), context());
+  it('records a failed rollout as a change marked failed, and ignores statuses that end nothing', () => {
+    // "Deployment failed: rollout timed out": part of v1.42.0 may be serving.
+    const [failed] = changesOf(githubSource.parse(payload('github', 'failure.json'), context()));
+    expect(failed).toMatchObject({ service: 'payments', version: 'v1.42.0', environment: 'production', failed: true, source: 'github' });
+    const errored = payload('github', 'failure.json');
+    errored.deployment_status.state = 'error';
+    expect(changesOf(githubSource.parse(errored, context()))[0]).toMatchObject({ version: 'v1.42.0', failed: true });
+    expect(changesOf(githubSource.parse(payload('github', 'success-payload-service.json'), context()))[0]!.failed).toBeUndefined();
+    for (const state of ['in_progress', 'queued', 'pending', 'inactive']) {
+      const body = payload('github', 'in-progress.json');
+      body.deployment_status.state = state;
+      const result = githubSource.parse(body, context());
       expect(changesOf(result)).toEqual([]);
       expect(result.ok && result.accepted).toBe(0);
     }

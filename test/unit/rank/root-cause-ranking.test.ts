@@ -5,6 +5,7 @@ import { callsTell, compareCalls } from '../../../src/rank/trace-signals.js';
 import { describePosition } from '../../../src/rank/evidence-text.js';
 import { signalsFrom, type TestEdge } from '../../support/trace-windows.js';
 import { alert, deploy, edge, stats, T0 } from '../../support/alerts.js';
+import type { Change } from '../../../src/model/change.js';
 
 const topology = [edge('frontend', 'checkout'), edge('frontend', 'cart'), edge('checkout', 'payments'), edge('checkout', 'orders-db', 100, true), edge('cart', 'orders-db', 100, true)];
 const graph = buildDependencyGraph(topology);
@@ -82,6 +83,17 @@ describe('ranking root causes', () => {
     expect(score(withDeploy, 'checkout')).toBeGreaterThan(score(without, 'checkout') + 0.1);
     expect(withDeploy.find((r) => r.service === 'search')).toBeUndefined();
     expect(withDeploy.find((r) => r.service === 'checkout')!.evidence.find((e) => e.kind === 'deploy')!.detail).toBe('checkout deployed v2 (from v1) 3 min before the first alert');
+  });
+
+  it('credits a failed rollout half as much as a completed one, and says it failed', () => {
+    const alerts = [alert('checkout', 'E', 0), alert('payments', 'E', 0)];
+    const score = (changes: Change[]) => rankRootCauses(input({ alerts, changes })).find((x) => x.service === 'checkout')!;
+    const none = score([]).score;
+    const completed = score([deploy('checkout', -3)]).score;
+    const failed = score([{ ...deploy('checkout', -3), failed: true }]);
+    // Scores are rounded to 0.001: the deploy's part, halved, within that.
+    expect(Math.abs(failed.score - none - (completed - none) / 2)).toBeLessThanOrEqual(0.001);
+    expect(failed.evidence.find((e) => e.kind === 'deploy')!.detail).toBe('checkout tried to deploy v2 (from v1) 3 min before the first alert; the rollout failed');
   });
 
   it('names the latest of a service\'s deploys from the lookback to just after the onset, and none outside it', () => {

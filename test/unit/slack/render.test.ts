@@ -242,6 +242,10 @@ describe('service overview', () => {
     expect(o.callees).toEqual([expect.objectContaining({ service: 'payments-db', errorRate: 0.75, baselineErrorRate: 0.075, meanLatencyMs: 900, baselineMeanLatencyMs: 95, callsPerMin: 80 })]);
     expect(o.openAlerts.map((a) => a.name)).toEqual(['HighErrorRate']);
     expect(o.recentDeploys).toEqual([{ version: 'v2.4.1', previousVersion: 'v1', at: NOW - 10 * MIN, author: null }]);
+    // A rollout reported failed is listed, and says so.
+    const withFailed = renderBlocksAsText(renderServiceOverview({ ...o, recentDeploys: [{ version: 'v2.4.2', previousVersion: null, at: NOW - 2 * MIN, author: 'ci', failed: true }, ...o.recentDeploys] }, NOW).blocks);
+    expect(withFailed).toMatch(/`v2\.4\.2` at [^\n]*, 2 min ago by ci — \*rollout failed\*/);
+    expect(withFailed).not.toMatch(/`v2\.4\.1`[^\n]*rollout failed/);
     expect(o.incidents).toEqual([{ id: reports[0]!.id, title: reports[0]!.title, status: 'open', suspectRank: 2, score: 0.436 }]);
     expect(describeService(engine, 'no-such-service', NOW)).toBeNull();
 
