@@ -26,6 +26,13 @@ const optionalTime = z
     return ms;
   });
 
+/** Operation phases that end a sync: it completed, or it failed (applied in part, or not at all). */
+const FINISHED_PHASES: ReadonlyMap<string, boolean> = new Map([
+  ['Succeeded', false],
+  ['Failed', true],
+  ['Error', true],
+]);
+
 export const ArgoCdNotificationSchema = z
   .object({
     app: z.string().min(1, 'app (the Application name) must not be empty'),
@@ -49,19 +56,13 @@ export const ArgoCdNotificationSchema = z
     repoURL: optionalText,
   })
   .superRefine((d, ctx) => {
-    const finished = d.operationPhase === 'Succeeded' ? 'succeeded' : d.operationPhase === 'Failed' || d.operationPhase === 'Error' ? 'failed' : null;
-    const named = d.revision || (d.revisions && d.revisions.length > 0) || (finished === 'failed' && d.operationRevision);
-    if (finished !== null && !named) {
-      ctx.addIssue({ code: 'custom', path: ['revision'], message: `revision (or revisions) is required for a ${finished} sync` });
+    const failed = d.operationPhase ? FINISHED_PHASES.get(d.operationPhase) : undefined;
+    const named = d.revision || (d.revisions && d.revisions.length > 0) || (failed && d.operationRevision);
+    if (failed !== undefined && !named) {
+      ctx.addIssue({ code: 'custom', path: ['revision'], message: `revision (or revisions) is required for a ${failed ? 'failed' : 'succeeded'} sync` });
     }
   });
 
-/** Operation phases that end a sync: it completed, or it failed (applied in part, or not at all). */
-const FINISHED_PHASES: ReadonlyMap<string, boolean> = new Map([
-  ['Succeeded', false],
-  ['Failed', true],
-  ['Error', true],
-]);
 export type ArgoCdNotification = z.output<typeof ArgoCdNotificationSchema>;
 
 /**
