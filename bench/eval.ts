@@ -11,6 +11,8 @@
 //                     through sparser sampling
 //   --call-graph-only spans show only the call graph, as datasets derived from metrics do (PetShop: one snapshot
 //                     at the start, every span 5 ms and OK): the same incidents, from alerts and topology alone
+//   --failed-rollouts every deploy reported through GitHub (about 3 in 10) reports a failed rollout ("rollout timed
+//                     out"), the bad deploys among them: the same incidents, read with failed rollouts
 //   --misses          also list each incident whose root is not ranked first, and each clustering below F1 0.8
 //   --json            one JSON document on stdout
 //   --dump DIR        also write each generated scenario (events.ndjson, history.json, truth.json)
@@ -40,11 +42,12 @@ interface Args {
   liveMs: number | null;
   traceShare: number | undefined;
   callGraphOnly: boolean;
+  failedRollouts: boolean;
   misses: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seeds: 20, firstSeed: 1, families: [], petshop: null, json: false, dump: null, liveMs: null, traceShare: undefined, callGraphOnly: false, misses: false };
+  const args: Args = { seeds: 20, firstSeed: 1, families: [], petshop: null, json: false, dump: null, liveMs: null, traceShare: undefined, callGraphOnly: false, failedRollouts: false, misses: false };
   let petshopAsked = false;
   let noPetshop = false;
   for (let i = 0; i < argv.length; i++) {
@@ -79,6 +82,7 @@ function parseArgs(argv: string[]): Args {
       if (!(share > 0 && share <= 1)) throw new Error('--trace-share must be a number in (0, 1]');
       args.traceShare = share;
     } else if (a === '--call-graph-only') args.callGraphOnly = true;
+    else if (a === '--failed-rollouts') args.failedRollouts = true;
     else if (a === '--misses') args.misses = true;
     else if (a === '--json') args.json = true;
     else if (a === '--dump') args.dump = resolve(value());
@@ -256,19 +260,23 @@ async function main(): Promise<void> {
   };
   const started = performance.now();
   const families: FamilyResult[] = [];
-  const generate: GenerateOptions = { ...(args.traceShare !== undefined ? { traceShare: args.traceShare } : {}), ...(args.callGraphOnly ? { callGraphOnly: true } : {}) };
+  const generate: GenerateOptions = {
+    ...(args.traceShare !== undefined ? { traceShare: args.traceShare } : {}),
+    ...(args.callGraphOnly ? { callGraphOnly: true } : {}),
+    ...(args.failedRollouts ? { failedRollouts: true } : {}),
+  };
   for (const family of args.families) families.push(await evaluateFamily(family, args.seeds, args.firstSeed, args.dump, args.liveMs, generate, log, args.misses));
   const pooled = families.length > 0 ? poolSummaries(families.map((f) => f.summary)) : null;
   const petshop = args.petshop ? await evaluatePetshop(args.petshop, args.misses) : null;
   const seconds = (performance.now() - started) / 1000;
 
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ seeds: args.seeds, traceShare: args.traceShare ?? 1, callGraphOnly: args.callGraphOnly, families, overall: pooled, petshop: petshop && { dir: args.petshop, ...petshop }, seconds }, null, 1)}\n`);
+    process.stdout.write(`${JSON.stringify({ seeds: args.seeds, traceShare: args.traceShare ?? 1, callGraphOnly: args.callGraphOnly, failedRollouts: args.failedRollouts, families, overall: pooled, petshop: petshop && { dir: args.petshop, ...petshop }, seconds }, null, 1)}\n`);
     return;
   }
   if (pooled) {
     const live = args.liveMs !== null ? `, analysed live every ${args.liveMs / 1000} s of stream time` : '';
-    const mode = `${live}${args.traceShare !== undefined ? `, ${args.traceShare} of the sampled traces kept` : ''}${args.callGraphOnly ? ', spans carrying the call graph only' : ''}`;
+    const mode = `${live}${args.traceShare !== undefined ? `, ${args.traceShare} of the sampled traces kept` : ''}${args.callGraphOnly ? ', spans carrying the call graph only' : ''}${args.failedRollouts ? ', GitHub deploys reporting failed rollouts' : ''}`;
     console.log(`Generated families (${args.seeds} seeds each${mode}; AC@k over incidents, F1 = mean pairwise clustering F1 per scenario, absorbed = noise alerts grouped with an incident)\n`);
     console.log(familyTable(families, pooled));
     console.log('');

@@ -52,7 +52,8 @@ function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-function githubPayload(rng: Rng, d: Deploy): unknown {
+/** A GitHub deployment status; `failed` reports the rollout as timed out (the same draws either way). */
+function githubPayload(rng: Rng, d: Deploy, failed: boolean): unknown {
   const repo = d.service;
   const id = rng.int(1_000_000_000, 2_000_000_000);
   const sha = rng.hex(40);
@@ -64,9 +65,9 @@ function githubPayload(rng: Rng, d: Deploy): unknown {
     deployment_status: {
       url: `${repoUrl}/deployments/${id}/statuses/${id + 7}`,
       id: id + 7,
-      state: 'success',
+      state: failed ? 'failure' : 'success',
       creator: user,
-      description: `Deployed ${d.version}`,
+      description: failed ? `Deployment of ${d.version} failed: rollout timed out` : `Deployed ${d.version}`,
       environment: 'production',
       target_url: `https://github.com/acme/${repo}/actions/runs/${rng.int(1e9, 9e9)}`,
       created_at: isoSeconds(d.at),
@@ -98,10 +99,10 @@ function githubPayload(rng: Rng, d: Deploy): unknown {
   };
 }
 
-export function encodeDeploys(rng: Rng, deploys: readonly Deploy[]): TimedEvent[] {
+export function encodeDeploys(rng: Rng, deploys: readonly Deploy[], failedRollouts = false): TimedEvent[] {
   return deploys.map((d) =>
     d.via === 'github'
-      ? { at: d.at + rng.between(200, 4000), type: 'github.deployment_status', payload: githubPayload(rng, d) }
+      ? { at: d.at + rng.between(200, 4000), type: 'github.deployment_status', payload: githubPayload(rng, d, failedRollouts) }
       : {
           at: d.at + rng.between(50, 2000),
           type: 'deploy',

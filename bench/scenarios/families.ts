@@ -37,6 +37,11 @@ export interface GenerateOptions {
    * span 5 ms and OK. The same incidents, with no trace evidence.
    */
   callGraphOnly?: boolean;
+  /**
+   * Every deploy reported through GitHub reports a failed rollout ("rollout timed out"): the same incidents, with the
+   * bad deploy among them, where it goes through GitHub, read as a failed rollout.
+   */
+  failedRollouts?: boolean;
 }
 
 export interface ScenarioPlan {
@@ -61,6 +66,8 @@ export interface ScenarioPlan {
   traceShare?: number;
   /** Spans carry only the call graph (GenerateOptions.callGraphOnly). */
   callGraphOnly?: boolean;
+  /** GitHub deploys report failed rollouts (GenerateOptions.failedRollouts). */
+  failedRollouts?: boolean;
 }
 
 const MINUTE = 60_000;
@@ -321,6 +328,7 @@ export function planFamily(family: FamilyName, rng: Rng, options: GenerateOption
     ...played,
     ...(options.traceShare !== undefined ? { traceShare: options.traceShare } : {}),
     ...(options.callGraphOnly ? { callGraphOnly: true } : {}),
+    ...(options.failedRollouts ? { failedRollouts: true } : {}),
   };
 }
 
