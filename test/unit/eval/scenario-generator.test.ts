@@ -98,6 +98,20 @@ describe('generateScenario', () => {
     expect(spansOf(full).some(({ span }) => span.status.code === 2)).toBe(true);
   });
 
+  it('reports GitHub deploys as failed rollouts with failedRollouts, and changes nothing else', () => {
+    const completed = lines(generateScenario('bad-deploy', 5, { size: 16 }));
+    const failed = lines(generateScenario('bad-deploy', 5, { size: 16, failedRollouts: true }));
+    const status = (l: Line) => (l.payload.deployment_status as { state: string; description: string });
+    const github = failed.filter((l) => l.type === 'github.deployment_status');
+    expect(github.length).toBeGreaterThan(0);
+    for (const l of github) expect(status(l).state).toBe('failure');
+    // Read back, each is a failed change; with the status put back, the streams are the same line for line.
+    const parsed = ingestSources['github.deployment_status'].parse(github[0]!.payload, { serviceLabels: DEFAULT_SERVICE_LABELS, receivedAt: 0 });
+    expect(parsed.ok && parsed.event.kind === 'changes' && parsed.event.changes[0]?.failed).toBe(true);
+    const restored = failed.map((l, i) => (l.type === 'github.deployment_status' ? { ...l, payload: { ...l.payload, deployment_status: { ...status(l), state: 'success', description: status(completed[i]!).description } } } : l));
+    expect(restored).toEqual(completed);
+  });
+
   it.each(FAMILY_NAMES)('writes only contract-valid lines in arrival order (%s)', (family) => {
     const s = scenario(family, 1);
     let previous = 0;
