@@ -355,9 +355,9 @@ interface FailingCallers {
 function failingCallers(input: RankingInput, facts: ReadonlyMap<string, ServiceFacts>, service: string, maxDepth: number): FailingCallers | undefined {
   const graph = input.graph;
   if (!graph.hasNode(service)) return undefined;
-  const callers = countFailingCallers(graph, facts, service, maxDepth, input.failingNearby);
+  const { firstFailing, ...callers } = countFailingCallers(graph, facts, service, maxDepth, input.failingNearby);
   if (callers.failing >= FAILING_CALLERS_SEEN) return { ...callers, share: callers.failing / callers.all };
-  const caller = callers.failing === 1 ? callers.firstFailing : undefined;
+  const caller = callers.failing === 1 ? firstFailing : undefined;
   const edge = input.traceSignals.edge;
   if (caller === undefined || !alertsFailing(facts, caller)) return undefined;
   let judged = false;
