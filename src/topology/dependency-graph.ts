@@ -203,15 +203,22 @@ export function buildDependencyGraph(edges: Iterable<ObservedEdge>, options: Dep
       graph.addEdge(e.caller, e.callee, { calls: e.stats.calls, lastSeen: e.lastSeen, declared: false });
     }
   }
+  // A catalog says who depends on whom, not who exports spans: a declared dependency adds a node the traces have not
+  // seen, and leaves a traced one as the traces describe it (a database seen only as a peer stays uninstrumented).
   for (const d of options.declared ?? []) {
-    addService(graph, d.service, { uninstrumented: false, kind: 'service' });
+    addDeclaredService(graph, d.service);
     for (const dep of d.dependsOn) {
       if (dep === d.service) continue;
-      addService(graph, dep, { uninstrumented: false, kind: 'service' });
+      addDeclaredService(graph, dep);
       if (!graph.hasEdge(d.service, dep)) graph.addEdge(d.service, dep, { calls: 0, lastSeen: 0, declared: true });
     }
   }
   return graph;
+}
+
+/** A node only a catalog names: taken for an instrumented service until traces say otherwise. */
+function addDeclaredService(graph: DependencyGraph, name: string): void {
+  if (!graph.hasNode(name)) graph.addNode(name, { uninstrumented: false, kind: 'service' });
 }
 
 /** Adds a service node; a node seen once with spans of its own stays instrumented. */

@@ -40,6 +40,16 @@ describe('dependency graph', () => {
     expect(g.getEdgeAttribute('c', 'd', 'declared')).toBe(true);
   });
 
+  it('a declared dependency leaves a traced node as the traces describe it', () => {
+    const g = buildDependencyGraph([edge('checkout', 'orders-db', 10, true)], {
+      declared: [{ service: 'checkout', dependsOn: ['orders-db', 'payments'] }, { service: 'orders-db', dependsOn: [] }],
+    });
+    expect(g.getNodeAttribute('orders-db', 'uninstrumented')).toBe(true);
+    expect(g.getEdgeAttribute('checkout', 'orders-db', 'declared')).toBe(false);
+    expect(g.getNodeAttributes('payments')).toEqual({ uninstrumented: false, kind: 'service' });
+    expect(g.getEdgeAttribute('checkout', 'payments', 'declared')).toBe(true);
+  });
+
   it('an instrumented sighting upgrades a node first seen as a peer', () => {
     const g = buildDependencyGraph([edge('a', 'b', 10, true), edge('b', 'c')]);
     expect(g.getNodeAttribute('b', 'uninstrumented')).toBe(false);
