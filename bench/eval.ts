@@ -13,6 +13,9 @@
 //                     at the start, every span 5 ms and OK): the same incidents, from alerts and topology alone
 //   --failed-rollouts every deploy reported through GitHub (about 3 in 10) reports a failed rollout ("rollout timed
 //                     out"), the bad deploys among them: the same incidents, read with failed rollouts
+//   --known-topology  also give the replay the scenario's whole call graph as a service catalog (`replay --catalog`):
+//                     sparse traces read against the topology a server learns over hours, not the part one short
+//                     stream shows
 //   --misses          also list each incident whose root is not ranked first, and each clustering below F1 0.8
 //   --json            one JSON document on stdout
 //   --dump DIR        also write each generated scenario (events.ndjson, history.json, truth.json)
@@ -43,11 +46,12 @@ interface Args {
   traceShare: number | undefined;
   callGraphOnly: boolean;
   failedRollouts: boolean;
+  knownTopology: boolean;
   misses: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seeds: 20, firstSeed: 1, families: [], petshop: null, json: false, dump: null, liveMs: null, traceShare: undefined, callGraphOnly: false, failedRollouts: false, misses: false };
+  const args: Args = { seeds: 20, firstSeed: 1, families: [], petshop: null, json: false, dump: null, liveMs: null, traceShare: undefined, callGraphOnly: false, failedRollouts: false, knownTopology: false, misses: false };
   let petshopAsked = false;
   let noPetshop = false;
   for (let i = 0; i < argv.length; i++) {
@@ -83,6 +87,7 @@ function parseArgs(argv: string[]): Args {
       args.traceShare = share;
     } else if (a === '--call-graph-only') args.callGraphOnly = true;
     else if (a === '--failed-rollouts') args.failedRollouts = true;
+    else if (a === '--known-topology') args.knownTopology = true;
     else if (a === '--misses') args.misses = true;
     else if (a === '--json') args.json = true;
     else if (a === '--dump') args.dump = resolve(value());
@@ -123,6 +128,7 @@ async function evaluateFamily(
   firstSeed: number,
   dump: string | null,
   liveMs: number | null,
+  knownTopology: boolean,
   generate: GenerateOptions,
   log: (line: string) => void,
   listMisses: boolean,
@@ -140,9 +146,15 @@ async function evaluateFamily(
       writeFileSync(join(dir, 'events.ndjson'), scenario.events.join('\n') + '\n');
       writeFileSync(join(dir, 'history.json'), JSON.stringify(scenario.history, null, 1) + '\n');
       writeFileSync(join(dir, 'truth.json'), JSON.stringify(scenario.truth, null, 1) + '\n');
+      // The catalog as `replay --catalog` reads it (a plain list).
+      if (knownTopology) writeFileSync(join(dir, 'catalog.json'), JSON.stringify({ services: scenario.catalog.map((d) => ({ name: d.service, dependsOn: d.dependsOn })) }, null, 1) + '\n');
     }
     const t = performance.now();
-    const result = await replayLines(scenario.events, { history: scenario.history, ...(liveMs !== null ? { analyzeEveryMs: liveMs } : {}) });
+    const result = await replayLines(scenario.events, {
+      history: scenario.history,
+      ...(liveMs !== null ? { analyzeEveryMs: liveMs } : {}),
+      ...(knownTopology ? { engine: { declaredTopology: scenario.catalog } } : {}),
+    });
     replayMs += performance.now() - t;
     const score = scoreScenario(scenario.truth, result.incidents);
     scores.push(score);
@@ -265,18 +277,18 @@ async function main(): Promise<void> {
     ...(args.callGraphOnly ? { callGraphOnly: true } : {}),
     ...(args.failedRollouts ? { failedRollouts: true } : {}),
   };
-  for (const family of args.families) families.push(await evaluateFamily(family, args.seeds, args.firstSeed, args.dump, args.liveMs, generate, log, args.misses));
+  for (const family of args.families) families.push(await evaluateFamily(family, args.seeds, args.firstSeed, args.dump, args.liveMs, args.knownTopology, generate, log, args.misses));
   const pooled = families.length > 0 ? poolSummaries(families.map((f) => f.summary)) : null;
   const petshop = args.petshop ? await evaluatePetshop(args.petshop, args.misses) : null;
   const seconds = (performance.now() - started) / 1000;
 
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ seeds: args.seeds, traceShare: args.traceShare ?? 1, callGraphOnly: args.callGraphOnly, failedRollouts: args.failedRollouts, families, overall: pooled, petshop: petshop && { dir: args.petshop, ...petshop }, seconds }, null, 1)}\n`);
+    process.stdout.write(`${JSON.stringify({ seeds: args.seeds, traceShare: args.traceShare ?? 1, callGraphOnly: args.callGraphOnly, failedRollouts: args.failedRollouts, knownTopology: args.knownTopology, families, overall: pooled, petshop: petshop && { dir: args.petshop, ...petshop }, seconds }, null, 1)}\n`);
     return;
   }
   if (pooled) {
     const live = args.liveMs !== null ? `, analysed live every ${args.liveMs / 1000} s of stream time` : '';
-    const mode = `${live}${args.traceShare !== undefined ? `, ${args.traceShare} of the sampled traces kept` : ''}${args.callGraphOnly ? ', spans carrying the call graph only' : ''}${args.failedRollouts ? ', GitHub deploys reporting failed rollouts' : ''}`;
+    const mode = `${live}${args.traceShare !== undefined ? `, ${args.traceShare} of the sampled traces kept` : ''}${args.callGraphOnly ? ', spans carrying the call graph only' : ''}${args.failedRollouts ? ', GitHub deploys reporting failed rollouts' : ''}${args.knownTopology ? ', the whole call graph declared as a catalog' : ''}`;
     console.log(`Generated families (${args.seeds} seeds each${mode}; AC@k over incidents, F1 = mean pairwise clustering F1 per scenario, absorbed = noise alerts grouped with an incident)\n`);
     console.log(familyTable(families, pooled));
     console.log('');

@@ -1,5 +1,6 @@
 // Entry point of the generator: family + seed -> recorded event stream, history and ground truth.
 import type { HistoricalIncident } from '../../src/model/history.js';
+import type { DeclaredDependency } from '../../src/topology/dependency-graph.js';
 import { createRng, type Rng } from './rng.js';
 import { planFamily, type FamilyName, type GenerateOptions, type ScenarioPlan } from './families.js';
 import { FaultPlan } from './fault-injector.js';
@@ -11,7 +12,7 @@ import { notifyAlertmanager, pickAlertmanagerConfig } from './alertmanager-notif
 import { encodeOtlp } from './otlp-encoder.js';
 import { encodeDeploys, versionTimeline } from './change-emitter.js';
 import { randomHistory, recurringHistory, type AlertSignature } from './history-generator.js';
-import { ancestorsOf } from './topology-generator.js';
+import { ancestorsOf, type Topology } from './topology-generator.js';
 import { renderEventLines } from './event-line.js';
 
 export { FAMILY_NAMES, type FamilyName, type GenerateOptions } from './families.js';
@@ -34,6 +35,11 @@ export interface Scenario {
   events: string[];
   history: HistoricalIncident[];
   truth: Truth;
+  /**
+   * Every call edge of the scenario's topology, as a service catalog would declare it (`replay --catalog`): what a
+   * server learns from hours of sampled traces, where one short stream of sparse traces shows only part of it.
+   */
+  catalog: DeclaredDependency[];
 }
 
 function familySeed(family: string, seed: number): number {
@@ -145,7 +151,11 @@ export function playScenario(plan: ScenarioPlan, rng: Rng): Scenario {
     history = [...history, ...recurringHistory(histRng, topology, plan.twins.root, plan.twins.twin, signature, startMs, other, 2001)];
     histRng.shuffle(history);
   }
-  return { events: renderEventLines(events), history, truth };
+  return { events: renderEventLines(events), history, truth, catalog: declaredCatalog(topology) };
+}
+
+function declaredCatalog(topology: Topology): DeclaredDependency[] {
+  return [...topology.callees].filter(([, edges]) => edges.length > 0).map(([service, edges]) => ({ service, dependsOn: edges.map((e) => e.callee) }));
 }
 
 /**

@@ -6,6 +6,8 @@ import { EVENT_TYPES } from '../../../src/model/event.js';
 import { HistoryFileSchema } from '../../../src/model/history.js';
 import { ingestSources } from '../../../src/ingest/registry.js';
 import { DEFAULT_SERVICE_LABELS } from '../../../src/ingest/source.js';
+import { SpanPairer } from '../../../src/traces/span-pairer.js';
+import { parseServiceCatalog } from '../../../src/topology/service-catalog.js';
 
 interface Line {
   type: string;
@@ -96,6 +98,28 @@ describe('generateScenario', () => {
     }
     // The full scenario's spans do fail: the snapshot dropped that, not the generator.
     expect(spansOf(full).some(({ span }) => span.status.code === 2)).toBe(true);
+  });
+
+  it('declares the whole call graph as a catalog: every edge the traces show, and more than a tenth of them show', () => {
+    const tracedEdges = (s: Scenario): Set<string> => {
+      const pairer = new SpanPairer();
+      for (const l of lines(s)) {
+        if (l.type !== 'otlp') continue;
+        const parsed = ingestSources.otlp.parse(l.payload, { serviceLabels: DEFAULT_SERVICE_LABELS, receivedAt: Date.parse(l.receivedAt) });
+        if (parsed.ok && parsed.event.kind === 'spans') pairer.add(parsed.event.spans, Date.parse(l.receivedAt));
+      }
+      return new Set(pairer.flush(Number.MAX_SAFE_INTEGER).edges.map((e) => `${e.caller} → ${e.callee}`));
+    };
+    const full = generateScenario('latency-cascade', 2, { size: 40, tracesPerMinute: 20 });
+    const tenth = generateScenario('latency-cascade', 2, { size: 40, tracesPerMinute: 20, traceShare: 0.1 });
+    expect(tenth.catalog).toEqual(full.catalog);
+    const declared = new Set(full.catalog.flatMap((d) => d.dependsOn.map((dep) => `${d.service} → ${dep}`)));
+    const traced = tracedEdges(full);
+    for (const e of traced) expect(declared).toContain(e);
+    expect(tracedEdges(tenth).size).toBeLessThan(traced.size);
+    // What `replay --catalog` reads, as the eval's --dump writes it.
+    const parsed = parseServiceCatalog([{ services: full.catalog.map((d) => ({ name: d.service, dependsOn: d.dependsOn })) }]);
+    expect('dependencies' in parsed && parsed.dependencies).toEqual(full.catalog);
   });
 
   it('reports GitHub deploys as failed rollouts with failedRollouts, and changes nothing else', () => {
