@@ -91,9 +91,12 @@ export function describePosition(
   return `${service}: ${depends}; its own dependencies look healthy`;
 }
 
-/** A dependency seen failing only through its callers, when no traces judge its calls (decision 018). */
+/**
+ * A dependency seen failing only through its callers, when no traces judge its calls (decision 018). A caller counted
+ * apart fails through another dependency: one that alerts, or one its calls to which traces show failing.
+ */
 export function describeFailingCallers(service: string, failing: number, callers: number, elsewhere = 0): string {
-  const more = elsewhere > 0 ? `, ${elsewhere} more through another dependency that alerts` : '';
+  const more = elsewhere > 0 ? `, ${elsewhere} more through another dependency that fails` : '';
   return `${service}: ${failing} of the ${callers} services that call it fail${more}; no alert of its own, and no traces judge its calls`;
 }
 

@@ -6,7 +6,7 @@
 //               that fails stops calling on; model/alert-signal.ts), and its own callees are healthy (else it is
 //               more likely a victim);
 //   anomaly   — the candidate itself is anomalous: its alerts, or its callers see its calls fail or slow; when no
-//               calls can be judged, a candidate without alerts by the share of its callers that fail (decision 018);
+//               calls into it can be judged, a candidate without alerts by the share of its callers that fail (decision 018);
 //   origin    — its own spans fail while its callees are fine (errors start here), it slows by itself, or it
 //               alerts on its own resources (CPU, memory, restarts: model/alert-signal.ts isSaturation);
 //   change    — it was deployed shortly before the onset;
@@ -215,8 +215,9 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     // that, nor is one whose own spans raise errors while its callees succeed.
     const victim = worstCallee * (1 - f.saturation) * (1 - (f.trace?.originAnomaly ?? 0));
     const calleesHealthy = 1 - 0.8 * victim;
-    // Without calls to judge, a dependency that raised nothing fails as far as its callers show it (decision 018).
-    const callers = !reach.judgedByCalls && f.alerts.length === 0 ? failingCallers(input, facts, f.service, options.explainDepth) : undefined;
+    // Without calls into it that judge it, a dependency that raised nothing fails as far as its callers show it
+    // (decision 018), whatever calls elsewhere in the incident show (third addendum).
+    const callers = f.alerts.length === 0 && (!reach.judgedByCalls || !callsInto(input, f)) ? failingCallers(input, facts, f.service, options.explainDepth, reach.explainedBelow) : undefined;
     const anomaly = callers ? Math.max(f.anomaly, callers.share) : f.anomaly;
     const position = explains * calleesHealthy * (0.3 + 0.7 * anomaly);
     const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0) - trafficExplained.length;
@@ -323,6 +324,20 @@ function failsInIncident(facts: ReadonlyMap<string, ServiceFacts>, service: stri
   return (facts.get(service)?.failure ?? 0) > 0;
 }
 
+/**
+ * Whether calls into the candidate tell: all of them pooled, or one caller's. Sampled traces may catch an incident's
+ * failing calls and none of those into a silent dependency below them: its callers are then all there is to judge it.
+ */
+function callsInto(input: RankingInput, f: ServiceFacts): boolean {
+  if (callsTell(f.trace?.incoming ?? null)) return true;
+  const edge = input.traceSignals.edge;
+  let tells = false;
+  if (input.graph.hasNode(f.service)) input.graph.forEachInNeighbor(f.service, (c) => {
+    tells ||= callsTell(edge?.(c, f.service));
+  });
+  return tells;
+}
+
 /** How failing a silent dependency looks from its callers (failingCallers). */
 interface FailingCallers {
   failing: number;
@@ -339,9 +354,9 @@ interface FailingCallers {
 }
 
 /**
- * How failing a dependency with no alert looks from its direct callers, when no calls can judge the incident; undefined
- * when it does not. A dependency with no alert rules of its own (most databases, queues, external APIs) shows a failure
- * only through its callers:
+ * How failing a dependency with no alert looks from its direct callers, when no calls can judge the incident or none into
+ * the dependency can (third addendum); undefined when it does not. A dependency with no alert rules of its own (most
+ * databases, queues, external APIs) shows a failure only through its callers:
  * - two or more of them failing at once (FAILING_CALLERS_SEEN) is what one failing dependency looks like, and their
  *   share is how far it looks failing (decision 018). A failing caller with another dependency that alerts, one its
  *   failure cannot have come through from this service, fails through that one (`elsewhere`): a frontend calls dozens
@@ -352,10 +367,16 @@ interface FailingCallers {
  *   A database only its own service uses ranks beside that service.
  * O(callers × their callees), each callee's downstream search remembered by the graph.
  */
-function failingCallers(input: RankingInput, facts: ReadonlyMap<string, ServiceFacts>, service: string, maxDepth: number): FailingCallers | undefined {
+function failingCallers(
+  input: RankingInput,
+  facts: ReadonlyMap<string, ServiceFacts>,
+  service: string,
+  maxDepth: number,
+  explainedBelow: (caller: string) => boolean,
+): FailingCallers | undefined {
   const graph = input.graph;
   if (!graph.hasNode(service)) return undefined;
-  const { firstFailing, ...callers } = countFailingCallers(graph, facts, service, maxDepth, input.failingNearby);
+  const { firstFailing, ...callers } = countFailingCallers(graph, facts, service, maxDepth, input.failingNearby, undefined, explainedBelow);
   if (callers.failing >= FAILING_CALLERS_SEEN) return { ...callers, share: callers.failing / callers.all };
   const caller = callers.failing === 1 ? firstFailing : undefined;
   const edge = input.traceSignals.edge;
@@ -381,9 +402,9 @@ function failingCallers(input: RankingInput, facts: ReadonlyMap<string, ServiceF
 
 /**
  * A dependency's direct callers (`all`), those of them that fail in the incident or, outside it, in `nearby`
- * (`failing`, the first of them `firstFailing`), and those that fail but through another dependency that alerts
- * (`elsewhere`, not in `failing`); an outside caller's other dependencies are read over `nearby` too. Callers `skip`
- * names are not asked.
+ * (`failing`, the first of them `firstFailing`), and those that fail but through another dependency that alerts, or
+ * whose calls to another one traces show failing (`explainedBelow`) (`elsewhere`, not in `failing`); an outside
+ * caller's other dependencies are read over `nearby` too. Callers `skip` names are not asked.
  */
 function countFailingCallers(
   graph: DependencyGraph,
@@ -392,6 +413,7 @@ function countFailingCallers(
   maxDepth: number,
   nearby?: ReadonlySet<string>,
   skip?: (caller: string) => boolean,
+  explainedBelow?: (caller: string) => boolean,
 ): { failing: number; all: number; elsewhere: number; firstFailing: string | undefined } {
   let all = 0;
   let failing = 0;
@@ -402,7 +424,7 @@ function countFailingCallers(
     if (skip?.(caller)) return;
     const inside = failsInIncident(facts, caller);
     if (!inside && !nearby?.has(caller)) return;
-    if (failsThroughAnother(graph, facts, caller, service, maxDepth, inside ? undefined : nearby)) elsewhere++;
+    if (failsThroughAnother(graph, facts, caller, service, maxDepth, inside ? undefined : nearby) || explainedBelow?.(caller)) elsewhere++;
     else if (failing++ === 0) firstFailing = caller;
   });
   return { failing, all, elsewhere, firstFailing };
@@ -459,6 +481,8 @@ interface FailureReach {
   strength(from: string, candidate: string): number;
   /** Whether that path is weak because `from`'s failure (or one on the way) shows on calls to another dependency. */
   failsElsewhere(from: string, candidate: string): boolean;
+  /** Whether calls of `caller` that traces judge go bad enough to account for its failure in full (decision 016). */
+  explainedBelow(caller: string): boolean;
 }
 
 /**
@@ -565,6 +589,7 @@ function failureReach(
     judgedByCalls,
     strength: (from, candidate) => pathsTo(candidate).strengths.get(from) ?? 0,
     failsElsewhere: (from, candidate) => pathsTo(candidate).elsewhere.has(from),
+    explainedBelow: (caller) => judgedByCalls && badShare(clearestFailureBelow(caller)) >= 1,
   };
 }
 

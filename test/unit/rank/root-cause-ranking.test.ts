@@ -165,10 +165,14 @@ describe('ranking root causes', () => {
       });
     const score = (ranked: ReturnType<typeof rank>, service: string) => ranked.find((r) => r.service === service)!.score;
     const topology = (ranked: ReturnType<typeof rank>, service: string) => ranked.find((r) => r.service === service)!.evidence.find((e) => e.kind === 'topology')!.detail;
-    // checkout's calls to payments fail: that explains checkout's alert; ledger-db could explain only billing's.
+    // checkout's calls to payments fail: that explains checkout's alert; ledger-db could explain only billing's, and
+    // as billing's only dependency it is as likely where that began as billing itself (decision 018, third addendum).
     const explained = rank(40);
-    expect(score(explained, 'payments')).toBeGreaterThan(score(explained, 'ledger-db') + 0.2);
+    expect(score(explained, 'payments')).toBeGreaterThan(score(explained, 'ledger-db') + 0.1);
     expect(topology(explained, 'ledger-db')).toBe('ledger-db: 2 of 2 anomalous services depend on it (1 fails through calls to another dependency); its own dependencies look healthy');
+    expect(explained.find((r) => r.service === 'ledger-db')!.evidence.map((e) => e.detail)).toContain(
+      'ledger-db: billing fails, and ledger-db is the only dependency of billing with no alert and no calls that traces judge',
+    );
     // Nothing measured fails: ledger-db, below both alerts, explains them both.
     const unexplained = rank(0);
     expect(score(unexplained, 'ledger-db')).toBeGreaterThan(score(unexplained, 'payments'));
@@ -326,6 +330,21 @@ describe('ranking root causes', () => {
     expect(judged[0]!.service).not.toBe('orders-db');
   });
 
+  it('judges a silent dependency by its callers when no calls into it tell, whatever calls elsewhere show (decision 018, third addendum)', () => {
+    // Sampled traces caught frontend's calls to checkout and cart failing, and none of the calls to orders-db.
+    const alerts = [alert('checkout', 'HighErrorRate', 0), alert('cart', 'HighErrorRate', 0), alert('frontend', 'HighErrorRate', 1)];
+    const entryNow = [{ caller: 'frontend', callee: 'checkout', stats: stats(100, 40, 20) }, { caller: 'frontend', callee: 'cart', stats: stats(100, 40, 20) }];
+    const entryBase = [{ caller: 'frontend', callee: 'checkout', stats: stats(100, 0, 20) }, { caller: 'frontend', callee: 'cart', stats: stats(100, 0, 20) }];
+    const unseen = rankRootCauses(input({ alerts, traceSignals: windows(entryNow, entryBase) }));
+    expect(unseen[0]!.service).toBe('orders-db');
+    expect(unseen[0]!.evidence.map((e) => e.detail)).toContain('orders-db: 2 of the 2 services that call it fail; no alert of its own, and no traces judge its calls');
+    // Calls into it that tell decide: five of them, healthy, leave it a bystander.
+    const db = (now: ReturnType<typeof stats>) => [{ caller: 'checkout', callee: 'orders-db', stats: now }, { caller: 'cart', callee: 'orders-db', stats: now }];
+    const seenHealthy = rankRootCauses(input({ alerts, traceSignals: windows([...entryNow, ...db(stats(5, 0, 5))], [...entryBase, ...db(stats(100, 0, 5))]) }));
+    expect(seenHealthy[0]!.service).not.toBe('orders-db');
+    expect(seenHealthy.find((c) => c.service === 'orders-db')?.evidence.some((e) => e.detail.includes('services that call it fail')) ?? false).toBe(false);
+  });
+
   it('without calls to judge, does not count a caller that fails through another dependency that alerts (decision 018, addendum)', () => {
     // Three entry points each call chat, which alerts, and the same two services, which raised nothing. No spans judge
     // any call. The entry points fail through chat: the services beside it are no likelier to fail than before.
@@ -347,7 +366,7 @@ describe('ranking root causes', () => {
     ]);
     const db = rankRootCauses(input({ alerts: [alert('checkout', 'HighErrorRate', 1), alert('cart', 'HighErrorRate', 0), alert('search', 'HighErrorRate', 1), alert('index', 'HighErrorRate', 0)], graph: g }));
     expect(db.find((c) => c.service === 'orders-db')!.evidence.map((e) => e.detail)).toContain(
-      'orders-db: 2 of the 3 services that call it fail, 1 more through another dependency that alerts; no alert of its own, and no traces judge its calls',
+      'orders-db: 2 of the 3 services that call it fail, 1 more through another dependency that fails; no alert of its own, and no traces judge its calls',
     );
   });
 
