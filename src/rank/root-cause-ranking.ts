@@ -217,7 +217,8 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     const calleesHealthy = 1 - 0.8 * victim;
     // Without calls into it that judge it, a dependency that raised nothing fails as far as its callers show it
     // (decision 018), whatever calls elsewhere in the incident show (third addendum).
-    const callers = f.alerts.length === 0 && (!reach.judgedByCalls || !callsInto(input, f)) ? failingCallers(input, facts, f, options.explainDepth, reach.explainedBelow) : undefined;
+    const untold = f.alerts.length === 0 && !callsInto(input, f);
+    const callers = f.alerts.length === 0 && (!reach.judgedByCalls || untold) ? failingCallers(input, facts, f.service, untold, options.explainDepth, reach.explainedBelow) : undefined;
     const anomaly = callers ? Math.max(f.anomaly, callers.share) : f.anomaly;
     const position = explains * calleesHealthy * (0.3 + 0.7 * anomaly);
     const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0) - trafficExplained.length;
@@ -371,17 +372,18 @@ interface FailingCallers {
 function failingCallers(
   input: RankingInput,
   facts: ReadonlyMap<string, ServiceFacts>,
-  candidate: ServiceFacts,
+  service: string,
+  /** No calls into the service tell (callsInto). */
+  untold: boolean,
   maxDepth: number,
   explainedBelow: (caller: string) => boolean,
 ): FailingCallers | undefined {
   const graph = input.graph;
-  const service = candidate.service;
   if (!graph.hasNode(service)) return undefined;
   const { firstFailing, ...callers } = countFailingCallers(graph, facts, service, maxDepth, input.failingNearby, undefined, explainedBelow);
   if (callers.failing >= FAILING_CALLERS_SEEN) return { ...callers, share: callers.failing / callers.all };
   const caller = callers.failing === 1 ? firstFailing : undefined;
-  if (caller === undefined || !alertsFailing(facts, caller) || callsInto(input, candidate)) return undefined;
+  if (caller === undefined || !alertsFailing(facts, caller) || !untold) return undefined;
   const edge = input.traceSignals.edge;
   // Before the traces, ONE_CALLER_BELOW (p) of the caller's failure lies below it, spread evenly over its dependencies
   // with no alert (quiet); calls seen healthy clear some of those, which leaves the caller itself likelier: each one
