@@ -2,7 +2,7 @@
 // Avg@5), pairwise clustering F1 over alerts, and how many unrelated alerts were absorbed into incidents.
 
 export interface TruthLike {
-  incidents: ReadonlyArray<{ rootCause: string; alerts: readonly string[] }>;
+  incidents: ReadonlyArray<{ rootCause: string; alerts: readonly string[]; rootAlerts?: boolean }>;
   /** Alerts that belong to no incident; each is its own singleton cluster in the truth. */
   noise: readonly string[];
 }
@@ -18,6 +18,8 @@ export interface IncidentScore {
   matchedIndex: number | null;
   /** 1-based position of the true root cause in the matched incident's rootCauses; null when absent. */
   rank: number | null;
+  /** Whether the root raised one of the incident's alerts (undefined when the truth does not say). */
+  rootAlerts?: boolean;
 }
 
 export interface PairCounts {
@@ -47,9 +49,10 @@ export function scoreScenario(truth: TruthLike, predicted: readonly PredictedLik
       for (const a of inc.alerts) if (set.has(a)) count++;
       if (count > bestCount) [best, bestCount] = [i, count];
     });
-    if (best === null) return { rootCause: inc.rootCause, matchedIndex: null, rank: null };
+    const rootAlerts = inc.rootAlerts === undefined ? {} : { rootAlerts: inc.rootAlerts };
+    if (best === null) return { rootCause: inc.rootCause, matchedIndex: null, rank: null, ...rootAlerts };
     const pos = predicted[best]!.rootCauses.findIndex((c) => c.service === inc.rootCause);
-    return { rootCause: inc.rootCause, matchedIndex: best, rank: pos < 0 ? null : pos + 1 };
+    return { rootCause: inc.rootCause, matchedIndex: best, rank: pos < 0 ? null : pos + 1, ...rootAlerts };
   });
   return { incidents, pairs: countPairs(truth, predictedSets), noise: countAbsorbed(truth, predictedSets) };
 }
@@ -125,15 +128,26 @@ export interface Summary {
   absorbedAlerts: number;
   /** absorbedAlerts / noiseAlerts (0 when there was no noise). */
   absorbedShare: number;
+  /**
+   * Incidents whose root raised one of their alerts, and AC@1 over them and over the rest (whose root is silent): a
+   * silent root is told only by traces or by its callers, an alerting one also by its own alerts.
+   */
+  alertingRoots: number;
+  ac1AlertingRoot: number;
+  ac1SilentRoot: number;
 }
 
 export function summarize(scores: readonly ScenarioScore[]): Summary {
   const incidents = scores.flatMap((s) => s.incidents);
   const noiseAlerts = scores.reduce((n, s) => n + s.noise.total, 0);
   const absorbedAlerts = scores.reduce((n, s) => n + s.noise.absorbed, 0);
+  const alerting = incidents.filter((i) => i.rootAlerts === true);
   return {
     scenarios: scores.length,
     incidents: incidents.length,
+    alertingRoots: alerting.length,
+    ac1AlertingRoot: accuracyAtK(alerting, 1),
+    ac1SilentRoot: accuracyAtK(incidents.filter((i) => i.rootAlerts === false), 1),
     ac1: accuracyAtK(incidents, 1),
     ac3: accuracyAtK(incidents, 3),
     avg5: averageAt5(incidents),

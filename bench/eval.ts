@@ -27,6 +27,7 @@ import { replayLines } from '../src/replay/replay.js';
 import { HistoryFileSchema } from '../src/model/history.js';
 import { FAMILY_NAMES, generateScenario, type FamilyName, type GenerateOptions } from './scenarios/scenario-generator.js';
 import { scoreScenario, summarize, type ScenarioScore, type Summary } from './eval-metrics.js';
+import { alertServices } from './alert-services.js';
 import { CLUSTERING_LISTED_BELOW, describeClusteringMiss, describeRankingMiss, scenarioMisses, type ClusteringMiss, type RankingMiss } from './eval-misses.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -172,6 +173,8 @@ interface PetshopCase {
   ac3: number;
   rank: number | null;
   rootCause: string;
+  /** Whether one of the case's alerts names the root cause. */
+  rootAlerts: boolean;
   predictedTop: string[];
   /** Whether the root cause heads any of the case's predicted incidents (not only the matched one). */
   headsAnIncident: boolean;
@@ -204,7 +207,9 @@ async function evaluatePetshop(dir: string, listMisses: boolean): Promise<{ case
     const history = existsSync(historyPath) ? HistoryFileSchema.parse(JSON.parse(readFileSync(historyPath, 'utf8'))) : undefined;
     const lines = readFileSync(join(dir, name, 'events.ndjson'), 'utf8').split('\n');
     const result = await replayLines(lines, history ? { history } : {});
-    const truthLike = { incidents: truth.incidents, noise: truth.noise ?? [] };
+    const services = alertServices(lines);
+    const incidents = truth.incidents.map((i) => ({ ...i, rootAlerts: i.alerts.some((fp) => services.get(fp) === i.rootCause) }));
+    const truthLike = { incidents, noise: truth.noise ?? [] };
     const score = scoreScenario(truthLike, result.incidents);
     scores.push(score);
     collectMisses(misses, name, truthLike, result.incidents, score);
@@ -219,6 +224,7 @@ async function evaluatePetshop(dir: string, listMisses: boolean): Promise<{ case
       ac3: rank !== null && rank <= 3 ? 1 : 0,
       rank,
       rootCause: truth.incidents[0]?.rootCause ?? '',
+      rootAlerts: incidents[0]?.rootAlerts ?? false,
       predictedTop: matched ? matched.rootCauses.slice(0, 3).map((c) => c.service) : [],
       headsAnIncident: result.incidents.some((i) => i.rootCauses[0]?.service === truth.incidents[0]?.rootCause),
       incidents: result.incidents.length,
@@ -235,6 +241,8 @@ async function evaluatePetshop(dir: string, listMisses: boolean): Promise<{ case
     group('availability/other', (c) => c.metric !== 'latency', PETSHOP_BASELINE.availability),
     group('high traffic', (c) => c.traffic === 'high', ''),
     group('low traffic', (c) => c.traffic === 'low', ''),
+    group('root alerts', (c) => c.rootAlerts, ''),
+    group('root silent', (c) => !c.rootAlerts, ''),
   ];
   return { cases, groups, summary: summarize(scores), ...(misses ? { misses } : {}) };
 }
@@ -242,7 +250,8 @@ async function evaluatePetshop(dir: string, listMisses: boolean): Promise<{ case
 const f2 = (x: number): string => x.toFixed(2);
 
 function familyTable(results: FamilyResult[], overall: Summary): string {
-  const header = ['family', 'scen', 'inc', 'AC@1', 'AC@3', 'Avg@5', 'F1', 'absorbed', 'MB/scen', 'replay ms'];
+  const header = ['family', 'scen', 'inc', 'AC@1', 'AC@3', 'Avg@5', 'F1', 'absorbed', 'AC@1 root alerts / silent', 'MB/scen', 'replay ms'];
+  const byRoot = (s: Summary): string => `${f2(s.ac1AlertingRoot)} (${s.alertingRoots}) / ${f2(s.ac1SilentRoot)} (${s.incidents - s.alertingRoots})`;
   const rows = results.map((r) => [
     r.family,
     String(r.summary.scenarios),
@@ -252,10 +261,11 @@ function familyTable(results: FamilyResult[], overall: Summary): string {
     f2(r.summary.avg5),
     f2(r.summary.clusteringF1),
     `${f2(r.summary.absorbedShare)} (${r.summary.absorbedAlerts}/${r.summary.noiseAlerts})`,
+    byRoot(r.summary),
     r.meanEventsMB.toFixed(1),
     String(Math.round(r.meanReplayMs)),
   ]);
-  rows.push(['overall', String(overall.scenarios), String(overall.incidents), f2(overall.ac1), f2(overall.ac3), f2(overall.avg5), f2(overall.clusteringF1), `${f2(overall.absorbedShare)} (${overall.absorbedAlerts}/${overall.noiseAlerts})`, '', '']);
+  rows.push(['overall', String(overall.scenarios), String(overall.incidents), f2(overall.ac1), f2(overall.ac3), f2(overall.avg5), f2(overall.clusteringF1), `${f2(overall.absorbedShare)} (${overall.absorbedAlerts}/${overall.noiseAlerts})`, byRoot(overall), '', '']);
   return renderTable(header, rows);
 }
 
@@ -325,9 +335,13 @@ function poolSummaries(list: Summary[]): Summary {
   const weighted = (f: (s: Summary) => number, by: (s: Summary) => number, total: number): number => (total === 0 ? 0 : list.reduce((n, s) => n + f(s) * by(s), 0) / total);
   const noiseAlerts = list.reduce((n, s) => n + s.noiseAlerts, 0);
   const absorbedAlerts = list.reduce((n, s) => n + s.absorbedAlerts, 0);
+  const alertingRoots = list.reduce((n, s) => n + s.alertingRoots, 0);
   return {
     scenarios,
     incidents,
+    alertingRoots,
+    ac1AlertingRoot: weighted((s) => s.ac1AlertingRoot, (s) => s.alertingRoots, alertingRoots),
+    ac1SilentRoot: weighted((s) => s.ac1SilentRoot, (s) => s.incidents - s.alertingRoots, incidents - alertingRoots),
     ac1: weighted((s) => s.ac1, (s) => s.incidents, incidents),
     ac3: weighted((s) => s.ac3, (s) => s.incidents, incidents),
     avg5: weighted((s) => s.avg5, (s) => s.incidents, incidents),

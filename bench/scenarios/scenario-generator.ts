@@ -21,6 +21,8 @@ export interface TruthIncident {
   id: string;
   rootCause: string;
   alerts: string[];
+  /** Whether one of these alerts is on the root itself (informative: the eval reports AC@1 apart for such incidents). */
+  rootAlerts?: boolean;
 }
 
 /** Same shape as the PetShop dataset's truth.json (extra fields are informative). */
@@ -80,8 +82,12 @@ function buildTruth(plan: ScenarioPlan, alerts: readonly AlertInstance[], sent: 
   }
   // Alerts of background degradations are unrelated to the incidents: noise, like a false positive.
   const isNoise = (o: number): boolean => o < 0 || plan.faults[o]!.background === true;
+  const nodeOf = new Map(alerts.map((a) => [a.fingerprint, a.node]));
   const incidents = plan.faults
-    .map((f, i) => ({ id: f.id, rootCause: f.root, alerts: f.background ? [] : [...owner].filter(([, o]) => o === i).map(([fp]) => fp).sort() }))
+    .map((f, i) => {
+      const owned = f.background ? [] : [...owner].filter(([, o]) => o === i).map(([fp]) => fp).sort();
+      return { id: f.id, rootCause: f.root, alerts: owned, rootAlerts: owned.some((fp) => nodeOf.get(fp) === f.root) };
+    })
     .filter((inc) => inc.alerts.length > 0);
   return { incidents, noise: [...owner].filter(([, o]) => isNoise(o)).map(([fp]) => fp).sort() };
 }

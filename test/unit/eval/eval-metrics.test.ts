@@ -101,5 +101,32 @@ describe('summarize', () => {
     expect(sum.noiseAlerts).toBe(3);
     expect(sum.absorbedAlerts).toBe(1);
     expect(sum.absorbedShare).toBeCloseTo(1 / 3, 10);
+    // No truth says whether roots alert: none counts as alerting.
+    expect(sum.alertingRoots).toBe(0);
+    expect(sum.ac1AlertingRoot).toBe(0);
+  });
+
+  it('reports AC@1 apart for incidents whose root alerts and those whose root is silent', () => {
+    const score = scoreScenario(
+      {
+        incidents: [
+          { rootCause: 'api', alerts: ['a'], rootAlerts: true },
+          { rootCause: 'db', alerts: ['b'], rootAlerts: false },
+          { rootCause: 'cache', alerts: ['c'], rootAlerts: false },
+        ],
+        noise: [],
+      },
+      [
+        { alerts: ['a'], rootCauses: rc('api') },
+        { alerts: ['b'], rootCauses: rc('db') },
+        { alerts: ['c'], rootCauses: rc('web', 'cache') },
+      ],
+    );
+    expect(score.incidents.map((i) => i.rootAlerts)).toEqual([true, false, false]);
+    const sum = summarize([score]);
+    expect(sum.alertingRoots).toBe(1);
+    expect(sum.ac1AlertingRoot).toBe(1);
+    expect(sum.ac1SilentRoot).toBeCloseTo(1 / 2, 10);
+    expect(sum.ac1).toBeCloseTo(2 / 3, 10);
   });
 });

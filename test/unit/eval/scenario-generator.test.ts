@@ -191,6 +191,26 @@ describe('generateScenario', () => {
   });
 });
 
+describe('truth: whether the root alerts', () => {
+  it('says an incident\'s root alerts exactly when one of its alerts names the root', () => {
+    // silent-datastore roots never alert; error cascades' usually do.
+    const seen = new Set<boolean>();
+    for (const family of ['silent-datastore', 'error-cascade', 'latency-cascade'] as const) {
+      for (const seed of [1, 2, 3]) {
+        const s = scenario(family, seed);
+        const byFingerprint = new Map(alertsOf(s).map((a) => [a.fingerprint, a]));
+        for (const inc of s.truth.incidents) {
+          const named = inc.alerts.some((fp) => namesService(byFingerprint.get(fp)!, inc.rootCause));
+          expect(inc.rootAlerts).toBe(named);
+          seen.add(named);
+          if (family === 'silent-datastore') expect(inc.rootAlerts).toBe(false);
+        }
+      }
+    }
+    expect([...seen].sort()).toEqual([false, true]);
+  });
+});
+
 describe('family properties', () => {
   it('error and latency cascades have one incident with several alerts', () => {
     for (const family of ['error-cascade', 'latency-cascade'] as const) {
