@@ -11,6 +11,8 @@ export interface RankingMiss {
   rootCause: string;
   /** 1-based position of the root cause in the matched incident's ranking; null when it is not listed. */
   rank: number | null;
+  /** Whether the root raised one of the incident's alerts (undefined when the truth does not say). */
+  rootAlerts?: boolean;
   /** The matched incident (the one holding most of the true incident's alerts); null when none holds any. */
   matched: { alerts: number; holding: number; of: number; suspects: Array<{ service: string; score: number }> } | null;
 }
@@ -45,6 +47,7 @@ export function scenarioMisses(scenario: string, truth: TruthLike, predicted: re
       scenario,
       rootCause: inc.rootCause,
       rank: inc.rank,
+      ...(inc.rootAlerts === undefined ? {} : { rootAlerts: inc.rootAlerts }),
       matched: p
         ? { alerts: p.alerts.length, holding, of: truthAlerts.length, suspects: p.rootCauses.slice(0, 3).map((c) => ({ service: c.service, score: c.score })) }
         : null,
@@ -61,12 +64,16 @@ export function scenarioMisses(scenario: string, truth: TruthLike, predicted: re
   return { ranking, clustering: { scenario, f1, split, merged, absorbed: score.noise.absorbed } };
 }
 
-/** One line for a ranking miss: "latency-cascade-3: chat-v2 not listed; incident of 6 alerts (6 of its 6): a 0.47, b 0.47, c 0.47". */
+/**
+ * One line for a ranking miss: "latency-cascade-3: chat-v2 (silent) not listed; incident of 6 alerts (6 of its 6): a 0.47,
+ * b 0.47, c 0.47". "(alerts)" or "(silent)" says whether the root raised one of the incident's alerts, when the truth says.
+ */
 export function describeRankingMiss(m: RankingMiss): string {
   const where = m.rank === null ? 'not listed' : `ranked ${m.rank}`;
-  if (!m.matched) return `${m.scenario}: ${m.rootCause}: no incident holds its alerts`;
+  const root = m.rootAlerts === undefined ? m.rootCause : `${m.rootCause} (${m.rootAlerts ? 'alerts' : 'silent'})`;
+  if (!m.matched) return `${m.scenario}: ${root}: no incident holds its alerts`;
   const suspects = m.matched.suspects.map((s) => `${s.service} ${s.score.toFixed(2)}`).join(', ');
-  return `${m.scenario}: ${m.rootCause} ${where}; incident of ${m.matched.alerts} alerts (${m.matched.holding} of its ${m.matched.of}): ${suspects}`;
+  return `${m.scenario}: ${root} ${where}; incident of ${m.matched.alerts} alerts (${m.matched.holding} of its ${m.matched.of}): ${suspects}`;
 }
 
 export function describeClusteringMiss(m: ClusteringMiss): string {

@@ -31,4 +31,13 @@ describe('scenarioMisses', () => {
     const m = scenarioMisses('s', truth, lost, scoreScenario(truth, lost));
     expect(m.ranking.map(describeRankingMiss)).toEqual(['s: svc: no incident holds its alerts']);
   });
+
+  it('says whether the missed root raised an alert of its own, when the truth says', () => {
+    const told = { incidents: [ { rootCause: 'db', alerts: ['a1', 'a2', 'a3'], rootAlerts: false }, { rootCause: 'svc', alerts: ['b1', 'b2'], rootAlerts: true } ], noise: ['n1'] };
+    const wrong = [ { alerts: ['a1', 'a2', 'a3', 'b1', 'b2'], rootCauses: [ { service: 'x', score: 0.6 }, { service: 'svc', score: 0.5 } ] } ];
+    expect(scenarioMisses('s', told, wrong, scoreScenario(told, wrong)).ranking.map(describeRankingMiss)).toEqual([
+      's: db (silent) not listed; incident of 5 alerts (3 of its 3): x 0.60, svc 0.50',
+      's: svc (alerts) ranked 2; incident of 5 alerts (2 of its 2): x 0.60, svc 0.50',
+    ]);
+  });
 });
