@@ -129,8 +129,8 @@ export interface Summary {
   /** absorbedAlerts / noiseAlerts (0 when there was no noise). */
   absorbedShare: number;
   /**
-   * Incidents whose root raised one of their alerts, and AC@1 over them and over the rest (whose root is silent): a
-   * silent root is told only by traces or by its callers, an alerting one also by its own alerts.
+   * Incidents whose root raised one of their alerts, and AC@1 over them and over the rest (whose root is silent, or
+   * not known to alert): a silent root is told only by traces or by its callers, an alerting one also by its own alerts.
    */
   alertingRoots: number;
   ac1AlertingRoot: number;
@@ -147,7 +147,7 @@ export function summarize(scores: readonly ScenarioScore[]): Summary {
     incidents: incidents.length,
     alertingRoots: alerting.length,
     ac1AlertingRoot: accuracyAtK(alerting, 1),
-    ac1SilentRoot: accuracyAtK(incidents.filter((i) => i.rootAlerts === false), 1),
+    ac1SilentRoot: accuracyAtK(incidents.filter((i) => i.rootAlerts !== true), 1),
     ac1: accuracyAtK(incidents, 1),
     ac3: accuracyAtK(incidents, 3),
     avg5: averageAt5(incidents),

@@ -101,9 +101,10 @@ describe('summarize', () => {
     expect(sum.noiseAlerts).toBe(3);
     expect(sum.absorbedAlerts).toBe(1);
     expect(sum.absorbedShare).toBeCloseTo(1 / 3, 10);
-    // No truth says whether roots alert: none counts as alerting.
+    // No truth says whether roots alert: none counts as alerting, all with the rest.
     expect(sum.alertingRoots).toBe(0);
     expect(sum.ac1AlertingRoot).toBe(0);
+    expect(sum.ac1SilentRoot).toBeCloseTo(1 / 3, 10);
   });
 
   it('reports AC@1 apart for incidents whose root alerts and those whose root is silent', () => {
