@@ -74,11 +74,14 @@ function spacedWords(name: string): string {
   return ` ${name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[^A-Za-z0-9]+/g, ' ').toLowerCase()} `;
 }
 /**
- * Names saying the service's own process is down or unreachable to its scraper (TargetDown, InstanceDown: `up == 0`).
- * A failing callee does not take its callers' processes down, so these too say the trouble starts at the service.
- * Not a failed health or blackbox probe: one fails when what the service depends on fails.
+ * Names saying the service's own process is down or unreachable to its scraper (TargetDown, InstanceDown: `up == 0`),
+ * and the exporters' own words for a datastore or broker that is down (PostgresqlDown, MysqlDown, RedisDown,
+ * KafkaBrokerDown, EtcdMemberDown: `pg_up == 0` and the like, as the common Prometheus rule sets name them). A failing
+ * callee does not take its callers' processes down, so these too say the trouble starts at the service.
+ * Not a failed health or blackbox probe (WebsiteDown, EndpointDown): one fails when what the service depends on fails.
  */
-export const PROCESS_DOWN_NAME = /target[-_ ]?down|instance[-_ ]?down/i;
+export const PROCESS_DOWN_NAME =
+  /target[-_ ]?down|instance[-_ ]?down|^(?:postgres\w*|mysql|mariadb|mongo\w*|redis|memcached|kafka\w*|rabbitmq|elasticsearch|cassandra|etcd\w*|zookeeper|nats|clickhouse)[-_ ]?down$/i;
 const saturationByName = new Map<string, boolean>();
 
 /**

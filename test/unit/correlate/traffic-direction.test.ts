@@ -43,12 +43,13 @@ describe('alert signal', () => {
     const saturated = (name: string, labels: Record<string, string> = {}) => isSaturation({ name, labels });
     for (const name of ['ContainerCpuUsageHigh', 'CPUThrottlingHigh', 'ContainerOOMKilled', 'ContainerMemoryNearLimit', 'HostOutOfMemory', 'JvmHeapUsageHigh', 'KubePodCrashLooping', 'ContainerRestarting', 'GCPauseTooLong', 'ThreadPoolExhausted', 'FileDescriptorsExhausted',
       'ContainerDiskIOHigh', 'NodeDiskIOSaturation', 'HighIOWait', 'DiskLatencyHigh', 'ContainerNetworkReceiveErrors', 'PacketLossHigh', 'NetworkTransmitDropsHigh', 'TcpSocketsExhausted', 'TargetDown', 'InstanceDown',
+      'PostgresqlDown', 'MysqlDown', 'MongodbDown', 'RedisDown', 'MemcachedDown', 'KafkaBrokerDown', 'RabbitmqDown', 'EtcdMemberDown',
       'HighMem', 'MemUsageHigh', 'HIGH_MEM_USAGE', 'container_mem', 'DiskUsageHigh', 'DiskFull', 'container_fs_writes_total', 'ContainerFsReadsHigh']) {
       expect(saturated(name), name).toBe(true);
       expect(signal(name), name).toBe('failure');
     }
     for (const name of ['HighErrorRate', 'HighLatencyP90', 'LowAvailability', 'RequestRateShift', 'NodeFilesystemSpaceFillingUp', 'MemoryWillFillUpSoon', 'DiskWillFillIn4Hours', 'ConnectionPoolExhausted', 'DBConnectionsExhausted', 'HighNetworkLatency', 'KafkaConsumerLag', 'ProbeFailed', 'EndpointDown', 'KubePodNotReady',
-      'MemcachedDown', 'HighMemcachedLatency', 'MemberUnreachable', 'FsyncSlow']) expect(saturated(name), name).toBe(false);
+      'WebsiteDown', 'ServiceDown', 'CheckoutDown', 'HighMemcachedLatency', 'PostgresqlSlowQueries', 'RedisRejectedConnections', 'MemberUnreachable', 'FsyncSlow']) expect(saturated(name), name).toBe(false);
     expect(saturated('PodAlert', { signal: 'saturation' })).toBe(true);
     expect(signal('PodAlert', { signal: 'saturation' })).toBe('failure');
     expect(saturated('ContainerCpuUsageHigh', { signal: 'latency' })).toBe(false);
