@@ -11,6 +11,9 @@
 //                     through sparser sampling
 //   --call-graph-only spans show only the call graph, as datasets derived from metrics do (PetShop: one snapshot
 //                     at the start, every span 5 ms and OK): the same incidents, from alerts and topology alone
+//   --alerts-only     no spans at all, as where nothing is traced: the same incidents (and PetShop's cases, their
+//                     OTLP lines left out), from the alerts (and deploys, history) alone; with --known-topology, from
+//                     the alerts and a declared catalog
 //   --failed-rollouts every deploy reported through GitHub (about 3 in 10) reports a failed rollout ("rollout timed
 //                     out"), the bad deploys among them: the same incidents, read with failed rollouts
 //   --known-topology  also give the replay the scenario's whole call graph as a service catalog (`replay --catalog`):
@@ -46,13 +49,14 @@ interface Args {
   liveMs: number | null;
   traceShare: number | undefined;
   callGraphOnly: boolean;
+  alertsOnly: boolean;
   failedRollouts: boolean;
   knownTopology: boolean;
   misses: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seeds: 20, firstSeed: 1, families: [], petshop: null, json: false, dump: null, liveMs: null, traceShare: undefined, callGraphOnly: false, failedRollouts: false, knownTopology: false, misses: false };
+  const args: Args = { seeds: 20, firstSeed: 1, families: [], petshop: null, json: false, dump: null, liveMs: null, traceShare: undefined, callGraphOnly: false, alertsOnly: false, failedRollouts: false, knownTopology: false, misses: false };
   let petshopAsked = false;
   let noPetshop = false;
   for (let i = 0; i < argv.length; i++) {
@@ -87,6 +91,7 @@ function parseArgs(argv: string[]): Args {
       if (!(share > 0 && share <= 1)) throw new Error('--trace-share must be a number in (0, 1]');
       args.traceShare = share;
     } else if (a === '--call-graph-only') args.callGraphOnly = true;
+    else if (a === '--alerts-only') args.alertsOnly = true;
     else if (a === '--failed-rollouts') args.failedRollouts = true;
     else if (a === '--known-topology') args.knownTopology = true;
     else if (a === '--misses') args.misses = true;
@@ -190,7 +195,16 @@ interface PetshopGroup {
   baseline: string;
 }
 
-async function evaluatePetshop(dir: string, listMisses: boolean): Promise<{ cases: PetshopCase[]; groups: PetshopGroup[]; summary: Summary; misses?: Misses }> {
+/** Whether a line of a recorded stream is an OTLP export (blank and malformed lines are kept for the replay to report). */
+function isSpanLine(line: string): boolean {
+  try {
+    return (JSON.parse(line) as { type?: unknown }).type === 'otlp';
+  } catch {
+    return false;
+  }
+}
+
+async function evaluatePetshop(dir: string, listMisses: boolean, alertsOnly: boolean): Promise<{ cases: PetshopCase[]; groups: PetshopGroup[]; summary: Summary; misses?: Misses }> {
   const cases: PetshopCase[] = [];
   const scores: ScenarioScore[] = [];
   const misses: Misses | undefined = listMisses ? { ranking: [], clustering: [] } : undefined;
@@ -205,7 +219,8 @@ async function evaluatePetshop(dir: string, listMisses: boolean): Promise<{ case
     };
     const historyPath = join(dir, name, 'history.json');
     const history = existsSync(historyPath) ? HistoryFileSchema.parse(JSON.parse(readFileSync(historyPath, 'utf8'))) : undefined;
-    const lines = readFileSync(join(dir, name, 'events.ndjson'), 'utf8').split('\n');
+    const recorded = readFileSync(join(dir, name, 'events.ndjson'), 'utf8').split('\n');
+    const lines = alertsOnly ? recorded.filter((line) => !isSpanLine(line)) : recorded;
     const result = await replayLines(lines, history ? { history } : {});
     const services = alertServices(lines);
     const incidents = truth.incidents.map((i) => ({ ...i, rootAlerts: i.alerts.some((fp) => services.get(fp) === i.rootCause) }));
@@ -285,20 +300,21 @@ async function main(): Promise<void> {
   const generate: GenerateOptions = {
     ...(args.traceShare !== undefined ? { traceShare: args.traceShare } : {}),
     ...(args.callGraphOnly ? { callGraphOnly: true } : {}),
+    ...(args.alertsOnly ? { alertsOnly: true } : {}),
     ...(args.failedRollouts ? { failedRollouts: true } : {}),
   };
   for (const family of args.families) families.push(await evaluateFamily(family, args.seeds, args.firstSeed, args.dump, args.liveMs, args.knownTopology, generate, log, args.misses));
   const pooled = families.length > 0 ? poolSummaries(families.map((f) => f.summary)) : null;
-  const petshop = args.petshop ? await evaluatePetshop(args.petshop, args.misses) : null;
+  const petshop = args.petshop ? await evaluatePetshop(args.petshop, args.misses, args.alertsOnly) : null;
   const seconds = (performance.now() - started) / 1000;
 
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ seeds: args.seeds, traceShare: args.traceShare ?? 1, callGraphOnly: args.callGraphOnly, failedRollouts: args.failedRollouts, knownTopology: args.knownTopology, families, overall: pooled, petshop: petshop && { dir: args.petshop, ...petshop }, seconds }, null, 1)}\n`);
+    process.stdout.write(`${JSON.stringify({ seeds: args.seeds, traceShare: args.traceShare ?? 1, callGraphOnly: args.callGraphOnly, alertsOnly: args.alertsOnly, failedRollouts: args.failedRollouts, knownTopology: args.knownTopology, families, overall: pooled, petshop: petshop && { dir: args.petshop, ...petshop }, seconds }, null, 1)}\n`);
     return;
   }
   if (pooled) {
     const live = args.liveMs !== null ? `, analysed live every ${args.liveMs / 1000} s of stream time` : '';
-    const mode = `${live}${args.traceShare !== undefined ? `, ${args.traceShare} of the sampled traces kept` : ''}${args.callGraphOnly ? ', spans carrying the call graph only' : ''}${args.failedRollouts ? ', GitHub deploys reporting failed rollouts' : ''}${args.knownTopology ? ', the whole call graph declared as a catalog' : ''}`;
+    const mode = `${live}${args.traceShare !== undefined ? `, ${args.traceShare} of the sampled traces kept` : ''}${args.callGraphOnly ? ', spans carrying the call graph only' : ''}${args.alertsOnly ? ', no spans' : ''}${args.failedRollouts ? ', GitHub deploys reporting failed rollouts' : ''}${args.knownTopology ? ', the whole call graph declared as a catalog' : ''}`;
     console.log(`Generated families (${args.seeds} seeds each${mode}; AC@k over incidents, F1 = mean pairwise clustering F1 per scenario, absorbed = noise alerts grouped with an incident)\n`);
     console.log(familyTable(families, pooled));
     console.log('');

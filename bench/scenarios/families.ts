@@ -38,6 +38,11 @@ export interface GenerateOptions {
    */
   callGraphOnly?: boolean;
   /**
+   * No spans at all, as where nothing is traced (datasets derived from metrics alone): the same incidents, from the
+   * alerts (and deploys, history) alone.
+   */
+  alertsOnly?: boolean;
+  /**
    * Every deploy reported through GitHub reports a failed rollout ("rollout timed out"): the same incidents, with the
    * bad deploy among them, where it goes through GitHub, read as a failed rollout.
    */
@@ -66,6 +71,8 @@ export interface ScenarioPlan {
   traceShare?: number;
   /** Spans carry only the call graph (GenerateOptions.callGraphOnly). */
   callGraphOnly?: boolean;
+  /** No spans (GenerateOptions.alertsOnly). */
+  alertsOnly?: boolean;
   /** GitHub deploys report failed rollouts (GenerateOptions.failedRollouts). */
   failedRollouts?: boolean;
 }
@@ -328,6 +335,7 @@ export function planFamily(family: FamilyName, rng: Rng, options: GenerateOption
     ...played,
     ...(options.traceShare !== undefined ? { traceShare: options.traceShare } : {}),
     ...(options.callGraphOnly ? { callGraphOnly: true } : {}),
+    ...(options.alertsOnly ? { alertsOnly: true } : {}),
     ...(options.failedRollouts ? { failedRollouts: true } : {}),
   };
 }

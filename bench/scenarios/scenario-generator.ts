@@ -135,7 +135,7 @@ export function playScenario(plan: ScenarioPlan, rng: Rng): Scenario {
   const versionAt = versionTimeline(rng.fork('versions'), plan.deploys);
   const otlpRng = rng.fork('otlp');
   const sampled = plan.traceShare === undefined ? traffic.spans : keepTraces(rng.fork('trace-share'), traffic.spans, plan.traceShare);
-  const exported = plan.callGraphOnly ? callGraphSnapshot(sampled, startMs) : sampled;
+  const exported = plan.alertsOnly ? [] : plan.callGraphOnly ? callGraphSnapshot(sampled, startMs) : sampled;
   events.push(...encodeOtlp(otlpRng, exported, { topology, versionAt, environment: otlpRng.pick(['production', 'prod']) }, { flushIntervalMs: otlpRng.pick([5000, 5000, 2000, 10000]), maxBatchSize: 512, endMs }));
   events.push(...encodeDeploys(rng.fork('deploys'), plan.deploys.filter((d) => d.at < endMs), plan.failedRollouts === true));
 

@@ -100,6 +100,18 @@ describe('generateScenario', () => {
     expect(spansOf(full).some(({ span }) => span.status.code === 2)).toBe(true);
   });
 
+  it('exports no spans with alertsOnly, and keeps the alerts, deploys and truth of the same seed', () => {
+    const full = generateScenario('bad-deploy', 5, { size: 16, tracesPerMinute: 20 });
+    const alertsOnly = generateScenario('bad-deploy', 5, { size: 16, tracesPerMinute: 20, alertsOnly: true });
+    expect(spansOf(full).length).toBeGreaterThan(0);
+    expect(lines(alertsOnly).filter((l) => l.type === 'otlp')).toEqual([]);
+    expect(alertsOf(alertsOnly)).toEqual(alertsOf(full));
+    expect(alertsOnly.truth).toEqual(full.truth);
+    const deploys = (s: Scenario): Line[] => lines(s).filter((l) => l.type !== 'otlp' && l.type !== 'alertmanager');
+    expect(deploys(alertsOnly).length).toBeGreaterThan(0);
+    expect(deploys(alertsOnly)).toEqual(deploys(full));
+  });
+
   it('declares the whole call graph as a catalog: every edge the traces show, and more than a tenth of them show', () => {
     const tracedEdges = (s: Scenario): Set<string> => {
       const pairer = new SpanPairer();
