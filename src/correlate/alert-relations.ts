@@ -138,8 +138,9 @@ export function sharedExplanation(a: Explanation, b: Explanation, via?: { servic
 
 /**
  * Relatedness of two services, 0..1 (see sharedExplanation), with each side's calls judged by its own coupling
- * (`couplingB` defaults to `coupling`). Services the graph does not know relate only to themselves: an alert
- * never joins an incident on labels or time alone.
+ * (`couplingB` defaults to `coupling`). Services the graph does not know relate only to themselves: where the graph
+ * knows any service, an alert never joins an incident on labels or time alone (where it knows none, onsets relate
+ * alerts instead: incident-clusters.ts, decision 021).
  */
 export function topologicalRelation(graph: DependencyGraph, a: string, b: string, coupling: EdgeCoupling = topologyOnly, couplingB: EdgeCoupling = coupling): number {
   return sharedExplanation(downstreamExplanation(graph, a, coupling), downstreamExplanation(graph, b, couplingB));

@@ -92,6 +92,18 @@ const WINDOW_LEAD_MS = 2 * 60_000;
 const WINDOW_TAIL_MS = 5 * 60_000;
 /** Shared labels (namespace, cluster…) strengthen a topological relation by this much; they never create one. */
 const LABEL_BONUS = 0.1;
+/**
+ * How related two alert groups are, before onset distance, when the graph knows no service at all (nothing is traced
+ * and no catalog declares anything): what is unknown is not unrelated. Their onsets are then all there is to go by (and
+ * labels, a little), so alerts that begin within minutes of each other meet: as likely as not one failure (decision 021).
+ */
+const UNKNOWN_TOPOLOGY_RELATION = 0.5;
+/**
+ * Without any topology, onsets this many mean gaps between onsets apart weigh e^-1 (at most timeScaleMs): how close is
+ * close depends on how often alerts begin. Where a group begins every few seconds (hundreds of services alerting in a
+ * storm), minutes say nothing about which failures belong together.
+ */
+const ONSET_SCALE_IN_MEAN_GAPS = 2;
 
 /**
  * What a caller analysing repeatedly keeps across analyses (the engine keeps one for its life).
@@ -144,7 +156,9 @@ function explanationMemoFor(memo: RelationMemo): ExplanationMemo {
 /**
  * Returns clusters of alerts (each a list of alerts), deterministic for the same input and seed.
  * Two alert groups are related when their explanations meet (alert-relations.ts), each judged by the calls in its
- * own window; weights then fall with onset distance and rise a little with shared labels.
+ * own window; weights then fall with onset distance and rise a little with shared labels. When the graph knows no
+ * service at all (nothing traced, no catalog), onsets alone relate groups, on a scale set by how often they begin
+ * (relateByOnsets, decision 021).
  * Cost: one bounded downstream search per group (memoised once its window is complete), then every pair of groups
  * whose explanations share a service — O(groups²) at worst (one failing hub in every explanation), usually far
  * fewer; never all pairs of unrelated groups.
@@ -175,6 +189,9 @@ export function clusterAlerts(
     const weight = (topo + labelBonus) * timeAffinity(a.onset, b.onset, options);
     if (weight >= options.minWeight) g.addEdge(a.key, b.key, { weight });
   }
+  // Without any topology, groups meet by their onsets; they are never roots of their own in the split below.
+  const unknownTopology = graph.order === 0;
+  if (unknownTopology) relateByOnsets(g, groups, explanations, options);
 
   const community = g.size > 0 ? louvain(g, { getEdgeWeight: 'weight', resolution: options.resolution, rng: seededRandom(options.seed) }) : {};
   const communities = new Map<string, number[]>();
@@ -184,9 +201,10 @@ export function clusterAlerts(
     if (!list) communities.set(id, (list = []));
     list.push(i);
   });
+  const splitExplanations = unknownTopology ? explanations.map(() => null) : explanations;
   const clusters: Alert[][] = [];
   for (const members of communities.values()) {
-    for (const part of splitByRoots(members, groups, explanations, options)) clusters.push(part.flatMap((i) => groups[i]!.alerts));
+    for (const part of splitByRoots(members, groups, splitExplanations, options)) clusters.push(part.flatMap((i) => groups[i]!.alerts));
   }
   return clusters;
 }
@@ -230,6 +248,37 @@ function explainGroups(
     }
     return explanation;
   });
+}
+
+/**
+ * Draws the relations of groups that only their onsets can relate (the graph knows no service): UNKNOWN_TOPOLOGY_RELATION
+ * (plus LABEL_BONUS for a shared label), falling with onset distance on a scale of ONSET_SCALE_IN_MEAN_GAPS mean gaps
+ * between onsets. O(groups × groups within reach), and the reach shrinks as onsets crowd.
+ */
+function relateByOnsets(
+  g: UndirectedGraph<{ group: AlertGroup }, { weight: number }>,
+  groups: readonly AlertGroup[],
+  explanations: ReadonlyArray<Explanation | null>,
+  options: ClusterOptions,
+): void {
+  const onsetOptions = { ...options, timeScaleMs: Math.min(options.timeScaleMs, ONSET_SCALE_IN_MEAN_GAPS * meanOnsetGap(groups, options.timeScaleMs)) };
+  const reachMs = onsetOptions.timeScaleMs * Math.log((UNKNOWN_TOPOLOGY_RELATION + LABEL_BONUS) / options.minWeight);
+  for (let i = 0; i < groups.length; i++) {
+    if (explanations[i] === null) continue;
+    for (let j = i + 1; j < groups.length && groups[j]!.onset - groups[i]!.onset <= reachMs; j++) {
+      if (explanations[j] === null) continue;
+      const a = groups[i]!;
+      const b = groups[j]!;
+      const labelBonus = sharesLabels(a.alerts[0]!.labels, b.alerts[0]!.labels, options) ? LABEL_BONUS : 0;
+      const weight = (UNKNOWN_TOPOLOGY_RELATION + labelBonus) * timeAffinity(a.onset, b.onset, onsetOptions);
+      if (weight >= options.minWeight && !g.hasEdge(a.key, b.key)) g.addEdge(a.key, b.key, { weight });
+    }
+  }
+}
+
+/** The mean time between consecutive group onsets (groups come sorted by onset); `otherwise` for fewer than two. */
+function meanOnsetGap(groups: readonly AlertGroup[], otherwise: number): number {
+  return groups.length > 1 ? (groups[groups.length - 1]!.onset - groups[0]!.onset) / (groups.length - 1) : otherwise;
 }
 
 /**

@@ -7,15 +7,8 @@
 // fails on two of the set's causes (a caller of two failing databases) does not hold their incidents together
 // (decision 006 and its amendments). Pure; O(groups · roots + roots³) per community, with explanations already computed.
 import type { AlertGroup } from './incident-clusters.js';
+import { SAME_EVALUATION_MS } from '../model/alert.js';
 import { sharedExplanation, timeAffinity, type Explanation, type RelationOptions } from './alert-relations.js';
-
-/**
- * Onsets this close are one observation: rules evaluated together (one Prometheus rule group, one Grafana
- * evaluation) stamp every alert they raise with the same `startsAt`, and senders that round report the same second.
- * Two independent failures rarely begin within the same evaluation; one failure seen at two dependencies of one
- * caller often does (the caller slows both, or one fault shows on both).
- */
-const SAME_EVALUATION_MS = 1000;
 
 /**
  * Returns the community's members (indices into `groups`) split by independent root sets, or `[members]` when

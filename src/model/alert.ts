@@ -23,6 +23,14 @@ export interface Alert {
   source: AlertSource;
 }
 
+/**
+ * Onsets this close are one observation: rules evaluated together (one Prometheus rule group, one Grafana
+ * evaluation) stamp every alert they raise with the same `startsAt`, and senders that round report the same second.
+ * Two independent failures rarely begin within the same evaluation; one failure seen at two dependencies of one
+ * caller often does (the caller slows both, or one fault shows on both).
+ */
+export const SAME_EVALUATION_MS = 1000;
+
 /** Identity for deduplication: the same alert repeated (HA pairs, repeat_interval) collapses into one. */
 export function alertDedupKey(alert: Pick<Alert, 'fingerprint' | 'startsAt' | 'status'>): string {
   return `${alert.fingerprint}|${alert.startsAt}|${alert.status}`;

@@ -91,6 +91,11 @@ export function describePosition(
   return `${service}: ${depends}; its own dependencies look healthy`;
 }
 
+/** Without any topology: the alerting services that began to alert with the candidate or after it (decision 021). */
+export function describeFollowers(service: string, followers: number, totalAnomalous: number): string {
+  return `${service}: ${followers} of the ${totalAnomalous} alerting services began to alert with it or after it; no traces or catalog show how they connect`;
+}
+
 /**
  * A dependency seen failing only through its callers, when no traces judge its calls (decision 018). A caller counted
  * apart fails through another dependency: one that alerts, or one its calls to which traces show failing.

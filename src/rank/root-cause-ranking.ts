@@ -4,7 +4,8 @@
 //   position  — the candidate explains the anomalies above it (they reach it through the call graph, with onsets
 //               close in time) and the request-rate shifts below it (traffic travels the other way: a caller
 //               that fails stops calling on; model/alert-signal.ts), and its own callees are healthy (else it is
-//               more likely a victim);
+//               more likely a victim); when the graph knows no service at all, the alerts that began with it or
+//               after it stand in for those above it (decision 021);
 //   anomaly   — the candidate itself is anomalous: its alerts, or its callers see its calls fail or slow; when no
 //               calls into it can be judged, a candidate without alerts by the share of its callers that fail (decision 018);
 //   origin    — its own spans fail while its callees are fine (errors start here), it slows by itself, or it
@@ -12,7 +13,7 @@
 //   change    — it was deployed shortly before the onset;
 //   history   — similar past incidents were caused by it;
 //   onset     — its own alert came first (weak: a root often alerts late or never).
-import type { Alert } from '../model/alert.js';
+import { SAME_EVALUATION_MS, type Alert } from '../model/alert.js';
 import { alertSignal, isSaturation } from '../model/alert-signal.js';
 import type { Change } from '../model/change.js';
 import type { IncidentFix } from '../model/history.js';
@@ -22,6 +23,7 @@ import { callAnomaly, callsTell, clamp01, HEALTHY_CALLS_COUPLING, pooledAnomaly,
 import {
   describeAlerts,
   describeChange,
+  describeFollowers,
   describeFailingCallers,
   describeOneFailingCaller,
   describeHistory,
@@ -107,6 +109,12 @@ const SILENT_HOP_FACTOR = 0.8;
  * pods serving or rolled itself back, or never reached the cluster (a failed build reported as a failed deployment).
  */
 const FAILED_CHANGE = 0.5;
+/**
+ * When the graph knows no service at all (nothing traced, no catalog), how likely a failure at an alerting service
+ * reached another that alerted with it or after it: as likely as not. Onsets are then the only direction there is (a
+ * failure precedes the alerts it causes; decision 021).
+ */
+const UNKNOWN_TOPOLOGY_REACH = 0.5;
 /** Without calls to judge, this many failing callers are needed to see a silent dependency fail through them. */
 const FAILING_CALLERS_SEEN = 2;
 /**
@@ -146,6 +154,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
   const w = options.weights;
   const reach = failureReach(input, facts, anomalous, options.explainDepth);
   const recentChanges = latestChangesNear(input.changes, input.onset, options.changeLookbackMs);
+  const unknownTopology = input.graph.order === 0;
 
   const ranked: RootCause[] = [];
   for (const f of facts.values()) {
@@ -164,7 +173,16 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     // A candidate whose own traffic shifted, with nothing failing, is a victim of what is above it: it passes
     // the shift on to its callees but explains nothing beside it.
     const onlyTraffic = f.traffic > 0 && f.failure === 0;
+    let followers = 0;
     for (const a of anomalous) {
+      // Without any topology, a failure at the candidate may have reached what alerted with it or after it.
+      if (unknownTopology && a !== f && alertedWithOrAfter(a, f)) {
+        const link = UNKNOWN_TOPOLOGY_REACH * Math.exp(-Math.max(0, a.firstAlertAt! - f.firstAlertAt!) / CO_ONSET_SCALE_MS);
+        explained += (a.failureFromBelow + (onlyTraffic ? 0 : a.traffic)) * link;
+        explainedCount++;
+        followers++;
+        continue;
+      }
       // A service's failure is explained by itself, or from below — except saturation of its own resources.
       let failureShare = a.service === f.service ? a.failure : upstream.has(a.service) ? a.failureFromBelow : 0;
       if (failureShare > 0 && a.service !== f.service) {
@@ -221,7 +239,8 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     const callers = f.alerts.length === 0 && (!reach.judgedByCalls || untold) ? failingCallers(input, facts, f.service, untold, options.explainDepth, reach.explainedBelow) : undefined;
     const anomaly = callers ? Math.max(f.anomaly, callers.share) : f.anomaly;
     const position = explains * calleesHealthy * (0.3 + 0.7 * anomaly);
-    const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0) - trafficExplained.length;
+    const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0) - trafficExplained.length - followers;
+    if (followers > 0) evidence.push({ kind: 'onset', detail: describeFollowers(f.service, followers, anomalous.length) });
     if (upstreamAnomalous > 0 || trafficExplained.length > 0 || victim > 0.3) {
       evidence.push({
         kind: 'topology',
@@ -312,6 +331,11 @@ function edgeSlowdownShare(calls: CallChange, f: ServiceFacts): number {
   const requests = f.trace?.incoming?.callsNow ?? 0;
   if (addedOnEdge === null || addedAtF === null || addedAtF <= 0 || requests === 0) return 1;
   return clamp01((addedOnEdge * Math.max(1, calls.callsNow / requests)) / addedAtF);
+}
+
+/** Whether `a` began to alert with `f` (within one rule evaluation) or after it; false for a service without alerts. */
+function alertedWithOrAfter(a: ServiceFacts, f: ServiceFacts): boolean {
+  return f.firstAlertAt !== null && a.firstAlertAt !== null && a.firstAlertAt >= f.firstAlertAt - SAME_EVALUATION_MS;
 }
 
 /** Whether the service raises alerts in the incident and fails (not merely a shift in its traffic). */

@@ -5,7 +5,7 @@ import { button, escapeMrkdwn, fitLines, section, truncate, type Block } from '.
 import { formatScore } from './text-format.js';
 
 /** Evidence kinds in the order an engineer wants them: what changed, where errors start, then the rest. */
-const EVIDENCE_ORDER = ['deploy', 'error-origin', 'traces', 'alerts', 'topology', 'history'];
+const EVIDENCE_ORDER = ['deploy', 'error-origin', 'traces', 'alerts', 'topology', 'onset', 'history'];
 
 export function strongestEvidence(rc: RootCause): RootCause['evidence'] {
   const rank = (k: string) => {

@@ -102,3 +102,43 @@ describe('clustering alerts into incidents', () => {
     expect(groups.map((g) => g.alerts.length)).toEqual([2, 1]);
   });
 });
+
+describe('without any topology (nothing traced, no catalog: decision 021)', () => {
+  const none = buildDependencyGraph([]);
+
+  it('groups failures that begin within minutes of each other; a warning of a future problem still stands alone', () => {
+    const alerts = [
+      alert('checkout', 'HighErrorRate', 0),
+      alert('cart', 'HighErrorRate', 1),
+      alert('payments', 'Http5xxRatioHigh', 3),
+      alert('certs', 'CertificateExpiringSoon', 1),
+      alert('search', 'HighErrorRate', 40),
+    ];
+    expect(clusterNames(clusterAlerts(alerts, none))).toEqual([['cart', 'checkout', 'payments'], ['certs'], ['search']]);
+  });
+
+  it('relates two onsets by their distance, further with a shared label', () => {
+    // Alone, two groups are one mean gap apart: the scale is min(10 min, 2 gaps). 0.5 · e^(−4/8) = 0.303 reaches the
+    // clustering's 0.3; 0.5 · e^(−6/10) = 0.27 does not, (0.5 + 0.1) · e^(−6/10) = 0.33 does.
+    expect(clusterAlerts([alert('a', 'HighErrorRate', 0), alert('b', 'HighErrorRate', 4)], none)).toHaveLength(1);
+    expect(clusterAlerts([alert('a', 'HighErrorRate', 0), alert('b', 'HighErrorRate', 6)], none)).toHaveLength(2);
+    const inShop = (service: string, minute: number) => alert(service, 'HighErrorRate', minute, { labels: { alertname: 'HighErrorRate', service, namespace: 'shop' } });
+    expect(clusterAlerts([inShop('a', 0), inShop('b', 6)], none)).toHaveLength(1);
+  });
+
+  it('reads onsets against how often alerts begin: in a crowd of onsets, a minute apart is not together', () => {
+    const pair = [alert('a', 'HighErrorRate', 0), alert('b', 'HighErrorRate', 1)];
+    expect(clusterAlerts(pair, none)).toHaveLength(1);
+    // Forty more services begin to alert every 6 s from minute 2 on: the mean gap is 8.6 s, the scale 17 s, so a and b
+    // (a minute apart) no longer meet, and neighbours 6 s apart chain into a few small incidents, not one.
+    const crowd = Array.from({ length: 40 }, (_, k) => alert(`s${k}`, 'HighErrorRate', 2 + k / 10));
+    const clusters = clusterAlerts([...pair, ...crowd], none);
+    expect(clusters.find((c) => c.some((x) => x.service === 'a'))!.map((x) => x.service)).toEqual(['a']);
+    expect(Math.max(...clusters.map((c) => c.length))).toBeLessThanOrEqual(10);
+  });
+
+  it('keeps alerts on services a known graph does not place apart, however close their onsets', () => {
+    const alerts = [alert('node-exporter', 'HostHighCpuLoad', 0), alert('etcd-backup', 'HighErrorRate', 0), alert('checkout', 'HighErrorRate', 0)];
+    expect(clusterNames(clusterAlerts(alerts, graph))).toEqual([['checkout'], ['etcd-backup'], ['node-exporter']]);
+  });
+});

@@ -124,7 +124,7 @@ describe('engine', () => {
     expect(inc.similarIncidents.map((s) => s.id)).toEqual(['INC-1', 'INC-3', 'INC-2']);
     expect(context.fixedBefore).toEqual(['scale-deployment', 'restart-deployment']);
     expect(inc.rootCauses[0]!.evidence.find((x) => x.kind === 'history')!.detail).toMatch(
-      /^matches INC-1 \(0\.\d\d\), INC-2 \(0\.\d\d\); root cause was checkout; INC-1 was fixed with scale-deployment on checkout$/,
+      /^matches INC-1 \([01]\.\d\d\), INC-2 \(0\.\d\d\); root cause was checkout; INC-1 was fixed with scale-deployment on checkout$/,
     );
   });
 

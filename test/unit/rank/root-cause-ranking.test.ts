@@ -451,3 +451,34 @@ describe('ranking root causes', () => {
     }
   });
 });
+
+describe('ranking without any topology (nothing traced, no catalog: decision 021)', () => {
+  const none = buildDependencyGraph([]);
+
+  it('puts the service that alerted first ahead of those that followed it, and says why', () => {
+    const alerts = [alert('frontend', 'HighErrorRate', 3), alert('orders', 'HighErrorRate', 0), alert('cart', 'HighErrorRate', 1), alert('checkout', 'SlowResponses', 1)];
+    const ranked = rankRootCauses(input({ graph: none, alerts, onset: T0 }));
+    expect(ranked.map((r) => r.service)).toEqual(['orders', 'cart', 'checkout', 'frontend']);
+    expect(ranked[0]!.evidence.find((e) => e.kind === 'onset')!.detail).toBe(
+      'orders: 3 of the 4 alerting services began to alert with it or after it; no traces or catalog show how they connect',
+    );
+    // Those that began in the same rule evaluation may each be where the other's failure came from.
+    expect(ranked[1]!.score).toBe(ranked[2]!.score);
+    expect(ranked[3]!.evidence.some((e) => e.kind === 'onset')).toBe(false);
+  });
+
+  it('lets a deploy or a saturated resource outweigh a few seconds of onset', () => {
+    const alerts = [alert('cart', 'HighErrorRate', 0), alert('checkout', 'HighErrorRate', 0.5)];
+    expect(rankRootCauses(input({ graph: none, alerts, onset: T0 }))[0]!.service).toBe('cart');
+    expect(rankRootCauses(input({ graph: none, alerts, onset: T0, changes: [deploy('checkout', -3)] }))[0]!.service).toBe('checkout');
+    const saturated = [...alerts, alert('checkout', 'PostgresqlDown', 0.5)];
+    expect(rankRootCauses(input({ graph: none, alerts: saturated, onset: T0 }))[0]!.service).toBe('checkout');
+  });
+
+  it('reads onsets as a direction only when the graph knows nothing: a known graph decides', () => {
+    const alerts = [alert('frontend', 'HighErrorRate', 0), alert('checkout', 'HighErrorRate', 2)];
+    const ranked = rankRootCauses(input({ alerts, onset: T0 }));
+    expect(ranked[0]!.service).toBe('checkout');
+    expect(ranked.every((r) => r.evidence.every((e) => e.kind !== 'onset'))).toBe(true);
+  });
+});
