@@ -4,8 +4,11 @@ import { ACTION_IDS, type ActionRefs } from '../action-refs.js';
 import { button, escapeMrkdwn, fitLines, section, truncate, type Block } from './block-kit.js';
 import { formatScore } from './text-format.js';
 
-/** Evidence kinds in the order an engineer wants them: what changed, where errors start, then the rest. */
-const EVIDENCE_ORDER = ['deploy', 'error-origin', 'traces', 'alerts', 'topology', 'onset', 'history'];
+/**
+ * Evidence kinds in the order an engineer wants them: what changed, where the trouble starts (errors its own spans
+ * raise, its own resources saturated or its process down), then the rest. Kinds not listed come last.
+ */
+const EVIDENCE_ORDER = ['deploy', 'error-origin', 'saturation', 'traces', 'alerts', 'topology', 'onset', 'history'];
 
 export function strongestEvidence(rc: RootCause): RootCause['evidence'] {
   const rank = (k: string) => {

@@ -10,6 +10,7 @@ import { renderIncidentDetail } from '../../../src/slack/render/incident-detail.
 import { renderIncidentList } from '../../../src/slack/render/incident-list.js';
 import { renderServiceOverview } from '../../../src/slack/render/service-view.js';
 import { renderThreadNote } from '../../../src/slack/render/thread-notes.js';
+import { strongestEvidence } from '../../../src/slack/render/suspects.js';
 import { renderHelp, renderUnknownIncident, renderUnknownService } from '../../../src/slack/render/help.js';
 import { formatAge } from '../../../src/slack/render/text-format.js';
 import { buildScenarioEngine, NOW } from '../../integration/slack/slack-scenario.js';
@@ -56,6 +57,14 @@ function hugeIncident(): { report: IncidentReport; ctx: IncidentContext } {
   };
   return { report, ctx };
 }
+
+describe('strongestEvidence', () => {
+  it('puts what changed and where the trouble starts before the rest, unknown kinds last', () => {
+    const kinds = ['history', 'mystery', 'onset', 'topology', 'alerts', 'traces', 'saturation', 'error-origin', 'deploy'];
+    const ordered = strongestEvidence({ service: 'cart', score: 0.5, evidence: kinds.map((kind) => ({ kind, detail: kind })) });
+    expect(ordered.map((e) => e.kind)).toEqual(['deploy', 'error-origin', 'saturation', 'traces', 'alerts', 'topology', 'onset', 'history', 'mystery']);
+  });
+});
 
 describe('Block Kit helpers', () => {
   it('truncates by code points with an ellipsis', () => {
