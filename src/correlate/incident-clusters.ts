@@ -201,10 +201,10 @@ export function clusterAlerts(
     if (!list) communities.set(id, (list = []));
     list.push(i);
   });
-  const splitExplanations = unknownTopology ? explanations.map(() => null) : explanations;
   const clusters: Alert[][] = [];
   for (const members of communities.values()) {
-    for (const part of splitByRoots(members, groups, splitExplanations, options)) clusters.push(part.flatMap((i) => groups[i]!.alerts));
+    const parts = unknownTopology ? [members] : splitByRoots(members, groups, explanations, options);
+    for (const part of parts) clusters.push(part.flatMap((i) => groups[i]!.alerts));
   }
   return clusters;
 }
