@@ -11,7 +11,8 @@
 //   origin    — its own spans fail while its callees are fine (errors start here), it slows by itself, or it
 //               alerts on its own resources (CPU, memory, restarts: model/alert-signal.ts isSaturation);
 //   change    — it was deployed shortly before the onset;
-//   history   — similar past incidents were caused by it;
+//   history   — similar past incidents were caused by it (when the graph knows no service, such incidents also
+//               stand in for its position and, if it raised nothing, its anomaly: decision 021's addendum);
 //   onset     — its own alert came first (weak: a root often alerts late or never).
 import { SAME_EVALUATION_MS, type Alert } from '../model/alert.js';
 import { alertSignal, isSaturation } from '../model/alert-signal.js';
@@ -112,7 +113,8 @@ const FAILED_CHANGE = 0.5;
 /**
  * When the graph knows no service at all (nothing traced, no catalog), how likely a failure at an alerting service
  * reached another that alerted with it or after it: as likely as not. Onsets are then the only direction there is (a
- * failure precedes the alerts it causes; decision 021).
+ * failure precedes the alerts it causes; decision 021). A past incident caused by a service, as alike as its
+ * similarity, says the same of its root and the alerts now (the decision's addendum).
  */
 const UNKNOWN_TOPOLOGY_REACH = 0.5;
 /** Without calls to judge, this many failing callers are needed to see a silent dependency fail through them. */
@@ -173,14 +175,20 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     // A candidate whose own traffic shifted, with nothing failing, is a victim of what is above it: it passes
     // the shift on to its callees but explains nothing beside it.
     const onlyTraffic = f.traffic > 0 && f.failure === 0;
+    // Without any topology: how alike the closest past incident caused by the candidate is (decision 021's addendum).
+    const pastRoot = unknownTopology ? pastRootSimilarity(input.history, f.service) : 0;
     let followers = 0;
+    let namedByHistory = 0;
     for (const a of anomalous) {
-      // Without any topology, a failure at the candidate may have reached what alerted with it or after it.
-      if (unknownTopology && a !== f && alertedWithOrAfter(a, f)) {
-        const link = UNKNOWN_TOPOLOGY_REACH * Math.exp(-Math.max(0, a.firstAlertAt! - f.firstAlertAt!) / CO_ONSET_SCALE_MS);
-        explained += (a.failureFromBelow + (onlyTraffic ? 0 : a.traffic)) * link;
+      // Without any topology, a failure at the candidate may have reached what alerted with it or after it, or what
+      // alerted as in past incidents it caused.
+      const byOnset = unknownTopology && a !== f && alertedWithOrAfter(a, f) ? Math.exp(-Math.max(0, a.firstAlertAt! - f.firstAlertAt!) / CO_ONSET_SCALE_MS) : 0;
+      const byHistory = a !== f ? pastRoot : 0;
+      if (byOnset > 0 || byHistory > 0) {
+        explained += (a.failureFromBelow + (onlyTraffic ? 0 : a.traffic)) * UNKNOWN_TOPOLOGY_REACH * Math.max(byOnset, byHistory);
         explainedCount++;
-        followers++;
+        if (byOnset >= byHistory) followers++;
+        else namedByHistory++;
         continue;
       }
       // A service's failure is explained by itself, or from below — except saturation of its own resources.
@@ -237,9 +245,10 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     // (decision 018), whatever calls elsewhere in the incident show (third addendum).
     const untold = f.alerts.length === 0 && !callsInto(input, f);
     const callers = f.alerts.length === 0 && (!reach.judgedByCalls || untold) ? failingCallers(input, facts, f.service, untold, options.explainDepth, reach.explainedBelow) : undefined;
-    const anomaly = callers ? Math.max(f.anomaly, callers.share) : f.anomaly;
+    // Without topology, a root that raised nothing looks as failing as the past incidents it caused look like this one.
+    const anomaly = callers ? Math.max(f.anomaly, callers.share) : Math.max(f.anomaly, pastRoot);
     const position = explains * calleesHealthy * (0.3 + 0.7 * anomaly);
-    const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0) - trafficExplained.length - followers;
+    const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0) - trafficExplained.length - followers - namedByHistory;
     if (followers > 0) evidence.push({ kind: 'onset', detail: describeFollowers(f.service, followers, anomalous.length) });
     if (upstreamAnomalous > 0 || trafficExplained.length > 0 || victim > 0.3) {
       evidence.push({
@@ -331,6 +340,13 @@ function edgeSlowdownShare(calls: CallChange, f: ServiceFacts): number {
   const requests = f.trace?.incoming?.callsNow ?? 0;
   if (addedOnEdge === null || addedAtF === null || addedAtF <= 0 || requests === 0) return 1;
   return clamp01((addedOnEdge * Math.max(1, calls.callsNow / requests)) / addedAtF);
+}
+
+/** The similarity of the most similar past incident whose root cause was `service` (0 when none was). */
+function pastRootSimilarity(history: readonly HistoryMatch[], service: string): number {
+  let best = 0;
+  for (const h of history) if (h.rootCause === service && h.similarity > best) best = h.similarity;
+  return best;
 }
 
 /** Whether `a` began to alert with `f` (within one rule evaluation) or after it; false for a service without alerts. */

@@ -475,6 +475,21 @@ describe('ranking without any topology (nothing traced, no catalog: decision 021
     expect(rankRootCauses(input({ graph: none, alerts: saturated, onset: T0 }))[0]!.service).toBe('checkout');
   });
 
+  it('lets past incidents with these alerts name a root that raised nothing (decision 021, addendum)', () => {
+    const alerts = [alert('checkout', 'HighErrorRate', 0), alert('cart', 'HighErrorRate', 1), alert('frontend', 'HighErrorRate', 2)];
+    const history = [
+      { id: 'INC-1', similarity: 0.95, rootCause: 'billing-db' },
+      { id: 'INC-2', similarity: 0.9, rootCause: 'billing-db' },
+    ];
+    const named = rankRootCauses(input({ graph: none, alerts, onset: T0, history }));
+    expect(named.map((r) => r.service).slice(0, 2)).toEqual(['checkout', 'billing-db']);
+    expect(named[1]!.evidence.map((e) => e.kind)).toEqual(['history']);
+    // Without the history it is no candidate; a barely similar past incident ranks it last.
+    expect(rankRootCauses(input({ graph: none, alerts, onset: T0 })).map((r) => r.service)).not.toContain('billing-db');
+    const faint = rankRootCauses(input({ graph: none, alerts, onset: T0, history: [{ id: 'INC-3', similarity: 0.2, rootCause: 'billing-db' }] }));
+    expect(faint.at(-1)!.service).toBe('billing-db');
+  });
+
   it('reads onsets as a direction only when the graph knows nothing: a known graph decides', () => {
     const alerts = [alert('frontend', 'HighErrorRate', 0), alert('checkout', 'HighErrorRate', 2)];
     const ranked = rankRootCauses(input({ alerts, onset: T0 }));
