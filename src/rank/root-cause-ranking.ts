@@ -187,7 +187,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
       if (byOnset > 0 || byHistory > 0) {
         explained += (a.failureFromBelow + (onlyTraffic ? 0 : a.traffic)) * UNKNOWN_TOPOLOGY_REACH * Math.max(byOnset, byHistory);
         explainedCount++;
-        if (byOnset >= byHistory) followers++;
+        if (byOnset > 0) followers++;
         else namedByHistory++;
         continue;
       }
