@@ -76,3 +76,45 @@ describe('server end to end', () => {
     expect([...offline.alerts].sort()).toEqual([...found!.alerts].sort());
   }, 60_000);
 });
+
+describe('server end to end without traces', () => {
+  it('groups the same outage\'s alerts by their onsets and ranks the first to alert first, as the replay does (decision 021)', async () => {
+    const alertLines = lines.filter((l) => (JSON.parse(l) as { type: string }).type === 'alertmanager');
+    const ownPrefix = uniquePrefix('e2e-no-traces');
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: testRedisUrl(), REDIS_PREFIX: ownPrefix, RUNBOOKS_DIR: 'runbooks', LOG_LEVEL: 'warn' });
+    const alone = await startServer(config, { handleSignals: false, now: clock, logger: createLogger({ logLevel: 'warn' }) });
+    try {
+      for (const line of alertLines) {
+        const res = await fetch(`http://127.0.0.1:${alone.port}/webhooks/alertmanager`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify((JSON.parse(line) as { payload: unknown }).payload),
+        });
+        expect(res.status).toBe(202);
+      }
+      const expected = truth.incidents[0]!;
+      let found: IncidentReport | undefined;
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        const res = await fetch(`http://127.0.0.1:${alone.port}/api/incidents`);
+        found = ((await res.json()) as { incidents: IncidentReport[] }).incidents.find((i) => expected.alerts.every((fp) => i.alerts.includes(fp)));
+        if (found?.rootCauses[0]?.evidence.some((e) => e.kind === 'onset')) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      // No graph: the silent database cannot be named, but the outage is one incident, led by the service that
+      // alerted first, with the onsets as its evidence.
+      expect(found?.alerts.length).toBe(expected.alerts.length);
+      expect(found!.rootCauses[0]!.service).toBe('orders');
+      expect(found!.rootCauses.map((r) => r.service)).not.toContain(expected.rootCause);
+      expect(found!.rootCauses[0]!.evidence.find((e) => e.kind === 'onset')!.detail).toBe(
+        'orders: 2 of the 3 alerting services began to alert with it or after it; no traces or catalog show how they connect',
+      );
+      const offline = (await replayLines(alertLines)).incidents.find((i) => expected.alerts.every((fp) => i.alerts.includes(fp)))!;
+      expect(offline.rootCauses.map((r) => r.service)).toEqual(found!.rootCauses.map((r) => r.service));
+      expect([...offline.alerts].sort()).toEqual([...found!.alerts].sort());
+    } finally {
+      await alone.close();
+      await deleteKeys(redis, ownPrefix);
+    }
+  }, 60_000);
+});
