@@ -185,8 +185,7 @@ export function clusterAlerts(
     if (topo === 0) continue;
     const a = groups[i]!;
     const b = groups[j]!;
-    const labelBonus = sharesLabels(a.alerts[0]!.labels, b.alerts[0]!.labels, options) ? LABEL_BONUS : 0;
-    const weight = (topo + labelBonus) * timeAffinity(a.onset, b.onset, options);
+    const weight = relationWeight(topo, a, b, options);
     if (weight >= options.minWeight) g.addEdge(a.key, b.key, { weight });
   }
   // Without any topology, groups meet by their onsets; they are never roots of their own in the split below.
@@ -269,11 +268,16 @@ function relateByOnsets(
       if (explanations[j] === null) continue;
       const a = groups[i]!;
       const b = groups[j]!;
-      const labelBonus = sharesLabels(a.alerts[0]!.labels, b.alerts[0]!.labels, options) ? LABEL_BONUS : 0;
-      const weight = (UNKNOWN_TOPOLOGY_RELATION + labelBonus) * timeAffinity(a.onset, b.onset, onsetOptions);
+      const weight = relationWeight(UNKNOWN_TOPOLOGY_RELATION, a, b, onsetOptions);
       if (weight >= options.minWeight && !g.hasEdge(a.key, b.key)) g.addEdge(a.key, b.key, { weight });
     }
   }
+}
+
+/** A relation's weight in the clustering: `base` plus LABEL_BONUS for a shared label, falling with onset distance. */
+function relationWeight(base: number, a: AlertGroup, b: AlertGroup, options: RelationOptions): number {
+  const labelBonus = sharesLabels(a.alerts[0]!.labels, b.alerts[0]!.labels, options) ? LABEL_BONUS : 0;
+  return (base + labelBonus) * timeAffinity(a.onset, b.onset, options);
 }
 
 /** The mean time between consecutive group onsets (groups come sorted by onset); `otherwise` for fewer than two. */
