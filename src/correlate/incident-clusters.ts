@@ -17,7 +17,7 @@ import {
   type RelationOptions,
 } from './alert-relations.js';
 import type { CalleesOf, CallersOf, CouplingForWindow } from './trace-coupling.js';
-import { splitByRoots } from './root-split.js';
+import { splitAlertsByRoots, type SymptomExplanation } from './root-split.js';
 
 export type { CouplingForWindow } from './trace-coupling.js';
 
@@ -172,7 +172,8 @@ export function clusterAlerts(
   rateCouplingFor?: CouplingForWindow,
 ): Alert[][] {
   const groups = groupAlerts(alerts, options.groupGapMs);
-  const explanations = explainGroups(groups, graph, couplingFor, rateCouplingFor, memo);
+  const remembered = rememberedExplanations(memo);
+  const explanations = explainGroups(groups, graph, couplingFor, rateCouplingFor, remembered);
   const g = new UndirectedGraph<{ group: AlertGroup }, { weight: number }>();
   for (const group of groups) g.addNode(group.key, { group });
 
@@ -201,9 +202,10 @@ export function clusterAlerts(
     list.push(i);
   });
   const clusters: Alert[][] = [];
+  const explainSymptom = symptomExplainer(groups, graph, couplingFor, remembered);
   for (const members of communities.values()) {
-    const parts = unknownTopology ? [members] : splitByRoots(members, groups, explanations, options);
-    for (const part of parts) clusters.push(part.flatMap((i) => groups[i]!.alerts));
+    if (unknownTopology) clusters.push(members.flatMap((i) => groups[i]!.alerts));
+    else clusters.push(...splitAlertsByRoots(members, groups, explanations, options, explainSymptom));
   }
   return clusters;
 }
@@ -217,36 +219,66 @@ function explainGroups(
   graph: DependencyGraph,
   couplingFor: CouplingForWindow | undefined,
   rateCouplingFor: CouplingForWindow | undefined,
-  memo: RelationMemo | undefined,
+  remembered: RememberedExplanation,
 ): Array<Explanation | null> {
   const callersOf: CallersOf = (service) => (graph.hasNode(service) ? graph.inNeighbors(service) : []);
   const calleesOf: CalleesOf = (service) => (graph.hasNode(service) ? graph.outNeighbors(service) : []);
-  const kept = memo ? explanationMemoFor(memo) : undefined;
   return groups.map((group) => {
     if (!group.service || group.signal === 'local') return null;
     const from = group.onset - WINDOW_LEAD_MS;
     const to = group.onset + WINDOW_TAIL_MS;
-    const settled = kept?.lasting.get(group.key);
-    if (settled) return settled;
-    const unsettled = kept?.session.get(group.key);
-    if (unsettled && (memo!.completeBefore === Number.POSITIVE_INFINITY || memo!.unchangedSince?.(unsettled.stamp, from, to))) return unsettled.explanation;
-    const coupling = couplingFor?.(from, to, callersOf, calleesOf);
-    // Alerts on the service's own resources (CPU, memory, restarts) only: a failing callee slows or fails its
-    // callers but does not exhaust them, so nothing below explains them (decision 007). They still meet the
-    // explanations of the callers they make fail.
-    const explanation =
-      group.signal === 'traffic'
+    return remembered(group.key, from, to, () => {
+      const coupling = couplingFor?.(from, to, callersOf, calleesOf);
+      // Alerts on the service's own resources (CPU, memory, restarts) only: a failing callee slows or fails its
+      // callers but does not exhaust them, so nothing below explains them (decision 007). They still meet the
+      // explanations of the callers they make fail.
+      return group.signal === 'traffic'
         ? trafficExplanation(graph, group.service, rateCouplingFor?.(from, to), coupling)
         : group.alerts.every(isSaturation)
           ? new Map([[group.service, { strength: 1, depth: 0 }]])
           : downstreamExplanation(graph, group.service, coupling);
+    });
+  });
+}
+
+/** An explanation by key, judged over the window [from, to): kept from an earlier analysis, or computed now. */
+type RememberedExplanation = (key: string, from: number, to: number, compute: () => Explanation) => Explanation;
+
+/**
+ * Looks explanations up in what the caller's memo keeps (for good once the judging window is complete, else for as
+ * long as what it read is unchanged), or computes and keeps them. Asked once per analysis: a memo whose inputs changed
+ * drops its unsettled explanations when it is first asked.
+ */
+function rememberedExplanations(memo: RelationMemo | undefined): RememberedExplanation {
+  const kept = memo ? explanationMemoFor(memo) : undefined;
+  return (key, from, to, compute) => {
+    const settled = kept?.lasting.get(key);
+    if (settled) return settled;
+    const unsettled = kept?.session.get(key);
+    if (unsettled && (memo!.completeBefore === Number.POSITIVE_INFINITY || memo!.unchangedSince?.(unsettled.stamp, from, to))) return unsettled.explanation;
+    const explanation = compute();
     if (kept && memo) {
       // The coupling snaps windows out to whole minutes: settled once that minute is complete.
-      if (memo.completeBefore !== Number.POSITIVE_INFINITY && to + 60_000 < memo.completeBefore) kept.lasting.set(group.key, explanation);
-      else kept.session.set(group.key, { explanation, stamp: memo.stamp });
+      if (memo.completeBefore !== Number.POSITIVE_INFINITY && to + 60_000 < memo.completeBefore) kept.lasting.set(key, explanation);
+      else kept.session.set(key, { explanation, stamp: memo.stamp });
     }
     return explanation;
-  });
+  };
+}
+
+/**
+ * What explains a group's alerts on one symptom (errors or latency), from their own onset: as explainGroups, with the
+ * calls read for that symptom only. Asked only of groups that alert on both, in communities with independent roots.
+ */
+function symptomExplainer(groups: readonly AlertGroup[], graph: DependencyGraph, couplingFor: CouplingForWindow | undefined, remembered: RememberedExplanation): SymptomExplanation {
+  const callersOf: CallersOf = (service) => (graph.hasNode(service) ? graph.inNeighbors(service) : []);
+  const calleesOf: CalleesOf = (service) => (graph.hasNode(service) ? graph.outNeighbors(service) : []);
+  return (i, symptom, onset) => {
+    const service = groups[i]!.service;
+    const from = onset - WINDOW_LEAD_MS;
+    const to = onset + WINDOW_TAIL_MS;
+    return remembered(`${service}\u0000${symptom}\u0000${onset}`, from, to, () => downstreamExplanation(graph, service, couplingFor?.(from, to, callersOf, calleesOf, symptom)));
+  };
 }
 
 /**

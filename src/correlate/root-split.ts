@@ -7,7 +7,8 @@
 // fails on two of the set's causes (a caller of two failing databases) does not hold their incidents together
 // (decision 006 and its amendments). Pure; O(groups · roots + roots³) per community, with explanations already computed.
 import type { AlertGroup } from './incident-clusters.js';
-import { SAME_EVALUATION_MS } from '../model/alert.js';
+import { SAME_EVALUATION_MS, type Alert } from '../model/alert.js';
+import { alertSymptom } from '../model/alert-signal.js';
 import { sharedExplanation, timeAffinity, type Explanation, type RelationOptions } from './alert-relations.js';
 
 /**
@@ -23,8 +24,75 @@ export function splitByRoots(
   explanations: ReadonlyArray<Explanation | null>,
   options: RelationOptions & { minWeight: number },
 ): number[][] {
+  const plan = planRoots(members, groups, explanations, options);
+  if (!plan) return [members as number[]];
+  const parts: number[][] = plan.sets.map(() => []);
+  for (const i of members) parts[plan.partOf(i, explanations[i] ?? null, groups[i]!.onset)]!.push(i);
+  return parts.filter((p) => p.length > 0);
+}
+
+/** What explains the alerts of group `i` that watch one symptom, judged from their own first onset (`onset`). */
+export type SymptomExplanation = (i: number, symptom: 'errors' | 'latency', onset: number) => Explanation | null;
+
+/**
+ * splitByRoots, down to alerts: a group that alerts on both its service's errors and its latency, and is no root,
+ * may hold two failures' alerts (in a storm, one dependency fails and another slows below the same frontend). When
+ * what explains its error alerts and what explains its latency alerts (each judged by the calls that went bad their
+ * way, from their own onset) belong to different root sets, each goes to its own; its other alerts go where the whole
+ * group goes. Returns the parts as lists of alerts.
+ */
+export function splitAlertsByRoots(
+  members: readonly number[],
+  groups: readonly AlertGroup[],
+  explanations: ReadonlyArray<Explanation | null>,
+  options: RelationOptions & { minWeight: number },
+  explainSymptom: SymptomExplanation,
+): Alert[][] {
+  const plan = planRoots(members, groups, explanations, options);
+  if (!plan) return [members.flatMap((i) => groups[i]!.alerts)];
+  const parts: Alert[][] = plan.sets.map(() => []);
+  for (const i of members) {
+    const group = groups[i]!;
+    const whole = plan.partOf(i, explanations[i] ?? null, group.onset);
+    const bySymptom = plan.isRoot(i) || group.signal !== 'failure' ? null : symptomParts(group.alerts);
+    // Each symptom's calls are judged from its own first onset; the parts weigh time as the group does, so that only
+    // what the calls say, not when each symptom began, can part them.
+    const errorsPart = bySymptom ? plan.partOf(i, explainSymptom(i, 'errors', bySymptom.errors[0]!.startsAt), group.onset) : whole;
+    const latencyPart = bySymptom ? plan.partOf(i, explainSymptom(i, 'latency', bySymptom.latency[0]!.startsAt), group.onset) : whole;
+    if (!bySymptom || errorsPart === latencyPart) {
+      parts[whole]!.push(...group.alerts);
+      continue;
+    }
+    parts[errorsPart]!.push(...bySymptom.errors);
+    parts[latencyPart]!.push(...bySymptom.latency);
+    parts[whole]!.push(...bySymptom.any);
+  }
+  return parts.filter((p) => p.length > 0);
+}
+
+/** A group's alerts by the symptom they watch (alerts come in onset order), or null unless it has both errors and latency alerts. */
+function symptomParts(alerts: readonly Alert[]): { errors: Alert[]; latency: Alert[]; any: Alert[] } | null {
+  const parts = { errors: [] as Alert[], latency: [] as Alert[], any: [] as Alert[] };
+  for (const a of alerts) parts[alertSymptom(a)].push(a);
+  return parts.errors.length > 0 && parts.latency.length > 0 ? parts : null;
+}
+
+/** A community's independent root sets, and where a member goes. */
+interface RootPlan {
+  sets: number[][];
+  isRoot(i: number): boolean;
+  /** The set that explains member `i` best, given what explains it and its onset (a set's index). */
+  partOf(i: number, explanation: Explanation | null, onset: number): number;
+}
+
+function planRoots(
+  members: readonly number[],
+  groups: readonly AlertGroup[],
+  explanations: ReadonlyArray<Explanation | null>,
+  options: RelationOptions & { minWeight: number },
+): RootPlan | null {
   const failing = members.filter((i) => groups[i]!.signal === 'failure' && explanations[i] !== null);
-  if (failing.length < 2) return [members as number[]];
+  if (failing.length < 2) return null;
   const failingServices = new Set(failing.map((i) => groups[i]!.service));
   const roots = failing.filter((i) => {
     const own = groups[i]!.service;
@@ -34,22 +102,24 @@ export function splitByRoots(
     return true;
   });
   const sets = rootSets(roots, failing, groups, explanations, options);
-  if (sets.length < 2) return [members as number[]];
-
-  const parts: number[][] = sets.map(() => []);
-  for (const i of members) {
-    let best = -1;
-    let bestWeight = 0;
-    sets.forEach((set, s) => {
-      for (const r of set) {
-        const w = i === r ? Infinity : relation(i, r, groups, explanations, options);
-        if (w > bestWeight) [best, bestWeight] = [s, w];
-      }
-    });
-    // A group related to none of the roots stays with the largest set (Louvain put it in this community).
-    parts[best >= 0 ? best : largest(sets)]!.push(i);
-  }
-  return parts.filter((p) => p.length > 0);
+  if (sets.length < 2) return null;
+  const rootSet = new Set(roots);
+  return {
+    sets,
+    isRoot: (i) => rootSet.has(i),
+    partOf: (i, explanation, onset) => {
+      let best = -1;
+      let bestWeight = 0;
+      sets.forEach((set, s) => {
+        for (const r of set) {
+          const w = i === r ? Infinity : explanation ? relationOf(explanation, onset, r, groups, explanations, options) : 0;
+          if (w > bestWeight) [best, bestWeight] = [s, w];
+        }
+      });
+      // A group related to none of the roots stays with the largest set (Louvain put it in this community).
+      return best >= 0 ? best : largest(sets);
+    },
+  };
 }
 
 /**
@@ -168,9 +238,22 @@ function relation(
   via?: { service: string | null },
 ): number {
   const a = explanations[i];
+  return a ? relationOf(a, groups[i]!.onset, j, groups, explanations, options, via) : 0;
+}
+
+/** How related alerts explained by `a`, from `onset`, are to group `j`. */
+function relationOf(
+  a: Explanation,
+  onset: number,
+  j: number,
+  groups: readonly AlertGroup[],
+  explanations: ReadonlyArray<Explanation | null>,
+  options: RelationOptions,
+  via?: { service: string | null },
+): number {
   const b = explanations[j];
-  if (!a || !b) return 0;
-  return sharedExplanation(a, b, via) * timeAffinity(groups[i]!.onset, groups[j]!.onset, options);
+  if (!b) return 0;
+  return sharedExplanation(a, b, via) * timeAffinity(onset, groups[j]!.onset, options);
 }
 
 function largest(sets: readonly number[][]): number {

@@ -23,7 +23,19 @@ export type CalleesOf = (service: string) => Iterable<string>;
  * and with `calleesOf` as well, a caller's failure is shared out among the callees that account for it, and a
  * measured failure below a caller explains away its calls that cannot tell.
  */
-export type CouplingForWindow = (from: number, to: number, callersOf?: CallersOf, calleesOf?: CalleesOf) => EdgeCoupling;
+export type CouplingForWindow = (from: number, to: number, callersOf?: CallersOf, calleesOf?: CalleesOf, symptom?: CallSymptom) => EdgeCoupling;
+
+/**
+ * Which way calls going bad counts: `errors` reads only their failures, `latency` only their slowdown, and `any` (the
+ * default) the worse of the two. An alert on a service's errors and one on its latency can be two failures' (a storm:
+ * one dependency fails, another slows), and each is explained by the calls that went bad its way (root-split.ts).
+ */
+export type CallSymptom = 'any' | 'errors' | 'latency';
+
+/** How anomalous a change of calls is, read for one symptom. */
+function symptomAnomaly(change: CallChange, symptom: CallSymptom): number {
+  return symptom === 'errors' ? change.errorAnomaly : symptom === 'latency' ? change.latencyAnomaly : Math.max(change.errorAnomaly, change.latencyAnomaly);
+}
 
 /**
  * A callee that accounts for at least this share of its caller's excess failed calls (or excess call time) couples
@@ -43,10 +55,10 @@ export function traceCouplingFor(traces: TraceAggregates, now: number, baselineM
   const pooledMemo = new Map<string, PooledCalls>();
   const blameMemo = new Map<string, ReadonlyMap<string, number>>();
   const clearestMemo = new Map<string, number>();
-  return (from, to, callersOf, calleesOf) => {
+  return (from, to, callersOf, calleesOf, symptom = 'any') => {
     const f = Math.floor(from / WINDOW_GRID_MS) * WINDOW_GRID_MS;
     const t = Math.min(Math.ceil(to / WINDOW_GRID_MS) * WINDOW_GRID_MS, now + 1);
-    const window = `${f}\u0000${t}`;
+    const window = symptom === 'any' ? `${f}\u0000${t}` : `${f}\u0000${t}\u0000${symptom}`;
     const pooled = (callee: string, callers: CallersOf): PooledCalls => {
       const key = `${callee}\u0000${window}`;
       let p = pooledMemo.get(key);
@@ -59,7 +71,7 @@ export function traceCouplingFor(traces: TraceAggregates, now: number, baselineM
         }
         const measured = sumNow.calls > 0 ? compareCalls(sumNow, sumBase) : null;
         const change = callsTell(measured) ? measured : null;
-        p = { change, verdict: verdictOf(sumNow, sumBase, change) };
+        p = { change, verdict: verdictOf(sumNow, sumBase, symptom, change) };
         pooledMemo.set(key, p);
       }
       return p;
@@ -74,14 +86,14 @@ export function traceCouplingFor(traces: TraceAggregates, now: number, baselineM
           const e = calls > 0 ? excessCalls(callee, calls, pooled(callee, callers)) : null;
           if (e) excess.push(e);
         }
-        shares = blameShares(excess);
+        shares = blameShares(excess, symptom);
         blameMemo.set(key, shares);
       }
       return shares;
     };
     /** The edge's own calls, read against its callee's calls from every caller when `callersOf` is given. */
     const edgeVerdict = (caller: string, callee: string): Verdict => {
-      const own = verdictOf(traces.edgeStats(caller, callee, f, t), traces.edgeBaselineStats(caller, callee, f - baselineMs, f));
+      const own = verdictOf(traces.edgeStats(caller, callee, f, t), traces.edgeBaselineStats(caller, callee, f - baselineMs, f), symptom);
       return callersOf ? withCallee(own, pooled(callee, callersOf).verdict) : own;
     };
     /**
@@ -152,12 +164,12 @@ function excessCalls(callee: string, calls: number, { change }: PooledCalls): Ex
  * that accounts for it. Empty when nothing below the caller is worse than usual (nothing to share out); callees
  * whose calls cannot tell are not in it.
  */
-function blameShares(excess: readonly ExcessCalls[]): ReadonlyMap<string, number> {
+function blameShares(excess: readonly ExcessCalls[], symptom: CallSymptom): ReadonlyMap<string, number> {
   let errors = 0;
   let latencyMs = 0;
   for (const e of excess) {
-    errors += e.errors;
-    latencyMs += e.latencyMs;
+    if (symptom !== 'latency') errors += e.errors;
+    if (symptom !== 'errors') latencyMs += e.latencyMs;
   }
   const shares = new Map<string, number>();
   if (errors === 0 && latencyMs === 0) return shares;
@@ -179,11 +191,11 @@ function add(into: CallTotals, from: CallTotals | null): void {
 }
 
 /** `change`: compareCalls(now, base) when the caller has it already. */
-function verdictOf(now: CallTotals | null, base: CallTotals | null, change?: CallChange | null): Verdict {
+function verdictOf(now: CallTotals | null, base: CallTotals | null, symptom: CallSymptom, change?: CallChange | null): Verdict {
   if (!now || now.calls === 0) return { anomaly: null, calls: 0 };
   change ??= compareCalls(now, base ?? undefined);
   if (!callsTell(change)) return { anomaly: null, calls: now.calls };
-  const anomaly = Math.max(change.errorAnomaly, change.latencyAnomaly);
+  const anomaly = symptomAnomaly(change, symptom);
   // Without a baseline, or with few calls, only a clear failure says anything.
   if (!base || base.calls < MIN_CALLS || now.calls < MIN_CALLS) return { anomaly: couplingOf({ anomaly, calls: now.calls }) > UNKNOWN_COUPLING ? anomaly : null, calls: now.calls };
   return { anomaly, calls: now.calls };

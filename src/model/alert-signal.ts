@@ -101,3 +101,23 @@ export function isSaturation(alert: Pick<Alert, 'name' | 'labels'>): boolean {
   }
   return saturated;
 }
+
+/** Names of alerts on a service's latency (HighRequestLatency, SlowResponses, LatencySLOBreach, HighLatencyP95…). */
+const LATENCY_NAME = /latenc|slow|duration|response[-_ ]?time|p9\d|apdex/i;
+/** Names of alerts on a service's errors (HighErrorRate, Http5xxRatioHigh, ErrorBudgetBurn, RequestsFailing…). */
+const ERRORS_NAME = /error|5xx|5\d\d|fail|unavailab|availability/i;
+
+/**
+ * Which symptom a failure alert watches: its service's `errors` or its `latency` (a `signal` label of `errors` or
+ * `latency` says so explicitly); `any` when the name says both, or neither (saturation, a health probe), or the alert
+ * is not a failure. One service can show two failures at once in
+ * a storm, one as errors and one as slowness; the clustering tells them apart by this (correlate/root-split.ts).
+ */
+export function alertSymptom(alert: Pick<Alert, 'name' | 'labels'>): 'errors' | 'latency' | 'any' {
+  const label = alert.labels[SIGNAL_LABEL]?.toLowerCase();
+  if (label !== undefined) return label === 'errors' || label === 'error' ? 'errors' : label === 'latency' ? 'latency' : 'any';
+  if (alertSignal(alert) !== 'failure' || isSaturation(alert)) return 'any';
+  const latency = LATENCY_NAME.test(alert.name);
+  const errors = ERRORS_NAME.test(alert.name);
+  return latency === errors ? 'any' : latency ? 'latency' : 'errors';
+}

@@ -272,3 +272,51 @@ describe('explanations kept across analyses', () => {
     expect(clusterNames(next)).toEqual(expected);
   });
 });
+
+describe('one service alerting on two failures at once', () => {
+  // frontend calls orders and catalog; in a storm orders starts failing and catalog slows, both from minute 0.
+  const graph = buildDependencyGraph([edge('frontend', 'orders'), edge('frontend', 'catalog')]);
+  const storm = (): TraceAggregates => {
+    const traces = new TraceAggregates();
+    traffic(traces, 'frontend', 'orders', -40, 0, 20, 0);
+    traffic(traces, 'frontend', 'orders', 0, 15, 20, 12);
+    traffic(traces, 'frontend', 'catalog', -40, 0, 20, 0);
+    traffic(traces, 'frontend', 'catalog', 0, 15, 20, 0, 900);
+    return traces;
+  };
+  /** The services of each cluster, and which cluster holds each named alert (by its name). */
+  const where = (clusters: Alert[][], fingerprint: string): string[] => [...new Set(clusters.find((c) => c.some((a) => a.fingerprint === fingerprint))!.map((a) => a.service))].sort();
+
+  it("gives the frontend's error alert to the failing dependency and its latency alert to the slow one", () => {
+    const alerts = [
+      alert('orders', 'HighErrorRate', 1),
+      alert('catalog', 'HighLatencyP95', 1.5), // not the same evaluation: two observations
+      alert('frontend', 'Http5xxRatioHigh', 2, { fingerprint: 'frontend-errors' }),
+      alert('frontend', 'LatencySLOBreach', 3, { fingerprint: 'frontend-latency' }),
+    ];
+    const clusters = clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS, traceCouplingFor(storm(), T0 + 15 * MIN, BASELINE_MS));
+    expect(clusters).toHaveLength(2);
+    expect(where(clusters, 'frontend-errors')).toEqual(['frontend', 'orders']);
+    expect(where(clusters, 'frontend-latency')).toEqual(['catalog', 'frontend']);
+    // Without traces nothing tells the two symptoms apart: the frontend's alerts stay together.
+    const untraced = clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS);
+    expect(where(untraced, 'frontend-errors')).toEqual(where(untraced, 'frontend-latency'));
+  });
+
+  it('keeps both alerts together when the calls that fail are also the calls that slowed', () => {
+    const traces = new TraceAggregates();
+    traffic(traces, 'frontend', 'orders', -40, 0, 20, 0);
+    traffic(traces, 'frontend', 'orders', 0, 15, 20, 12, 900); // orders fails and slows
+    traffic(traces, 'frontend', 'catalog', -40, 0, 20, 0);
+    traffic(traces, 'frontend', 'catalog', 0, 15, 20, 0, 25); // catalog barely slower
+    const alerts = [
+      alert('orders', 'HighErrorRate', 1),
+      alert('catalog', 'HighLatencyP95', 1.5), // not the same evaluation: two observations
+      alert('frontend', 'Http5xxRatioHigh', 2, { fingerprint: 'frontend-errors' }),
+      alert('frontend', 'LatencySLOBreach', 3, { fingerprint: 'frontend-latency' }),
+    ];
+    const clusters = clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS, traceCouplingFor(traces, T0 + 15 * MIN, BASELINE_MS));
+    expect(where(clusters, 'frontend-errors')).toEqual(['frontend', 'orders']);
+    expect(where(clusters, 'frontend-latency')).toEqual(['frontend', 'orders']);
+  });
+});

@@ -1,7 +1,7 @@
 // Request-rate alerts point the other way: their cause is at or above their service (a caller that fails stops
 // calling on), while errors and latency point down. Classification, relations, rate coupling and ranking.
 import { describe, it, expect } from 'vitest';
-import { alertSignal, isSaturation } from '../../../src/model/alert-signal.js';
+import { alertSignal, alertSymptom, isSaturation } from '../../../src/model/alert-signal.js';
 import { buildDependencyGraph } from '../../../src/topology/dependency-graph.js';
 import { downstreamExplanation, sharedExplanation, trafficExplanation } from '../../../src/correlate/alert-relations.js';
 import { clusterAlerts, groupAlerts } from '../../../src/correlate/incident-clusters.js';
@@ -53,6 +53,18 @@ describe('alert signal', () => {
     expect(saturated('PodAlert', { signal: 'saturation' })).toBe(true);
     expect(signal('PodAlert', { signal: 'saturation' })).toBe('failure');
     expect(saturated('ContainerCpuUsageHigh', { signal: 'latency' })).toBe(false);
+  });
+
+  it('tells which symptom a failure alert watches: its errors, its latency, or either', () => {
+    const symptom = (name: string) => alertSymptom({ name, labels: {} });
+    for (const name of ['HighErrorRate', 'Http5xxRatioHigh', 'ErrorBudgetBurn', 'ServiceErrorRateHigh', 'RequestsFailing', 'LowAvailability']) expect(symptom(name), name).toBe('errors');
+    for (const name of ['HighRequestLatency', 'SlowResponses', 'LatencySLOBreach', 'HighLatencyP95', 'HighResponseTime', 'RequestDurationHigh']) expect(symptom(name), name).toBe('latency');
+    // Both, neither, saturation, traffic and warnings: no one symptom.
+    for (const name of ['LatencyErrorBudgetBurn', 'ServiceDegraded', 'ContainerCpuUsageHigh', 'ContainerNetworkReceiveErrors', 'RequestRateDrop', 'CertificateExpiringSoon']) expect(symptom(name), name).toBe('any');
+    // A `signal` label says it outright.
+    expect(alertSymptom({ name: 'PodAlert', labels: { signal: 'latency' } })).toBe('latency');
+    expect(alertSymptom({ name: 'HighLatency', labels: { signal: 'errors' } })).toBe('errors');
+    expect(alertSymptom({ name: 'HighErrorRate', labels: { signal: 'saturation' } })).toBe('any');
   });
 });
 
