@@ -112,7 +112,7 @@ function planRoots(
       let bestWeight = 0;
       sets.forEach((set, s) => {
         for (const r of set) {
-          const w = i === r ? Infinity : explanation ? relationOf(explanation, onset, r, groups, explanations, options) : 0;
+          const w = i === r ? Infinity : relation(explanation, onset, r, groups, explanations, options);
           if (w > bestWeight) [best, bestWeight] = [s, w];
         }
       });
@@ -152,7 +152,7 @@ function rootSets(
       let link: Link | null = null;
       if (sameInstantBelowOneCaller(a, b)) link = { through: SAME_INSTANT, weight: Infinity };
       else {
-        const weight = relation(roots[a]!, roots[b]!, groups, explanations, options, via);
+        const weight = relation(explanations[roots[a]!] ?? null, groups[roots[a]!]!.onset, roots[b]!, groups, explanations, options, via);
         if (weight >= options.minWeight) link = { through: via.service!, weight };
       }
       links[a]![b] = links[b]![a] = link;
@@ -229,21 +229,9 @@ function splitAtBridges(set: number[], links: RootLinks): number[][] {
   return [set];
 }
 
+/** How related alerts explained by `a`, from `onset`, are to group `j` (0 when either is explained by nothing). */
 function relation(
-  i: number,
-  j: number,
-  groups: readonly AlertGroup[],
-  explanations: ReadonlyArray<Explanation | null>,
-  options: RelationOptions,
-  via?: { service: string | null },
-): number {
-  const a = explanations[i];
-  return a ? relationOf(a, groups[i]!.onset, j, groups, explanations, options, via) : 0;
-}
-
-/** How related alerts explained by `a`, from `onset`, are to group `j`. */
-function relationOf(
-  a: Explanation,
+  a: Explanation | null,
   onset: number,
   j: number,
   groups: readonly AlertGroup[],
@@ -252,7 +240,7 @@ function relationOf(
   via?: { service: string | null },
 ): number {
   const b = explanations[j];
-  if (!b) return 0;
+  if (!a || !b) return 0;
   return sharedExplanation(a, b, via) * timeAffinity(onset, groups[j]!.onset, options);
 }
 
