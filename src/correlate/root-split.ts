@@ -2,7 +2,8 @@
 // bridges: in a storm, a frontend whose calls reach two failing services relates strongly to both incidents and
 // pulls them into one. The failures themselves tell them apart: each incident has its deepest failing services
 // (failure groups with no failing dependency of their own in the community), and when those form separate sets
-// that share no cause, the community is that many incidents. Each group then goes to the set that explains it best.
+// that share no cause, the community is that many incidents. Each group then goes to the set that explains it best,
+// or, when its error and latency alerts are explained by different sets, each of them to its own (decision 022).
 // One exception: roots first seen at the same instant below one failing caller are one incident; and a root that
 // fails on two of the set's causes (a caller of two failing databases) does not hold their incidents together
 // (decision 006 and its amendments). Pure; O(groups · roots + roots³) per community, with explanations already computed.
@@ -11,35 +12,20 @@ import { SAME_EVALUATION_MS, type Alert } from '../model/alert.js';
 import { alertSymptom } from '../model/alert-signal.js';
 import { sharedExplanation, timeAffinity, type Explanation, type RelationOptions } from './alert-relations.js';
 
-/**
- * Returns the community's members (indices into `groups`) split by independent root sets, or `[members]` when
- * it has one (or no) set of roots. A root is a failure group whose explanation reaches no other failing service
- * of the community strongly (≥ `minWeight`); roots whose explanations meet (two callers of one silent database)
- * are one set, and so are roots whose onsets are the same instant (SAME_EVALUATION_MS) below one failing group
- * that explains both. Traffic groups are never roots: their cause is above them.
- */
-export function splitByRoots(
-  members: readonly number[],
-  groups: readonly AlertGroup[],
-  explanations: ReadonlyArray<Explanation | null>,
-  options: RelationOptions & { minWeight: number },
-): number[][] {
-  const plan = planRoots(members, groups, explanations, options);
-  if (!plan) return [members as number[]];
-  const parts: number[][] = plan.sets.map(() => []);
-  for (const i of members) parts[plan.partOf(i, explanations[i] ?? null, groups[i]!.onset)]!.push(i);
-  return parts.filter((p) => p.length > 0);
-}
-
 /** What explains the alerts of group `i` that watch one symptom, judged from their own first onset (`onset`). */
 export type SymptomExplanation = (i: number, symptom: 'errors' | 'latency', onset: number) => Explanation | null;
 
 /**
- * splitByRoots, down to alerts: a group that alerts on both its service's errors and its latency, and is no root,
- * may hold two failures' alerts (in a storm, one dependency fails and another slows below the same frontend). When
- * what explains its error alerts and what explains its latency alerts (each judged by the calls that went bad their
- * way, from their own onset) belong to different root sets, each goes to its own; its other alerts go where the whole
- * group goes. Returns the parts as lists of alerts.
+ * Returns the community's alerts (its members are indices into `groups`) split by independent root sets, or all of
+ * them as one part when it has one (or no) set of roots. A root is a failure group whose explanation reaches no other
+ * failing service of the community strongly (≥ `minWeight`); roots whose explanations meet (two callers of one silent
+ * database) are one set, and so are roots whose onsets are the same instant (SAME_EVALUATION_MS) below one failing
+ * group that explains both. Traffic groups are never roots: their cause is above them. Each group goes to the set that
+ * explains it best, whole, except one that alerts on both its service's errors and its latency and is no root: it may
+ * hold two failures' alerts (in a storm, one dependency fails and another slows below the same frontend). When what
+ * explains its error alerts and what explains its latency alerts (each judged by the calls that went bad their way,
+ * from their own onset) belong to different root sets, each goes to its own, and its other alerts go where the whole
+ * group goes (decision 022).
  */
 export function splitAlertsByRoots(
   members: readonly number[],

@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { buildDependencyGraph } from '../../../src/topology/dependency-graph.js';
 import { clusterAlerts, DEFAULT_CLUSTER_OPTIONS, groupAlerts } from '../../../src/correlate/incident-clusters.js';
 import { downstreamExplanation } from '../../../src/correlate/alert-relations.js';
-import { splitByRoots } from '../../../src/correlate/root-split.js';
+import { splitAlertsByRoots } from '../../../src/correlate/root-split.js';
 import type { Alert } from '../../../src/model/alert.js';
 import { alert, edge } from '../../support/alerts.js';
 
@@ -28,8 +28,8 @@ function services(clusters: Alert[][]): string[][] {
 function split(alerts: Alert[]): string[][] {
   const groups = groupAlerts(alerts, DEFAULT_CLUSTER_OPTIONS.groupGapMs);
   const explanations = groups.map((g) => downstreamExplanation(graph, g.service));
-  const parts = splitByRoots(groups.map((_, i) => i), groups, explanations, DEFAULT_CLUSTER_OPTIONS);
-  return services(parts.map((p) => p.flatMap((i) => groups[i]!.alerts)));
+  // Without traces both symptoms of a group are explained as the whole group is.
+  return services(splitAlertsByRoots(groups.map((_, i) => i), groups, explanations, DEFAULT_CLUSTER_OPTIONS, (i) => explanations[i]!));
 }
 
 describe('splitting a community by its independent roots', () => {
