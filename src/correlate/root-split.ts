@@ -39,12 +39,12 @@ export function splitAlertsByRoots(
   const parts: Alert[][] = plan.sets.map(() => []);
   for (const i of members) {
     const group = groups[i]!;
-    const whole = plan.partOf(i, explanations[i] ?? null, group.onset);
+    const whole = plan.partOf(i, explanations[i] ?? null);
     const bySymptom = plan.isRoot(i) || group.signal !== 'failure' ? null : symptomParts(group.alerts);
-    // Each symptom's calls are judged from its own first onset; the parts weigh time as the group does, so that only
-    // what the calls say, not when each symptom began, can part them.
-    const errorsPart = bySymptom ? plan.partOf(i, explainSymptom(i, 'errors', bySymptom.errors[0]!.startsAt), group.onset) : whole;
-    const latencyPart = bySymptom ? plan.partOf(i, explainSymptom(i, 'latency', bySymptom.latency[0]!.startsAt), group.onset) : whole;
+    // Each symptom's calls are judged from its own first onset; the parts weigh time from the group's onset, so that
+    // only what the calls say, not when each symptom began, can part them.
+    const errorsPart = bySymptom ? plan.partOf(i, explainSymptom(i, 'errors', bySymptom.errors[0]!.startsAt)) : whole;
+    const latencyPart = bySymptom ? plan.partOf(i, explainSymptom(i, 'latency', bySymptom.latency[0]!.startsAt)) : whole;
     if (!bySymptom || errorsPart === latencyPart) {
       parts[whole]!.push(...group.alerts);
       continue;
@@ -67,8 +67,8 @@ function symptomParts(alerts: readonly Alert[]): { errors: Alert[]; latency: Ale
 interface RootPlan {
   sets: number[][];
   isRoot(i: number): boolean;
-  /** The set that explains member `i` best, given what explains it and its onset (a set's index). */
-  partOf(i: number, explanation: Explanation | null, onset: number): number;
+  /** The set that explains member `i` best (a set's index), given what explains it; time weighs from its group's onset. */
+  partOf(i: number, explanation: Explanation | null): number;
 }
 
 function planRoots(
@@ -93,12 +93,12 @@ function planRoots(
   return {
     sets,
     isRoot: (i) => rootSet.has(i),
-    partOf: (i, explanation, onset) => {
+    partOf: (i, explanation) => {
       let best = -1;
       let bestWeight = 0;
       sets.forEach((set, s) => {
         for (const r of set) {
-          const w = i === r ? Infinity : relation(explanation, onset, r, groups, explanations, options);
+          const w = i === r ? Infinity : relation(explanation, groups[i]!.onset, r, groups, explanations, options);
           if (w > bestWeight) [best, bestWeight] = [s, w];
         }
       });
