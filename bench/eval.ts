@@ -16,6 +16,8 @@
 //                     the alerts and a declared catalog
 //   --failed-rollouts every deploy reported through GitHub (about 3 in 10) reports a failed rollout ("rollout timed
 //                     out"), the bad deploys among them: the same incidents, read with failed rollouts
+//   --topology NAME   play the families on a published system's call graph (online-boutique, sock-shop, train-ticket:
+//                     the systems public fault-injection studies run on) instead of a generated one
 //   --known-topology  also give the replay the scenario's whole call graph as a service catalog (`replay --catalog`):
 //                     sparse traces read against the topology a server learns over hours, not the part one short
 //                     stream shows
@@ -28,6 +30,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { replayLines } from '../src/replay/replay.js';
 import { HistoryFileSchema } from '../src/model/history.js';
+import { BENCHMARK_TOPOLOGIES, type BenchmarkTopologyName } from './scenarios/benchmark-topologies.js';
 import { FAMILY_NAMES, generateScenario, type FamilyName, type GenerateOptions } from './scenarios/scenario-generator.js';
 import { scoreScenario, summarize, type ScenarioScore, type Summary } from './eval-metrics.js';
 import { alertServices } from './alert-services.js';
@@ -52,11 +55,12 @@ interface Args {
   alertsOnly: boolean;
   failedRollouts: boolean;
   knownTopology: boolean;
+  topology: BenchmarkTopologyName | undefined;
   misses: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seeds: 20, firstSeed: 1, families: [], petshop: null, json: false, dump: null, liveMs: null, traceShare: undefined, callGraphOnly: false, alertsOnly: false, failedRollouts: false, knownTopology: false, misses: false };
+  const args: Args = { seeds: 20, firstSeed: 1, families: [], petshop: null, json: false, dump: null, liveMs: null, traceShare: undefined, callGraphOnly: false, alertsOnly: false, failedRollouts: false, knownTopology: false, topology: undefined, misses: false };
   let petshopAsked = false;
   let noPetshop = false;
   for (let i = 0; i < argv.length; i++) {
@@ -94,6 +98,11 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--alerts-only') args.alertsOnly = true;
     else if (a === '--failed-rollouts') args.failedRollouts = true;
     else if (a === '--known-topology') args.knownTopology = true;
+    else if (a === '--topology') {
+      const name = value();
+      if (!(BENCHMARK_TOPOLOGIES as readonly string[]).includes(name)) throw new Error(`--topology: unknown system "${name}" (known: ${BENCHMARK_TOPOLOGIES.join(', ')})`);
+      args.topology = name as BenchmarkTopologyName;
+    }
     else if (a === '--misses') args.misses = true;
     else if (a === '--json') args.json = true;
     else if (a === '--dump') args.dump = resolve(value());
@@ -302,6 +311,7 @@ async function main(): Promise<void> {
     ...(args.callGraphOnly ? { callGraphOnly: true } : {}),
     ...(args.alertsOnly ? { alertsOnly: true } : {}),
     ...(args.failedRollouts ? { failedRollouts: true } : {}),
+    ...(args.topology ? { topology: args.topology } : {}),
   };
   for (const family of args.families) families.push(await evaluateFamily(family, args.seeds, args.firstSeed, args.dump, args.liveMs, args.knownTopology, generate, log, args.misses));
   const pooled = families.length > 0 ? poolSummaries(families.map((f) => f.summary)) : null;
@@ -309,12 +319,12 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
 
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ seeds: args.seeds, traceShare: args.traceShare ?? 1, callGraphOnly: args.callGraphOnly, alertsOnly: args.alertsOnly, failedRollouts: args.failedRollouts, knownTopology: args.knownTopology, families, overall: pooled, petshop: petshop && { dir: args.petshop, ...petshop }, seconds }, null, 1)}\n`);
+    process.stdout.write(`${JSON.stringify({ seeds: args.seeds, traceShare: args.traceShare ?? 1, callGraphOnly: args.callGraphOnly, alertsOnly: args.alertsOnly, failedRollouts: args.failedRollouts, knownTopology: args.knownTopology, topology: args.topology ?? null, families, overall: pooled, petshop: petshop && { dir: args.petshop, ...petshop }, seconds }, null, 1)}\n`);
     return;
   }
   if (pooled) {
     const live = args.liveMs !== null ? `, analysed live every ${args.liveMs / 1000} s of stream time` : '';
-    const mode = `${live}${args.traceShare !== undefined ? `, ${args.traceShare} of the sampled traces kept` : ''}${args.callGraphOnly ? ', spans carrying the call graph only' : ''}${args.alertsOnly ? ', no spans' : ''}${args.failedRollouts ? ', GitHub deploys reporting failed rollouts' : ''}${args.knownTopology ? ', the whole call graph declared as a catalog' : ''}`;
+    const mode = `${live}${args.traceShare !== undefined ? `, ${args.traceShare} of the sampled traces kept` : ''}${args.callGraphOnly ? ', spans carrying the call graph only' : ''}${args.alertsOnly ? ', no spans' : ''}${args.failedRollouts ? ', GitHub deploys reporting failed rollouts' : ''}${args.knownTopology ? ', the whole call graph declared as a catalog' : ''}${args.topology ? `, on ${args.topology}'s call graph` : ''}`;
     console.log(`Generated families (${args.seeds} seeds each${mode}; AC@k over incidents, F1 = mean pairwise clustering F1 per scenario, absorbed = noise alerts grouped with an incident)\n`);
     console.log(familyTable(families, pooled));
     console.log('');

@@ -6,6 +6,7 @@ import { pickErrorMessage, type Fault, type FaultKind, type RootAlerting } from 
 import { planDeploy, type Deploy } from './change-emitter.js';
 import type { NamingScheme } from './alert-emitter.js';
 import { CPU_ALERTS, MEMORY_ALERTS } from './saturation-alerts.js';
+import { benchmarkTopology, type BenchmarkTopologyName } from './benchmark-topologies.js';
 
 export const FAMILY_NAMES = [
   'error-cascade',
@@ -23,6 +24,8 @@ export type FamilyName = (typeof FAMILY_NAMES)[number];
 export interface GenerateOptions {
   /** Number of nodes (services + datastores); random per seed when absent. */
   size?: number;
+  /** Play on a published system's call graph (benchmark-topologies.ts) instead of a generated one; `size` is then its. */
+  topology?: BenchmarkTopologyName;
   /** Sampled (exported) traces per minute; scales with size when absent. */
   tracesPerMinute?: number;
   /** Entry requests per minute as the metrics see them; scales with size when absent. */
@@ -146,8 +149,9 @@ function randomDeploys(rng: Rng, topology: Topology, count: number, exclude: Rea
 
 /** A single-fault plan: the skeleton the simple families share. */
 function singleFault(rng: Rng, options: GenerateOptions, choose: (topology: Topology, tpm: number) => { root: TopologyNode; kind: FaultKind; alerting: RootAlerting; category: Fault['category'] }): ScenarioPlan {
-  const size = options.size ?? pickSize(rng);
-  const topology = generateTopology(rng.fork('topology'), { size });
+  const generatedSize = options.topology ? 0 : (options.size ?? pickSize(rng));
+  const topology = options.topology ? benchmarkTopology(rng.fork('topology'), options.topology) : generateTopology(rng.fork('topology'), { size: generatedSize });
+  const size = options.topology ? topology.nodes.length : generatedSize;
   const tracesPerMinute = options.tracesPerMinute ?? tracesFor(rng, size);
   const requestsPerMinute = Math.max(tracesPerMinute, options.requestsPerMinute ?? requestsFor(rng, size));
   const startMs = Date.UTC(2026, 2, 2, 8) + rng.int(0, 200) * 86_400_000 + rng.int(0, 86_399) * 1000;

@@ -94,7 +94,7 @@ export function connect(topology: Pick<Topology, 'callees' | 'callers'>, edge: C
 }
 
 /** Sets call probabilities so a request fans out to a few callees, not to all of them. */
-function tuneProbabilities(rng: Rng, topology: Topology): void {
+export function tuneProbabilities(rng: Rng, topology: Topology): void {
   for (const [caller, edges] of topology.callees) {
     const node = topology.byName.get(caller)!;
     const services = edges.filter((e) => topology.byName.get(e.callee)!.kind === 'service');

@@ -134,6 +134,22 @@ describe('generateScenario', () => {
     expect('dependencies' in parsed && parsed.dependencies).toEqual(full.catalog);
   });
 
+  it('plays a family on a published system\'s call graph with topology, and the same seed elsewhere is unchanged', () => {
+    const boutique = generateScenario('error-cascade', 3, { topology: 'online-boutique', tracesPerMinute: 20 });
+    const calls = new Map(boutique.catalog.map((d) => [d.service, [...d.dependsOn].sort()]));
+    expect(calls.get('frontend')).toEqual(['adservice', 'cartservice', 'checkoutservice', 'currencyservice', 'productcatalogservice', 'recommendationservice', 'shippingservice']);
+    expect(calls.get('checkoutservice')).toEqual(['cartservice', 'currencyservice', 'emailservice', 'paymentservice', 'productcatalogservice', 'shippingservice']);
+    expect(calls.get('cartservice')).toEqual(['redis-cart']);
+    const nodes = new Set(['frontend', ...boutique.catalog.flatMap((d) => [d.service, ...d.dependsOn])]);
+    expect(nodes.size).toBe(11);
+    expect(nodes).toContain(boutique.truth.incidents[0]!.rootCause);
+    for (const { service } of spansOf(boutique)) expect(nodes).toContain(service);
+    const train = generateScenario('latency-cascade', 3, { topology: 'train-ticket', tracesPerMinute: 20 });
+    expect(train.catalog.find((d) => d.service === 'ts-travel-service')!.dependsOn).toEqual(expect.arrayContaining(['ts-route-service', 'ts-train-service', 'ts-travel-mongo']));
+    // Without the option, the seed plays on its generated topology as before.
+    expect(generateScenario('error-cascade', 3, { tracesPerMinute: 20 }).catalog.some((d) => d.service === 'checkoutservice' && d.dependsOn.includes('emailservice'))).toBe(false);
+  });
+
   it('reports GitHub deploys as failed rollouts with failedRollouts, and changes nothing else', () => {
     const completed = lines(generateScenario('bad-deploy', 5, { size: 16 }));
     const failed = lines(generateScenario('bad-deploy', 5, { size: 16, failedRollouts: true }));
