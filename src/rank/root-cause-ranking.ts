@@ -335,9 +335,19 @@ function slowdownReach(f: ServiceFacts, a: ServiceFacts): number {
 
 /** How much of `f`'s own slowdown its calls along one edge account for, 0..1: their added latency times calls per request. */
 function edgeSlowdownShare(calls: CallChange, f: ServiceFacts): number {
+  return slowedCallsShare(calls, f.trace?.incoming ?? null);
+}
+
+/** slowedCallsShare for calls that tell and only slowed (their errors did not rise); 1 for any others. */
+function onlySlowedShare(calls: CallChange | null | undefined, callerIncoming: CallChange | null): number {
+  return callsTell(calls) && calls.errorAnomaly < SLOW_ONLY ? slowedCallsShare(calls, callerIncoming) : 1;
+}
+
+/** How much of a caller's slowdown (what its callers wait for it) its calls along one edge account for, 0..1. */
+function slowedCallsShare(calls: CallChange, callerIncoming: CallChange | null): number {
   const addedOnEdge = addedLatencyMs(calls);
-  const addedAtF = addedLatencyMs(f.trace?.incoming);
-  const requests = f.trace?.incoming?.callsNow ?? 0;
+  const addedAtF = addedLatencyMs(callerIncoming);
+  const requests = callerIncoming?.callsNow ?? 0;
   if (addedOnEdge === null || addedAtF === null || addedAtF <= 0 || requests === 0) return 1;
   return clamp01((addedOnEdge * Math.max(1, calls.callsNow / requests)) / addedAtF);
 }
@@ -583,7 +593,10 @@ function failureReach(
     if (c === undefined) {
       const anomaly = edgeAnomaly(caller, callee);
       // Calls that cannot tell pass a failure on in full, unless a call of the caller that went bad already explains it.
-      const share = anomaly !== null ? badShare(anomaly) : 1 - badShare(clearestFailureBelow(caller));
+      // Calls that only slowed pass it on as far as they account for the caller's own slowdown: what lies above the
+      // caller fails through the caller, so no more of it than of the caller (decision 023).
+      const slowedShare = anomaly !== null ? onlySlowedShare(signals.edge!(caller, callee), (facts.get(caller)?.trace ?? signals.get(caller))?.incoming ?? null) : 1;
+      const share = (anomaly !== null ? badShare(anomaly) : 1 - badShare(clearestFailureBelow(caller))) * slowedShare;
       if (anomaly === null && share < 1) explainedAway.add(key);
       c = HEALTHY_CALLS_COUPLING + (1 - HEALTHY_CALLS_COUPLING) * share;
       couplings.set(key, c);

@@ -136,9 +136,10 @@ describe('ranking root causes', () => {
   });
 
   it('does not blame a database for calls that look slow only from a caller short of CPU', () => {
-    // checkout's calls to orders-db take 400 ms (was 30); cart's calls to it are as fast as ever.
+    // checkout's calls to orders-db take 400 ms (was 30), all of checkout's own slowdown; cart's calls to it are as
+    // fast as ever.
     const signals = windows(
-      [{ caller: 'checkout', callee: 'orders-db', stats: stats(100, 0, 400) }, { caller: 'cart', callee: 'orders-db', stats: stats(100, 0, 30) }, { caller: 'frontend', callee: 'checkout', stats: stats(100, 0, 900) }],
+      [{ caller: 'checkout', callee: 'orders-db', stats: stats(100, 0, 400) }, { caller: 'cart', callee: 'orders-db', stats: stats(100, 0, 30) }, { caller: 'frontend', callee: 'checkout', stats: stats(100, 0, 430) }],
       [{ caller: 'checkout', callee: 'orders-db', stats: stats(100, 0, 30) }, { caller: 'cart', callee: 'orders-db', stats: stats(100, 0, 30) }, { caller: 'frontend', callee: 'checkout', stats: stats(100, 0, 60) }],
     );
     const symptoms = [alert('frontend', 'HighLatency', 1), alert('checkout', 'HighLatency', 1)];
@@ -259,6 +260,41 @@ describe('ranking root causes', () => {
     const slowCache = rank(1300);
     expect(slowCache[0]!.service).toBe('profile-redis');
     expect(slowCache.find((r) => r.service === 'coupons')!.evidence[0]!.detail).toBe('coupons: 1 of 1 anomalous services depend on it, but its dependency profile-redis is anomalous too, so it may be a victim');
+  });
+
+  it('credits a dependency with no more of the services above its caller than with the caller: a slowdown travels through it (decision 023)', () => {
+    // users is starved: it answers 1.09 s later than usual, and reads its database late too, 0.56 s a call; orders and
+    // frontend wait on users. What waits on users can have lost to users-db only what users lost to it.
+    const g = buildDependencyGraph([edge('frontend', 'orders'), edge('frontend', 'users'), edge('orders', 'users'), edge('users', 'users-db', 100, true)]);
+    const rank = (dbMs: number) =>
+      rankRootCauses({
+        ...input({
+          alerts: [alert('users', 'HighLatency', 0), alert('frontend', 'HighLatency', 1), alert('orders', 'HighLatency', 1)],
+          traceSignals: windows(
+            [
+              { caller: 'frontend', callee: 'orders', stats: stats(100, 0, 1130) },
+              { caller: 'frontend', callee: 'users', stats: stats(100, 0, 1100) },
+              { caller: 'orders', callee: 'users', stats: stats(100, 0, 1100) },
+              { caller: 'users', callee: 'users-db', stats: stats(100, 0, dbMs) },
+            ],
+            [
+              { caller: 'frontend', callee: 'orders', stats: stats(100, 0, 30) },
+              { caller: 'frontend', callee: 'users', stats: stats(100, 0, 10) },
+              { caller: 'orders', callee: 'users', stats: stats(100, 0, 10) },
+              { caller: 'users', callee: 'users-db', stats: stats(100, 0, 4) },
+            ],
+          ),
+        }),
+        graph: g,
+      });
+    const score = (ranked: ReturnType<typeof rank>, service: string) => ranked.find((r) => r.service === service)!.score;
+    const starved = rank(560);
+    expect(starved[0]!.service).toBe('users');
+    expect(score(starved, 'users')).toBeGreaterThan(score(starved, 'users-db') + 0.02);
+    // A database that slowed by all of users' slowdown is the root, and users its victim.
+    const slowDb = rank(1094);
+    expect(slowDb[0]!.service).toBe('users-db');
+    expect(score(slowDb, 'users-db')).toBeGreaterThan(score(slowDb, 'users') + 0.05);
   });
 
   it('credits a dependency only with the failures its callers\' calls to it show, unless traces show no failure at all', () => {
