@@ -225,13 +225,13 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
         if (!c && latency === 0) return;
         const calls = input.traceSignals.edge?.(f.service, callee);
         const measured = callsTell(calls) ? calls : null;
-        if (latency > 0) calleeLatency = Math.max(calleeLatency, measured ? latency * edgeSlowdownShare(measured, f) : latency);
+        if (latency > 0) calleeLatency = Math.max(calleeLatency, measured ? latency * edgeSlowdownShare(measured, f.trace?.incoming ?? null) : latency);
         if (!c) return;
         // Only a failing callee makes a victim: a request-rate shift below the candidate is its consequence.
         // Calls that only slowed make the candidate a victim only as far as they account for its own slowdown.
         // Without calls to judge, a silent callee fails as far as its other callers show it (decision 019).
         const failure = c.failure === 0 && c.alerts.length === 0 && !reach.judgedByCalls ? failureShownBeside(input.graph, facts, callee, f.service, upstream, options.explainDepth, input.failingNearby) : c.failure;
-        const propagated = measured ? Math.min(failure, callAnomaly(measured)) * (measured.errorAnomaly < SLOW_ONLY ? edgeSlowdownShare(measured, f) : 1) : failure;
+        const propagated = measured ? Math.min(failure, callAnomaly(measured)) * onlySlowedShare(measured, f.trace?.incoming ?? null) : failure;
         if (propagated > worstCallee) {
           worstCallee = propagated;
           worstCalleeName = callee;
@@ -333,18 +333,16 @@ function slowdownReach(f: ServiceFacts, a: ServiceFacts): number {
   return clamp01(addedByF / addedAtA);
 }
 
-/** How much of `f`'s own slowdown its calls along one edge account for, 0..1: their added latency times calls per request. */
-function edgeSlowdownShare(calls: CallChange, f: ServiceFacts): number {
-  return slowedCallsShare(calls, f.trace?.incoming ?? null);
-}
-
-/** slowedCallsShare for calls that tell and only slowed (their errors did not rise); 1 for any others. */
+/** edgeSlowdownShare for calls that tell and only slowed (their errors did not rise); 1 for any others. */
 function onlySlowedShare(calls: CallChange | null | undefined, callerIncoming: CallChange | null): number {
-  return callsTell(calls) && calls.errorAnomaly < SLOW_ONLY ? slowedCallsShare(calls, callerIncoming) : 1;
+  return callsTell(calls) && calls.errorAnomaly < SLOW_ONLY ? edgeSlowdownShare(calls, callerIncoming) : 1;
 }
 
-/** How much of a caller's slowdown (what its callers wait for it) its calls along one edge account for, 0..1. */
-function slowedCallsShare(calls: CallChange, callerIncoming: CallChange | null): number {
+/**
+ * How much of a caller's own slowdown (what its callers wait for it longer, `callerIncoming`) its calls along one edge
+ * account for, 0..1: their added latency times calls per request.
+ */
+function edgeSlowdownShare(calls: CallChange, callerIncoming: CallChange | null): number {
   const addedOnEdge = addedLatencyMs(calls);
   const addedAtF = addedLatencyMs(callerIncoming);
   const requests = callerIncoming?.callsNow ?? 0;
