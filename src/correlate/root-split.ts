@@ -3,7 +3,9 @@
 // pulls them into one. The failures themselves tell them apart: each incident has its deepest failing services
 // (failure groups with no failing dependency of their own in the community), and when those form separate sets
 // that share no cause, the community is that many incidents. Each group then goes to the set that explains it best,
-// or, when its error and latency alerts are explained by different sets, each of them to its own (decision 022).
+// or, when its error and latency alerts are explained by different sets, each of them to its own (decision 022); when
+// one of the two is explained by a service below that no root reaches, those alerts are an incident of their own
+// (decision 024).
 // One exception: roots first seen at the same instant below one failing caller are one incident; and a root that
 // fails on two of the set's causes (a caller of two failing databases) does not hold their incidents together
 // (decision 006 and its amendments). Pure; O(groups · roots + roots³) per community, with explanations already computed.
@@ -25,7 +27,9 @@ export type SymptomExplanation = (i: number, symptom: 'errors' | 'latency', onse
  * hold two failures' alerts (in a storm, one dependency fails and another slows below the same frontend). When what
  * explains its error alerts and what explains its latency alerts (each judged by the calls that went bad their way,
  * from their own onset) belong to different root sets, each goes to its own, and its other alerts go where the whole
- * group goes (decision 022).
+ * group goes (decision 022). When one symptom relates to a root and the other to none, but its calls name a service
+ * below (one whose root raised nothing), that symptom's alerts leave the community: one part per service so named
+ * (decision 024). A community with a single root set is split only that way.
  */
 export function splitAlertsByRoots(
   members: readonly number[],
@@ -37,15 +41,35 @@ export function splitAlertsByRoots(
   const plan = planRoots(members, groups, explanations, options);
   if (!plan) return [members.flatMap((i) => groups[i]!.alerts)];
   const parts: Alert[][] = plan.sets.map(() => []);
+  /** Symptoms whose calls point below, at a service none of the community's roots reaches: by that service. */
+  const strays = new Map<string, Alert[]>();
   for (const i of members) {
     const group = groups[i]!;
     const whole = plan.partOf(i, explanations[i] ?? null);
     const bySymptom = plan.isRoot(i) || group.signal !== 'failure' ? null : symptomParts(group.alerts);
+    if (!bySymptom) {
+      parts[whole]!.push(...group.alerts);
+      continue;
+    }
     // Each symptom's calls are judged from its own first onset; the parts weigh time from the group's onset, so that
     // only what the calls say, not when each symptom began, can part them.
-    const errorsPart = bySymptom ? plan.partOf(i, explainSymptom(i, 'errors', bySymptom.errors[0]!.startsAt)) : whole;
-    const latencyPart = bySymptom ? plan.partOf(i, explainSymptom(i, 'latency', bySymptom.latency[0]!.startsAt)) : whole;
-    if (!bySymptom || errorsPart === latencyPart) {
+    const errors = explainSymptom(i, 'errors', bySymptom.errors[0]!.startsAt);
+    const latency = explainSymptom(i, 'latency', bySymptom.latency[0]!.startsAt);
+    // One symptom explained by a root of the community, the other by a service below that no root reaches: a second
+    // failure, whose root raised nothing, shows on this service too (decision 024).
+    const errorsReach = plan.reachesARoot(i, errors);
+    const latencyReach = plan.reachesARoot(i, latency);
+    const errorsStray = !errorsReach && latencyReach ? causeBelow(errors, latency, group.service, options.minWeight) : null;
+    const latencyStray = !latencyReach && errorsReach ? causeBelow(latency, errors, group.service, options.minWeight) : null;
+    if (errorsStray !== null || latencyStray !== null) {
+      const [stray, cause, rest] = errorsStray !== null ? [bySymptom.errors, errorsStray, bySymptom.latency] : [bySymptom.latency, latencyStray!, bySymptom.errors];
+      (strays.get(cause) ?? strays.set(cause, []).get(cause)!).push(...stray);
+      parts[whole]!.push(...rest, ...bySymptom.any);
+      continue;
+    }
+    const errorsPart = plan.partOf(i, errors);
+    const latencyPart = plan.partOf(i, latency);
+    if (errorsPart === latencyPart) {
       parts[whole]!.push(...group.alerts);
       continue;
     }
@@ -53,8 +77,28 @@ export function splitAlertsByRoots(
     parts[latencyPart]!.push(...bySymptom.latency);
     parts[whole]!.push(...bySymptom.any);
   }
-  return parts.filter((p) => p.length > 0);
+  return [...parts, ...strays.values()].filter((p) => p.length > 0);
 }
+
+/**
+ * The service below `own` that explains one symptom (`explanation`) most strongly, when it holds most of that symptom's
+ * bad calls (CLEAR_CAUSE) and the other symptom's calls do not point at it (under `minWeight`); null otherwise.
+ */
+function causeBelow(explanation: Explanation | null, other: Explanation | null, own: string, minWeight: number): string | null {
+  let best: string | null = null;
+  let bestStrength = CLEAR_CAUSE;
+  for (const [service, step] of explanation ?? []) {
+    if (service !== own && step.depth > 0 && step.strength >= bestStrength) [best, bestStrength] = [service, step.strength];
+  }
+  return best !== null && (other?.get(best)?.strength ?? 0) < minWeight ? best : null;
+}
+
+/**
+ * How strongly a symptom's calls must point at a service below for it to be a cause of its own: a callee behind most of
+ * the symptom's bad calls couples at least this strongly (decision 014's blame shares), one behind a small share or
+ * merely sharing the failure's time window couples weaker.
+ */
+const CLEAR_CAUSE = 0.5;
 
 /** A group's alerts by the symptom they watch (alerts come in onset order), or null unless it has both errors and latency alerts. */
 function symptomParts(alerts: readonly Alert[]): { errors: Alert[]; latency: Alert[]; any: Alert[] } | null {
@@ -69,6 +113,8 @@ interface RootPlan {
   isRoot(i: number): boolean;
   /** The set that explains member `i` best (a set's index), given what explains it; time weighs from its group's onset. */
   partOf(i: number, explanation: Explanation | null): number;
+  /** Whether what explains member `i` relates to a root of the community (≥ minWeight; time weighs from its group's onset). */
+  reachesARoot(i: number, explanation: Explanation | null): boolean;
 }
 
 function planRoots(
@@ -88,11 +134,12 @@ function planRoots(
     return true;
   });
   const sets = rootSets(roots, failing, groups, explanations, options);
-  if (sets.length < 2) return null;
+  if (sets.length === 0) return null;
   const rootSet = new Set(roots);
   return {
     sets,
     isRoot: (i) => rootSet.has(i),
+    reachesARoot: (i, explanation) => roots.some((r) => i === r || relation(explanation, groups[i]!.onset, r, groups, explanations, options) >= options.minWeight),
     partOf: (i, explanation) => {
       let best = -1;
       let bestWeight = 0;

@@ -319,4 +319,30 @@ describe('one service alerting on two failures at once', () => {
     expect(where(clusters, 'frontend-errors')).toEqual(['frontend', 'orders']);
     expect(where(clusters, 'frontend-latency')).toEqual(['frontend', 'orders']);
   });
+
+  it("parts the frontend's latency alert from the failing dependency's incident when a dependency that raised nothing slowed it", () => {
+    // Only orders alerts for itself: catalog slows silently, and the frontend's latency alert is all that shows it.
+    const alerts = [
+      alert('orders', 'HighErrorRate', 1),
+      alert('frontend', 'Http5xxRatioHigh', 2, { fingerprint: 'frontend-errors' }),
+      alert('frontend', 'LatencySLOBreach', 3, { fingerprint: 'frontend-latency' }),
+    ];
+    const clusters = clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS, traceCouplingFor(storm(), T0 + 15 * MIN, BASELINE_MS));
+    expect(clusters).toHaveLength(2);
+    expect(where(clusters, 'frontend-errors')).toEqual(['frontend', 'orders']);
+    expect(clusters.find((c) => c.some((a) => a.fingerprint === 'frontend-latency'))!.map((a) => a.fingerprint)).toEqual(['frontend-latency']);
+
+    // When orders' calls are also the slow ones, nothing else explains the latency: one incident.
+    const traces = new TraceAggregates();
+    traffic(traces, 'frontend', 'orders', -40, 0, 20, 0);
+    traffic(traces, 'frontend', 'orders', 0, 15, 20, 12, 900);
+    traffic(traces, 'frontend', 'catalog', -40, 15, 20, 0);
+    expect(clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS, traceCouplingFor(traces, T0 + 15 * MIN, BASELINE_MS))).toHaveLength(1);
+    // Nor when the latency is explained by nothing below (the frontend itself is slow): it stays with the errors.
+    const slowFrontend = new TraceAggregates();
+    traffic(slowFrontend, 'frontend', 'orders', -40, 0, 20, 0);
+    traffic(slowFrontend, 'frontend', 'orders', 0, 15, 20, 12);
+    traffic(slowFrontend, 'frontend', 'catalog', -40, 15, 20, 0);
+    expect(clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS, traceCouplingFor(slowFrontend, T0 + 15 * MIN, BASELINE_MS))).toHaveLength(1);
+  });
 });
