@@ -27,9 +27,9 @@ export type SymptomExplanation = (i: number, symptom: 'errors' | 'latency', onse
  * hold two failures' alerts (in a storm, one dependency fails and another slows below the same frontend). When what
  * explains its error alerts and what explains its latency alerts (each judged by the calls that went bad their way,
  * from their own onset) belong to different root sets, each goes to its own, and its other alerts go where the whole
- * group goes (decision 022). When one symptom relates to a root and the other to none, but its calls name a service
- * below (one whose root raised nothing), that symptom's alerts leave the community: one part per service so named
- * (decision 024). A community with a single root set is split only that way.
+ * group goes (decision 022). When one symptom relates to a root and the other to none, but clearly names a service
+ * below that the first does not (another failure, whose root raised nothing), that symptom's alerts leave the
+ * community: one part per service so named (decision 024). A community with a single root set is split only that way.
  */
 export function splitAlertsByRoots(
   members: readonly number[],
