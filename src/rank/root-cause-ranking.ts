@@ -15,7 +15,7 @@
 //               stand in for its position and, if it raised nothing, its anomaly: decision 021's addendum);
 //   onset     — its own alert came first (weak: a root often alerts late or never).
 import { SAME_EVALUATION_MS, type Alert } from '../model/alert.js';
-import { alertSignal, isSaturation } from '../model/alert-signal.js';
+import { alertSignal, alertSymptom, isSaturation } from '../model/alert-signal.js';
 import type { Change } from '../model/change.js';
 import type { IncidentFix } from '../model/history.js';
 import type { Evidence, RootCause } from '../model/incident.js';
@@ -82,6 +82,11 @@ export const DEFAULT_RANKING_OPTIONS: RankingOptions = {
 const MINUTE = 60_000;
 /** Onsets this far apart are barely related (time constant of the exponential). */
 const CO_ONSET_SCALE_MS = 10 * MINUTE;
+/**
+ * How much a silent candidate's failing calls count toward an incident whose alerts all watch latency: a failing callee
+ * can slow its caller (timeouts, retries), but calls that slowed say it more surely.
+ */
+const SLOW_ONLY_ERRORS = 0.5;
 /** A trace anomaly at least this strong makes a service part of the anomalous set. */
 const TRACE_ANOMALOUS = 0.3;
 /**
@@ -676,6 +681,11 @@ function gatherFacts(input: RankingInput, options: RankingOptions): Map<string, 
     }
     return saturation;
   };
+  // Alerts that all watch latency are explained by calls that slowed more than by calls that fail fast: a candidate
+  // that raised nothing counts its failing calls at half toward them (decision 025). Its own alerts speak for it.
+  const watched = input.alerts.filter((a) => alertSignal(a) === 'failure' && !isSaturation(a));
+  const latencyOnly = watched.length > 0 && watched.every((a) => alertSymptom(a) === 'latency');
+  const silentAnomaly = (c: CallChange | null): number => (c === null ? 0 : latencyOnly ? Math.max(c.latencyAnomaly, SLOW_ONLY_ERRORS * c.errorAnomaly) : callAnomaly(c));
   const facts = new Map<string, ServiceFacts>();
   for (const service of candidates) {
     const alerts = byService.get(service) ?? [];
@@ -692,7 +702,7 @@ function gatherFacts(input: RankingInput, options: RankingOptions): Map<string, 
     }
     const trace = seenBySaturatedCallers(service, input.traceSignals.get(service), input.traceSignals, saturationOf);
     const firstAlertAt = alerts.length === 0 ? null : Math.min(...alerts.map((a) => a.startsAt));
-    const failure = Math.max(failureAlerts, callAnomaly(trace?.incoming ?? null));
+    const failure = Math.max(failureAlerts, alerts.length === 0 ? silentAnomaly(trace?.incoming ?? null) : callAnomaly(trace?.incoming ?? null));
     const traffic = TRAFFIC_WEIGHT * trafficAlerts;
     // A saturated service's own latency and errors may come from its saturation as much as from a dependency:
     // with no way to tell, a dependency below is credited with half of them. Errors its own spans raise while its

@@ -476,6 +476,23 @@ describe('ranking root causes', () => {
     expect(elsewhere.find((c) => c.service === 'orders-db')?.evidence.some((e) => e.detail.includes('services that call it fail')) ?? false).toBe(false);
   });
 
+  it('explains alerts that all watch latency by the dependency whose calls slowed, not one whose calls fail fast', () => {
+    // In a storm the frontend calls two silent dependencies: mail's calls fail (quickly), shipping's slowed.
+    const storm = buildDependencyGraph([edge('frontend', 'mail'), edge('frontend', 'shipping')]);
+    const traceSignals = windows(
+      [{ caller: 'frontend', callee: 'mail', stats: stats(100, 40, 20) }, { caller: 'frontend', callee: 'shipping', stats: stats(100, 0, 800) }],
+      [{ caller: 'frontend', callee: 'mail', stats: stats(100, 0, 20) }, { caller: 'frontend', callee: 'shipping', stats: stats(100, 0, 20) }],
+    );
+    const scores = (name: string) => new Map(rankRootCauses(input({ graph: storm, traceSignals, alerts: [alert('frontend', name, 0)] })).map((r) => [r.service, r.score]));
+    const latency = scores('HighRequestLatency');
+    const either = scores('ServiceDegraded'); // an alert that says neither errors nor latency
+    expect(latency.get('shipping')).toBe(either.get('shipping'));
+    // mail's failing calls count half toward a latency alert (0.55 → 0.33).
+    expect(latency.get('mail')).toBeLessThan(either.get('mail')! - 0.15);
+    // An error alert is no latency alert: mail keeps its full failure.
+    expect(scores('Http5xxRatioHigh').get('mail')).toBe(either.get('mail'));
+  });
+
   it('keeps scores in 0..1, best first, at most 10', () => {
     const many = Array.from({ length: 30 }, (_, i) => alert(`svc-${i}`, 'E', i));
     const ranked = rankRootCauses(input({ alerts: many }));
