@@ -10,6 +10,10 @@ export interface Deploy {
   previousVersion: string;
   author: string;
   via: 'deploy' | 'github';
+  /** A canary: only its canary pod runs `version` (Fault.canary); the service's other pods keep the previous one. */
+  canary?: boolean;
+  /** Not reported by any deploy hook: only the spans' service.version show it. */
+  unreported?: boolean;
 }
 
 const AUTHORS = ['alice', 'bob', 'carol', 'dmitri', 'eun-ji', 'farah', 'gustavo', 'deploy-bot', 'renovate[bot]'];
@@ -33,8 +37,12 @@ export function planDeploy(rng: Rng, service: string, at: number): Deploy {
 /** The running version of each service at a time, from its deploys (before the first: the previous version). */
 export function versionTimeline(rng: Rng, deploys: readonly Deploy[]): (service: string, at: number) => string {
   const byService = new Map<string, Deploy[]>();
-  for (const d of [...deploys].sort((x, y) => x.at - y.at)) byService.set(d.service, [...(byService.get(d.service) ?? []), d]);
   const defaults = new Map<string, string>();
+  for (const d of [...deploys].sort((x, y) => x.at - y.at)) {
+    // A canary's pod runs its version (versionAt in scenario-generator.ts); the service's other pods keep the previous.
+    if (d.canary) defaults.set(d.service, d.previousVersion);
+    else byService.set(d.service, [...(byService.get(d.service) ?? []), d]);
+  }
   return (service, at) => {
     const list = byService.get(service);
     if (list && list.length > 0) {

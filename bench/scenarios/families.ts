@@ -18,6 +18,7 @@ export const FAMILY_NAMES = [
   'label-variety',
   'resource-saturation',
   'network-delay',
+  'canary-release',
 ] as const;
 export type FamilyName = (typeof FAMILY_NAMES)[number];
 
@@ -201,6 +202,34 @@ function badDeploy(rng: Rng, options: GenerateOptions): ScenarioPlan {
   return { ...plan, deploys };
 }
 
+/** What a canary's new code may send a dependency that it cannot take. */
+const MALFORMED_REQUEST_ERRORS = ['invalid argument: unknown field "discount_v2"', 'schema validation failed: currency is required', 'unsupported api version 2024-11'];
+
+/**
+ * A canary release (fault-injection studies' canary scenarios): the root's new version serves a share of its requests
+ * from its own pod, and those fail or slow; its other pods serve as before. Half the time the new code breaks a
+ * dependency it calls (a malformed request the dependency fails on), so the errors begin at the dependency's spans.
+ * The deploy hook reports it in half the cases; otherwise only the spans' service.version show the new version.
+ * Unrelated deploys around it, as in bad-deploy.
+ */
+function canaryRelease(rng: Rng, options: GenerateOptions): ScenarioPlan {
+  const plan = singleFault(rng, options, (topology, tpm) => {
+    const kind: FaultKind = rng.chance(0.7) ? 'errors' : 'latency';
+    return { root: rng.pick(busy(topology, tpm, (n) => isService(n) && n.instrumented && n.pods.length > 0)), kind, alerting: rootAlerting(rng, kind), category: 'deploy' };
+  });
+  const fault = plan.faults[0]!;
+  const deploy: Deploy = { ...planDeploy(rng, fault.root, fault.startMs - rng.int(0, 60) * 1000), canary: true, unreported: rng.chance(0.5) };
+  const callees = (plan.topology.callees.get(fault.root) ?? []).map((e) => e.callee).filter((c) => plan.topology.byName.get(c)!.instrumented);
+  const breaks = fault.kind === 'errors' && callees.length > 0 && rng.chance(0.5) ? rng.pick(callees) : null;
+  const pod = `${fault.root}-${rng.hex(10)}-${rng.hex(5)}`; // a ReplicaSet of its own
+  // The canary's share of traffic at full weight, and a clearer failure on it than a whole-service fault needs.
+  fault.canary = { version: deploy.version, pod, share: rng.between(0.15, 0.4), breaks };
+  if (fault.kind === 'errors') fault.errorRate = rng.between(0.5, 1);
+  if (breaks !== null) fault.errorMessage = rng.pick(MALFORMED_REQUEST_ERRORS);
+  const deploys = [deploy, ...randomDeploys(rng, plan.topology, rng.int(2, 4), new Set([fault.root]), plan.startMs + 2 * MINUTE, plan.endMs - MINUTE)];
+  return { ...plan, deploys };
+}
+
 const TWIN_NAMES: ReadonlyArray<[string, string, 'database' | 'cache', string]> = [
   ['session-redis', 'ratelimit-redis', 'cache', 'redis'],
   ['catalog-cache', 'pricing-cache', 'cache', 'redis'],
@@ -364,5 +393,7 @@ function planIncidents(family: FamilyName, rng: Rng, options: GenerateOptions): 
       return resourceSaturation(rng, options);
     case 'network-delay':
       return networkDelay(rng, options);
+    case 'canary-release':
+      return canaryRelease(rng, options);
   }
 }

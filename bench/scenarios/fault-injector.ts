@@ -34,6 +34,12 @@ export interface Fault {
    *  its answers reach its callers late and its own calls reach its dependencies late, while its handlers and its
    *  dependencies' handlers run as fast as ever. */
   network?: { delayMs: number };
+  /**
+   * A canary release: from startMs the root's new version serves `share` of its requests from its own pod, and only
+   * those requests meet the fault. `breaks`: the callee that fails on what the new version sends it (a malformed
+   * request), instead of the root's own handler failing or slowing.
+   */
+  canary?: { version: string; pod: string; share: number; breaks: string | null };
 }
 
 export interface FaultEffect {
@@ -63,10 +69,24 @@ export function pickErrorMessage(rng: Rng, topology: Topology, node: string): st
 export class FaultPlan {
   private readonly byNode = new Map<string, number[]>();
 
+  /** Canary faults by their root: they touch only the requests their canary pod serves (canaryAt). */
+  private readonly canaries = new Map<string, number>();
+
   constructor(readonly faults: readonly Fault[]) {
     faults.forEach((f, i) => {
-      for (const n of [f.root, ...f.alsoAffects]) this.byNode.set(n, [...(this.byNode.get(n) ?? []), i]);
+      if (f.canary) this.canaries.set(f.root, i);
+      else for (const n of [f.root, ...f.alsoAffects]) this.byNode.set(n, [...(this.byNode.get(n) ?? []), i]);
     });
+  }
+
+  /** The canary serving part of `node`'s requests at `t`, with its effect on the requests it serves; null when none. */
+  canaryAt(node: string, t: number): { canary: NonNullable<Fault['canary']>; effect: FaultEffect } | null {
+    const i = this.canaries.get(node);
+    if (i === undefined) return null;
+    const f = this.faults[i]!;
+    if (t < f.startMs) return null;
+    const scale = f.rampMs > 0 ? Math.min(1, (t - f.startMs) / f.rampMs) : 1;
+    return { canary: f.canary!, effect: { faultIndex: i, errorRate: f.errorRate * scale, extraLatencyMs: f.extraLatencyMs * scale, kind: f.kind, message: f.errorMessage, scale } };
   }
 
   /** The strongest active fault on `node` at `t`, scaled by its ramp; null when healthy. */
@@ -85,6 +105,6 @@ export class FaultPlan {
   }
 
   isFaulty(node: string): boolean {
-    return this.byNode.has(node);
+    return this.byNode.has(node) || this.canaries.has(node);
   }
 }

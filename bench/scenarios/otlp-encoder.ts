@@ -28,8 +28,8 @@ const DB_PORTS: Record<string, number> = { postgresql: 5432, mysql: 3306, mongod
 
 export interface EncoderContext {
   topology: Topology;
-  /** The version a service runs at a time (changes with deploys). */
-  versionAt(service: string, at: number): string;
+  /** The version a service's pod runs at a time (changes with deploys; a canary's pod runs the canary's). */
+  versionAt(service: string, at: number, pod: string): string;
   environment: string;
 }
 
@@ -152,7 +152,7 @@ export function encodeOtlp(rng: Rng, spans: readonly SimSpan[], ctx: EncoderCont
             resource: {
               attributes: [
                 attr('service.name', node.name),
-                attr('service.version', ctx.versionAt(node.name, tick)),
+                attr('service.version', ctx.versionAt(node.name, tick, first.pod)),
                 attr('deployment.environment.name', ctx.environment),
                 attr('k8s.namespace.name', node.namespace),
                 attr('k8s.pod.name', first.pod),

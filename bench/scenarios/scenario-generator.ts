@@ -132,12 +132,14 @@ export function playScenario(plan: ScenarioPlan, rng: Rng): Scenario {
   for (const e of events) for (const a of (e.payload as { alerts: { fingerprint: string }[] }).alerts) sent.add(a.fingerprint);
   const truth = buildTruth(plan, alerts, sent);
 
-  const versionAt = versionTimeline(rng.fork('versions'), plan.deploys);
+  const timeline = versionTimeline(rng.fork('versions'), plan.deploys);
+  const canaryPods = new Map(faults.flatMap((f) => (f.canary ? [[f.canary.pod, f.canary.version] as const] : [])));
+  const versionAt = (service: string, at: number, pod: string): string => canaryPods.get(pod) ?? timeline(service, at);
   const otlpRng = rng.fork('otlp');
   const sampled = plan.traceShare === undefined ? traffic.spans : keepTraces(rng.fork('trace-share'), traffic.spans, plan.traceShare);
   const exported = plan.alertsOnly ? [] : plan.callGraphOnly ? callGraphSnapshot(sampled, startMs) : sampled;
   events.push(...encodeOtlp(otlpRng, exported, { topology, versionAt, environment: otlpRng.pick(['production', 'prod']) }, { flushIntervalMs: otlpRng.pick([5000, 5000, 2000, 10000]), maxBatchSize: 512, endMs }));
-  events.push(...encodeDeploys(rng.fork('deploys'), plan.deploys.filter((d) => d.at < endMs), plan.failedRollouts === true));
+  events.push(...encodeDeploys(rng.fork('deploys'), plan.deploys.filter((d) => d.at < endMs && !d.unreported), plan.failedRollouts === true));
 
   const histRng = rng.fork('history');
   const alertnames = [profile.errorAlertname, profile.latencyAlertname];

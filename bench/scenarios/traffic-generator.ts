@@ -2,7 +2,7 @@
 // timeouts and fault effects, plus the per-minute statistics a metrics system would see.
 import type { Rng } from './rng.js';
 import type { Topology, TopologyNode, CallEdge } from './topology-generator.js';
-import type { FaultPlan } from './fault-injector.js';
+import type { FaultEffect, FaultPlan } from './fault-injector.js';
 
 export interface SimSpan {
   traceId: string;
@@ -136,9 +136,14 @@ class TrafficSimulator {
   }
 
   /** A call as the callee handles it; `parentSpanId` is the caller's client span (or '' at the entry). */
-  private serve(node: TopologyNode, traceId: string, parentSpanId: string, startMs: number, timeoutMs: number): CallOutcome {
+  private serve(node: TopologyNode, traceId: string, parentSpanId: string, startMs: number, timeoutMs: number, forced: FaultEffect | null = null): CallOutcome {
     const rng = this.rng;
-    const effect = this.faults.effectAt(node.name, startMs);
+    // A canary serves part of the node's requests from its own pod; only those meet its fault (at the node itself,
+    // or at the callee it breaks). `forced`: this call comes from a canary that breaks this node.
+    const canary = this.faults.canaryAt(node.name, startMs);
+    const onCanary = canary !== null && rng.chance(canary.canary.share);
+    const breaks = onCanary ? canary.canary.breaks : null;
+    const effect = forced ?? (canary ? (onCanary && breaks === null ? canary.effect : null) : this.faults.effectAt(node.name, startMs));
     let error = false;
     let message = '';
     const self = rng.logNormal(node.selfLatencyMs, node.latencySigma) * (rng.chance(0.01) ? rng.between(3, 10) : 1);
@@ -172,7 +177,7 @@ class TrafficSimulator {
       let parallelEnd = cursor;
       for (const edge of edges) {
         if (this.budget <= 0 || !rng.chance(edge.probability)) continue;
-        const child = this.call(node, edge, traceId, spanId, cursor);
+        const child = canary === null ? this.call(node, edge, traceId, spanId, cursor) : this.call(node, edge, traceId, spanId, cursor, onCanary ? canary.canary.pod : null, breaks === edge.callee ? canary.effect : null);
         if (node.parallelCalls) parallelEnd = Math.max(parallelEnd, cursor + child.durationMs);
         else cursor += child.durationMs + rng.between(0.05, 0.5);
         if (child.error && rng.chance(edge.errorPropagation) && !error) {
@@ -201,7 +206,7 @@ class TrafficSimulator {
       spanId,
       parentSpanId,
       service: node.name,
-      pod: rng.pick(node.pods),
+      pod: onCanary ? canary.canary.pod : rng.pick(node.pods),
       kind: 2,
       startMs,
       durationMs,
@@ -231,14 +236,14 @@ class TrafficSimulator {
   }
 
   /** The caller's side of one call: a CLIENT (or PRODUCER) span around the callee's handling, cut at the timeout. */
-  private call(caller: TopologyNode, edge: CallEdge, traceId: string, parentSpanId: string, startMs: number): CallOutcome {
+  private call(caller: TopologyNode, edge: CallEdge, traceId: string, parentSpanId: string, startMs: number, callerPod: string | null = null, breakCallee: FaultEffect | null = null): CallOutcome {
     const rng = this.rng;
     const callee = this.topology.byName.get(edge.callee)!;
     const spanId = this.sampled ? rng.hex(16) : '';
     this.budget--;
     // The request leaves a slow caller late, the answer leaves a slow callee late: both add to the caller's wait only.
     const sending = this.networkDelay(caller.name, startMs);
-    const inner = this.serve(callee, traceId, spanId, startMs + rng.between(0.05, 0.4) + sending.ms, caller.timeoutMs);
+    const inner = this.serve(callee, traceId, spanId, startMs + rng.between(0.05, 0.4) + sending.ms, caller.timeoutMs, breakCallee);
     const answering = this.networkDelay(callee.name, startMs);
     let durationMs = inner.durationMs + rng.between(0.2, 1.2) + this.starvation(caller.name, startMs) + sending.ms + answering.ms;
     let { error, message } = inner;
@@ -255,7 +260,7 @@ class TrafficSimulator {
       spanId,
       parentSpanId,
       service: caller.name,
-      pod: rng.pick(caller.pods),
+      pod: callerPod ?? rng.pick(caller.pods),
       kind: callee.kind === 'queue' ? 4 : 3,
       startMs,
       durationMs,

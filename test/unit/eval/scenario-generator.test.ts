@@ -34,8 +34,9 @@ interface AmAlert {
   fingerprint: string;
 }
 
-// Small, lightly traced systems keep the suite fast; the storm needs room for several independent roots.
-const optionsFor = (f: FamilyName): { size: number; tracesPerMinute: number } => ({ size: f === 'storm' ? 50 : 16, tracesPerMinute: 5 });
+// Small, lightly traced systems keep the suite fast; the storm needs room for several independent roots, and a canary
+// enough traces that its share of one service's requests shows.
+const optionsFor = (f: FamilyName): { size: number; tracesPerMinute: number } => ({ size: f === 'storm' ? 50 : 16, tracesPerMinute: f === 'canary-release' ? 40 : 5 });
 const cache = new Map<string, Scenario>();
 function scenario(family: FamilyName, seed: number): Scenario {
   const key = `${family}/${seed}`;
@@ -355,6 +356,41 @@ describe('family properties', () => {
       for (const a of alertsOf(s)) if (saturation.test(a.labels.alertname!) && !namesService(a, incident.rootCause) && a.labels.container) expect(s.truth.noise).toContain(a.fingerprint);
     }
     expect(rootsWithAlert).toBeGreaterThanOrEqual(3);
+  });
+
+  it('canary release: the root\'s new version serves part of its requests from its own pod, and those go wrong', () => {
+    const durationMs = (span: OtlpSpan): number => Number(BigInt(span.endTimeUnixNano) - BigInt(span.startTimeUnixNano)) / 1e6;
+    let reported = 0;
+    const seeds = [1, 2, 3, 4, 5, 6];
+    for (const seed of seeds) {
+      const s = scenario('canary-release', seed);
+      const root = s.truth.incidents[0]!.rootCause;
+      // The root's server spans by the version and pod of the resource that exported them.
+      const byVersion = new Map<string, { pods: Set<string>; spans: OtlpSpan[] }>();
+      for (const l of lines(s)) {
+        if (l.type !== 'otlp') continue;
+        for (const rs of l.payload.resourceSpans as { resource: { attributes: Attr[] }; scopeSpans: { spans: OtlpSpan[] }[] }[]) {
+          const attr = (key: string) => rs.resource.attributes.find((a) => a.key === key)?.value.stringValue ?? '';
+          if (attr('service.name') !== root) continue;
+          const v = byVersion.get(attr('service.version')) ?? byVersion.set(attr('service.version'), { pods: new Set(), spans: [] }).get(attr('service.version'))!;
+          v.pods.add(attr('k8s.pod.name'));
+          for (const ss of rs.scopeSpans) v.spans.push(...ss.spans.filter((x) => x.kind === 2));
+        }
+      }
+      expect(byVersion.size).toBe(2);
+      const [stable, canary] = [...byVersion.values()].sort((a, b) => b.spans.length - a.spans.length);
+      expect(canary!.pods.size).toBe(1);
+      expect([...canary!.pods].some((p) => stable!.pods.has(p))).toBe(false);
+      const firstStart = (v: { spans: OtlpSpan[] }) => Math.min(...v.spans.map((x) => Number(BigInt(x.startTimeUnixNano) / 1_000_000n)));
+      expect(firstStart(canary!)).toBeGreaterThan(firstStart(stable!));
+      const errorRate = (v: { spans: OtlpSpan[] }) => v.spans.filter((x) => x.status.code === 2).length / v.spans.length;
+      const meanMs = (v: { spans: OtlpSpan[] }) => v.spans.reduce((sum, x) => sum + durationMs(x), 0) / v.spans.length;
+      expect(errorRate(canary!) > errorRate(stable!) + 0.2 || meanMs(canary!) > 2 * meanMs(stable!)).toBe(true);
+      if (lines(s).some((l) => l.type === 'deploy' && l.payload.service === root) || lines(s).some((l) => l.type === 'github.deployment_status' && JSON.stringify(l.payload).includes(`"${root}"`))) reported++;
+    }
+    // The deploy hook reports some canaries and not others.
+    expect(reported).toBeGreaterThan(0);
+    expect(reported).toBeLessThan(seeds.length);
   });
 
   it('network delay: calls to and from the root wait longer than the other end takes; no other call does', () => {
