@@ -477,6 +477,7 @@ export class Engine {
           edge: (caller, callee, from, to) => this.traces.edgeStats(caller, callee, from, to),
           edgeBaseline: (caller, callee, from, to) => this.traces.edgeBaselineStats(caller, callee, from, to),
           service: (service, from, to) => this.traces.serviceStats(service, from, to),
+          serviceVersions: (service, from, to) => this.traces.serviceVersions(service, from, to),
         },
         window,
       );
@@ -649,7 +650,7 @@ export function undecidedPair(rootCauses: readonly RootCause[] | undefined): str
  */
 const VICTIM_RANKS = 3;
 /** Evidence that a candidate is where trouble starts, beyond its own alerts and its place in the graph. */
-const OWN_EVIDENCE: ReadonlySet<string> = new Set(['traces', 'error-origin', 'saturation', 'deploy', 'history']);
+const OWN_EVIDENCE: ReadonlySet<string> = new Set(['traces', 'error-origin', 'saturation', 'deploy', 'version', 'history']);
 
 /**
  * The open incident a cluster about to open is a victim of (decision 013), or undefined. A victim cluster reports only

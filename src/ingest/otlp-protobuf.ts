@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import type { IngestContext, ParseResult } from './source.js';
 import type { SpanKindValue, SpanRecord } from '../model/span.js';
-import { applySpanAttributes, collectSpans, serviceNameOf, SpanFieldError } from './otlp-span-record.js';
+import { applySpanAttributes, collectSpans, resourceIdentityOf, SpanFieldError } from './otlp-span-record.js';
 
 /*
  * Decoding uses the protobufjs code generated into @opentelemetry/otlp-transformer@0.52.1 (current OTel packages
@@ -193,7 +193,7 @@ function readNanos(v: Int64): void {
   }
 }
 
-function readPbSpan(raw: unknown, service: string): SpanRecord {
+function readPbSpan(raw: unknown, service: string, version: string): SpanRecord {
   const s = raw as PbSpan;
   const traceId = readIdBytes(s.traceId, 16, 'traceId');
   if (traceId === ZERO_TRACE_ID) throw new SpanFieldError('traceId', 'an all-zero trace id is invalid');
@@ -216,6 +216,7 @@ function readPbSpan(raw: unknown, service: string): SpanRecord {
     spanId,
     parentSpanId,
     service,
+    version,
     kind: kind as SpanKindValue,
     startMs: startWholeMs + startSubNs / 1e6,
     durationMs,
@@ -239,7 +240,7 @@ export function parseOtlpTraceProtobuf(bytes: Uint8Array, ctx: IngestContext): P
   return collectSpans<PbResourceSpans, PbScopeSpans>(
     {
       resourceSpans: request.resourceSpans,
-      serviceOf: (rs) => serviceNameOf(rs.resource?.attributes),
+      identityOf: (rs) => resourceIdentityOf(rs.resource?.attributes),
       scopeKeyOf: () => 'scopeSpans',
       scopesOf: (rs) => rs.scopeSpans,
       spansOf: (ss) => ss.spans,

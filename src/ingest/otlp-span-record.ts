@@ -39,12 +39,23 @@ function intValueOf(value: unknown): number {
   return Number.isFinite(n) ? n : 0;
 }
 
-/** service.name of a resource: the one resource attribute we use. */
-export function serviceNameOf(attributes: ReadonlyArray<{ key: unknown; value: unknown }> | null | undefined): string {
+/** Who exported a resource's spans: its service.name and service.version, the resource attributes we use. */
+export interface ResourceIdentity {
+  service: string;
+  /** '' when the resource names no version. */
+  version: string;
+}
+
+export function resourceIdentityOf(attributes: ReadonlyArray<{ key: unknown; value: unknown }> | null | undefined): ResourceIdentity {
+  let service = '';
+  let version = '';
   if (attributes) {
-    for (const a of attributes) if (a.key === 'service.name') return stringValueOf(a.value) || UNKNOWN_SERVICE;
+    for (const a of attributes) {
+      if (a.key === 'service.name') service = stringValueOf(a.value);
+      else if (a.key === 'service.version') version = stringValueOf(a.value);
+    }
   }
-  return UNKNOWN_SERVICE;
+  return { service: service || UNKNOWN_SERVICE, version };
 }
 
 /**
@@ -88,13 +99,13 @@ export function applySpanAttributes(record: SpanRecord, attrs: readonly unknown[
 /** How a decoded request is walked: the same shape in OTLP/JSON and protobuf, read through these accessors. */
 export interface SpanBatchReader<R, S> {
   resourceSpans: readonly R[];
-  serviceOf(resource: R): string;
+  identityOf(resource: R): ResourceIdentity;
   /** The scope lists' name in paths: 'scopeSpans', or the pre-0.15 'instrumentationLibrarySpans'. */
   scopeKeyOf(resource: R): string;
   scopesOf(resource: R): readonly S[];
   spansOf(scope: S): readonly unknown[];
   /** One span, or a SpanFieldError thrown for its first bad field. */
-  readSpan(raw: unknown, service: string): SpanRecord;
+  readSpan(raw: unknown, service: string, version: string): SpanRecord;
 }
 
 /** Normalises every span of a request; bad spans are reported by path (`resourceSpans.0.scopeSpans.0.spans.3.kind`). */
@@ -105,13 +116,13 @@ export function collectSpans<R, S>(reader: SpanBatchReader<R, S>, ctx: IngestCon
   const resources = reader.resourceSpans;
   for (let r = 0; r < resources.length; r++) {
     const rs = resources[r]!;
-    const service = reader.serviceOf(rs);
+    const { service, version } = reader.identityOf(rs);
     const scopes = reader.scopesOf(rs);
     for (let c = 0; c < scopes.length; c++) {
       const list = reader.spansOf(scopes[c]!);
       for (let i = 0; i < list.length; i++) {
         try {
-          spans.push(reader.readSpan(list[i], service));
+          spans.push(reader.readSpan(list[i], service, version));
         } catch (e) {
           if (!(e instanceof SpanFieldError)) throw e;
           if (rejectedCount++ < MAX_ISSUES) {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { IngestContext, IngestSource, ParseResult } from './source.js';
 import { toInputIssues } from './source.js';
 import { SpanKind, type SpanKindValue, type SpanRecord } from '../model/span.js';
-import { applySpanAttributes, collectSpans, serviceNameOf, SpanFieldError } from './otlp-span-record.js';
+import { applySpanAttributes, collectSpans, resourceIdentityOf, SpanFieldError } from './otlp-span-record.js';
 
 export { UNKNOWN_SERVICE } from './otlp-span-record.js';
 
@@ -177,7 +177,7 @@ function readStatusIsError(v: unknown): boolean {
 }
 
 /** One span to a SpanRecord, or a SpanFieldError thrown for its first bad field. */
-function readJsonSpan(raw: unknown, service: string): SpanRecord {
+function readJsonSpan(raw: unknown, service: string, version: string): SpanRecord {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SpanFieldError('', 'expected a span object');
   const s = raw as Record<string, unknown>;
   const traceId = readId(s.traceId, 16, 'traceId');
@@ -196,7 +196,7 @@ function readJsonSpan(raw: unknown, service: string): SpanRecord {
   const isError = readStatusIsError(s.status);
 
   const startMs = startWholeMs + startSubNs / 1e6;
-  const record: SpanRecord = { traceId, spanId, parentSpanId, service, kind, startMs, durationMs, isError, peer: '', peerKind: 'external' };
+  const record: SpanRecord = { traceId, spanId, parentSpanId, service, version, kind, startMs, durationMs, isError, peer: '', peerKind: 'external' };
   const attrs = s.attributes;
   if (attrs !== undefined && attrs !== null) {
     if (!Array.isArray(attrs)) throw new SpanFieldError('attributes', 'expected an array of {key, value}');
@@ -223,7 +223,7 @@ export function parseOtlpTraces(body: unknown, ctx: IngestContext): ParseResult 
   return collectSpans<JsonResourceSpans, JsonScopeSpans>(
     {
       resourceSpans: data.resourceSpans ?? EMPTY,
-      serviceOf: (rs) => serviceNameOf(rs.resource?.attributes),
+      identityOf: (rs) => resourceIdentityOf(rs.resource?.attributes),
       scopeKeyOf: (rs) => (rs.scopeSpans ? 'scopeSpans' : 'instrumentationLibrarySpans'),
       scopesOf: (rs) => rs.scopeSpans ?? rs.instrumentationLibrarySpans ?? EMPTY,
       spansOf: (ss) => ss.spans ?? EMPTY,

@@ -16,6 +16,8 @@ export interface SpanRecord {
   spanId: string; // lowercase hex
   parentSpanId: string; // lowercase hex, '' for a root span
   service: string; // resource service.name
+  /** Resource service.version ('' when not named). The parsers always set it; records built by hand may leave it out. */
+  version?: string;
   kind: SpanKindValue;
   /** Span start, epoch milliseconds (may be fractional). */
   startMs: number;

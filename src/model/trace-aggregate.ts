@@ -46,6 +46,34 @@ export interface ServiceAggregate extends CallStats {
   bucket: number;
   /** Spans of this service that failed while none of their children (as far as seen) failed. */
   originErrors: number;
+  /**
+   * The same spans per service.version, for the spans that named one (absent when none did). Two versions serving in
+   * the same minutes, one failing and the other not, say the failure is in the service's own code (a canary).
+   */
+  versions?: VersionTotals[];
+}
+
+export interface VersionTotals extends CallTotals {
+  version: string;
+}
+
+/** One version's totals over a queried range, and the first bucket held in which it served at all. */
+export interface VersionWindow extends VersionTotals {
+  firstSeen: number;
+}
+
+/** Adds one version's totals into a list of them (a version appears once; lists stay short: one or two). */
+export function addVersionTotals(into: VersionTotals[], version: string, calls: number, errors: number, latencySumMs: number): void {
+  for (let i = 0; i < into.length; i++) {
+    const v = into[i]!;
+    if (v.version === version) {
+      v.calls += calls;
+      v.errors += errors;
+      v.latencySumMs += latencySumMs;
+      return;
+    }
+  }
+  into.push({ version, calls, errors, latencySumMs });
 }
 
 export interface TraceDelta {

@@ -3,7 +3,7 @@ import type { Alert } from '../model/alert.js';
 import { PROCESS_DOWN_NAME } from '../model/alert-signal.js';
 import type { Change } from '../model/change.js';
 import type { IncidentFix } from '../model/history.js';
-import { MIN_CALLS, type CallChange, type ServiceTraceSignal } from './trace-signals.js';
+import { MIN_CALLS, type CallChange, type ServiceTraceSignal, type VersionSplit } from './trace-signals.js';
 
 const MINUTE = 60_000;
 
@@ -56,6 +56,17 @@ export function describeIncoming(service: string, c: CallChange, callers: readon
 export function describeOrigin(service: string, t: ServiceTraceSignal): string {
   const base = t.originErrorRateBase !== null ? ` (was ${pct(t.originErrorRateBase)})` : '';
   return `${service}: ${pct(t.originErrorRateNow)} of its own spans fail while its callees succeed${base}`;
+}
+
+export function describeVersionSplit(service: string, split: VersionSplit, brokenBelow: readonly string[] = []): string {
+  const { worse, better } = split;
+  const spans = (n: number): string => `${n} span${n === 1 ? '' : 's'}`;
+  const how =
+    split.symptom === 'errors'
+      ? [`fails ${pct(worse.errors / worse.calls)} of its ${spans(worse.calls)}`, `fails ${pct(better.errors / better.calls)} of ${spans(better.calls)}`]
+      : [`takes ${Math.round(worse.latencySumMs / worse.calls)} ms a span (${spans(worse.calls)})`, `takes ${Math.round(better.latencySumMs / better.calls)} ms`];
+  const below = brokenBelow.length > 0 ? `; ${listNames(brokenBelow)} fail${brokenBelow.length === 1 ? 's' : ''} only on what ${service} calls ${brokenBelow.length === 1 ? 'it' : 'them'} with` : '';
+  return `${service}: version ${worse.version}, serving since ${hhmm(worse.firstSeen)}, ${how[0]}; ${better.version} beside it ${how[1]} in the same minutes, so the failure is in the newer version's own code${below}`;
 }
 
 export function describePosition(

@@ -32,6 +32,7 @@ import {
   describeOrigin,
   describePosition,
   describeSaturation,
+  describeVersionSplit,
 } from './evidence-text.js';
 
 export interface HistoryMatch {
@@ -80,6 +81,8 @@ export const DEFAULT_RANKING_OPTIONS: RankingOptions = {
 };
 
 const MINUTE = 60_000;
+/** A deploy up to this long after the first alert still counts (at half): the alert may have fired on its first pods. */
+const CHANGE_AFTER_ONSET_MS = 5 * MINUTE;
 /** Onsets this far apart are barely related (time constant of the exponential). */
 const CO_ONSET_SCALE_MS = 10 * MINUTE;
 /**
@@ -162,6 +165,11 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
   const reach = failureReach(input, facts, anomalous, options.explainDepth);
   const recentChanges = latestChangesNear(input.changes, input.onset, options.changeLookbackMs);
   const unknownTopology = input.graph.order === 0;
+  const blamedAbove = new Map<string, CallerVersionBlame>();
+  for (const a of anomalous) {
+    const blame = failingOnlyForNewCode(input, a.service);
+    if (blame) blamedAbove.set(a.service, blame);
+  }
 
   const ranked: RootCause[] = [];
   for (const f of facts.values()) {
@@ -177,6 +185,8 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     /** …or cannot tell, and fail through calls to another dependency. */
     let failElsewhere = 0;
     const trafficExplained: string[] = [];
+    /** Services below the candidate failing only on what its new version sends them (they do not depend on it). */
+    const brokenByNewCode: string[] = [];
     // A candidate whose own traffic shifted, with nothing failing, is a victim of what is above it: it passes
     // the shift on to its callees but explains nothing beside it.
     const onlyTraffic = f.traffic > 0 && f.failure === 0;
@@ -196,9 +206,12 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
         else namedByHistory++;
         continue;
       }
-      // A service's failure is explained by itself, or from below — except saturation of its own resources.
-      let failureShare = a.service === f.service ? a.failure : upstream.has(a.service) ? a.failureFromBelow : 0;
-      if (failureShare > 0 && a.service !== f.service) {
+      // A service's failure is explained by itself, or from below — except saturation of its own resources — or, as
+      // far as its failing calls all come from a caller's newer version, by that caller.
+      const blame = blamedAbove.get(a.service);
+      let failureShare = a.service === f.service ? a.failure * (1 - (blame?.share ?? 0)) : upstream.has(a.service) ? a.failureFromBelow : 0;
+      if (blame?.caller === f.service) failureShare = Math.max(failureShare, a.failure * blame.share);
+      if (failureShare > 0 && a.service !== f.service && blame?.caller !== f.service) {
         const pathStrength = reach.strength(a.service, f.service);
         if (pathStrength < SHOWN_ON_CALLS && reach.judgedByCalls) {
           if (reach.failsElsewhere(a.service, f.service)) failElsewhere++;
@@ -214,6 +227,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
       explained += (failureShare + a.traffic * trafficLink) * coOnset;
       explainedCount++;
       if (trafficLink > 0 && !failureExplained && a.service !== f.service) trafficExplained.push(a.service);
+      if (failureExplained && blame?.caller === f.service && a.service !== f.service) brokenByNewCode.push(a.service);
     }
     const explains = clamp01(explained / anomalousMass);
     // A callee makes the candidate a likely victim only if the candidate's calls to it went bad; when traces show
@@ -244,7 +258,10 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
       });
     // How much the candidate looks like its callee's victim; a service short of its own CPU or memory is not merely
     // that, nor is one whose own spans raise errors while its callees succeed.
-    const victim = worstCallee * (1 - f.saturation) * (1 - (f.trace?.originAnomaly ?? 0));
+    // Nor is one whose newer version fails beside an older one serving well: its callees failing is the new code's doing.
+    const split = f.trace?.versionSplit ?? null;
+    const splitStrength = split?.strength ?? 0;
+    const victim = worstCallee * (1 - f.saturation) * (1 - (f.trace?.originAnomaly ?? 0)) * (1 - splitStrength);
     const calleesHealthy = 1 - 0.8 * victim;
     // Without calls into it that judge it, a dependency that raised nothing fails as far as its callers show it
     // (decision 018), whatever calls elsewhere in the incident show (third addendum).
@@ -253,7 +270,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     // Without topology, a root that raised nothing looks as failing as the past incidents it caused look like this one.
     const anomaly = callers ? Math.max(f.anomaly, callers.share) : Math.max(f.anomaly, pastRoot);
     const position = explains * calleesHealthy * (0.3 + 0.7 * anomaly);
-    const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0) - trafficExplained.length - followers - namedByHistory;
+    const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0) - trafficExplained.length - followers - namedByHistory - brokenByNewCode.length;
     if (followers > 0) evidence.push({ kind: 'onset', detail: describeFollowers(f.service, followers, anomalous.length) });
     if (upstreamAnomalous > 0 || trafficExplained.length > 0 || victim > 0.3) {
       evidence.push({
@@ -279,10 +296,14 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     const node = input.graph.hasNode(f.service) ? input.graph.getNodeAttributes(f.service) : undefined;
     // An uninstrumented dependency has no callees we can see: what its callers see is its own behaviour.
     // Its own resources saturated (CPU, memory, restarts): the trouble begins here, whatever its callees do.
-    const origin = Math.max(node?.uninstrumented ? callAnomaly(incoming) * calleesHealthy : Math.max(f.trace?.originAnomaly ?? 0, selfSlow), f.saturation);
+    // Its newer version failing beside an older one that serves well: the trouble begins in the new code. Spans that
+    // fail only on what a caller's new code sends them do not make their service the origin.
+    const ownOrigin = node?.uninstrumented ? callAnomaly(incoming) * calleesHealthy : Math.max(f.trace?.originAnomaly ?? 0, selfSlow);
+    const origin = Math.max(ownOrigin * (1 - (blamedAbove.get(f.service)?.share ?? 0)), f.saturation, splitStrength);
     // For an uninstrumented dependency the callers' view above already says it; it has no spans of its own.
     if (!node?.uninstrumented && (f.trace?.originAnomaly ?? 0) >= 0.2) evidence.push({ kind: 'error-origin', detail: describeOrigin(f.service, f.trace!) });
     if (f.saturation > 0) evidence.push({ kind: 'saturation', detail: describeSaturation(f.service, f.alerts.filter(isSaturation)) });
+    if (split && splitStrength >= 0.2) evidence.push({ kind: 'version', detail: describeVersionSplit(f.service, split, brokenByNewCode) });
 
     // Change: the latest deploy of the candidate before (or just after) the onset.
     const change = recentChanges.get(f.service);
@@ -291,6 +312,12 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
       const before = input.onset - change.at;
       changeScore = (before >= 0 ? Math.exp(-before / (20 * MINUTE)) : 0.5) * (change.failed ? FAILED_CHANGE : 1);
       evidence.push({ kind: 'deploy', detail: describeChange(change, input.onset) });
+    }
+    // A newer version that fails beside the older one is a deploy the traces saw, reported or not: it counts as one as
+    // clearly as it fails, from the first minute it served.
+    if (split && split.worse.firstSeen >= input.onset - options.changeLookbackMs && split.worse.firstSeen <= input.onset + CHANGE_AFTER_ONSET_MS) {
+      const before = input.onset - split.worse.firstSeen;
+      changeScore = Math.max(changeScore, (before >= 0 ? Math.exp(-before / (20 * MINUTE)) : 0.5) * splitStrength);
     }
 
     // History: similar past incidents whose root cause was this service.
@@ -353,6 +380,32 @@ function edgeSlowdownShare(calls: CallChange, callerIncoming: CallChange | null)
   const requests = callerIncoming?.callsNow ?? 0;
   if (addedOnEdge === null || addedAtF === null || addedAtF <= 0 || requests === 0) return 1;
   return clamp01((addedOnEdge * Math.max(1, calls.callsNow / requests)) / addedAtF);
+}
+
+/** A service whose failing calls all come from one caller whose newer version fails beside its older one. */
+interface CallerVersionBlame {
+  caller: string;
+  /** How clearly the caller's newer version fails (its VersionSplit's strength): how much of the failure is its doing. */
+  share: number;
+}
+
+/**
+ * Whether `service` fails only for one caller whose newer version fails while its older one serves well (a canary
+ * sending what the service cannot take): the two versions call the same dependencies, so the failure below follows
+ * the new code. Null when calls from any other caller fail too, or the failing caller shows no such split.
+ */
+function failingOnlyForNewCode(input: RankingInput, service: string): CallerVersionBlame | null {
+  if (!input.graph.hasNode(service) || input.traceSignals.edge === undefined) return null;
+  let blame: CallerVersionBlame | null = null;
+  let otherFailing = false;
+  input.graph.forEachInNeighbor(service, (caller) => {
+    const calls = input.traceSignals.edge!(caller, service);
+    if (!callsTell(calls) || calls.errorAnomaly < BAD_CALLS) return;
+    const split = input.traceSignals.get(caller)?.versionSplit;
+    if (blame === null && split?.symptom === 'errors') blame = { caller, share: split.strength };
+    else otherFailing = true;
+  });
+  return otherFailing ? null : blame;
 }
 
 /** The similarity of the most similar past incident whose root cause was `service` (0 when none was). */
@@ -813,7 +866,7 @@ function severityWeight(a: Alert): number {
 function latestChangesNear(changes: readonly Change[], onset: number, lookbackMs: number): Map<string, Change> {
   const latest = new Map<string, Change>();
   for (const c of changes) {
-    if (c.at < onset - lookbackMs || c.at > onset + 5 * MINUTE) continue;
+    if (c.at < onset - lookbackMs || c.at > onset + CHANGE_AFTER_ONSET_MS) continue;
     const best = latest.get(c.service);
     if (!best || c.at > best.at) latest.set(c.service, c);
   }

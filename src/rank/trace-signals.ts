@@ -1,6 +1,6 @@
 // Trace anomalies per service: how calls into a service (timed at the end that was slow, decision 011) and its own
 // work changed between a baseline window and the incident window. Pure: takes aggregates, returns numbers.
-import type { CallTotals } from '../model/trace-aggregate.js';
+import type { CallTotals, VersionWindow } from '../model/trace-aggregate.js';
 
 export interface CallChange {
   callsNow: number;
@@ -22,6 +22,20 @@ export interface ServiceTraceSignal {
   originErrorRateNow: number;
   originErrorRateBase: number | null;
   originAnomaly: number;
+  /** A newer version of the service failing or slow beside an older one serving the same minutes well; else null. */
+  versionSplit: VersionSplit | null;
+}
+
+/**
+ * Two versions of one service serving the same minutes (a canary, a rollout under way): the newer one's own spans fail
+ * or slow, the older one's do not. They share every dependency, so the difference is the newer version's own code.
+ */
+export interface VersionSplit {
+  worse: VersionWindow;
+  better: VersionWindow;
+  /** 0..1: how clearly the newer version fails (or slows) more, read from confidence bounds on both sides. */
+  strength: number;
+  symptom: 'errors' | 'latency';
 }
 
 /** Calls needed in a window before a rate is read as it is (fewer: see compareCalls). */
@@ -45,6 +59,66 @@ const FEW_CALLS_Z = 2.33;
 const CALL_LOG_SPREAD = 1;
 /** The least anomaly fewer than MIN_CALLS calls must show to say anything: few calls can show a failure, never health. */
 const FEW_CALLS_SPEAK = 0.5;
+
+/** The chance (one-sided) below which a newer version's extra errors are not luck: 1%. */
+const SPLIT_P = 0.01;
+/** One-sided z of the confidence asked of a newer version's slowdown (95%), as its mean latency's spread is assumed. */
+const SPLIT_Z = 1.64;
+
+/**
+ * The clearest split between a newer version and an older one beside it over the same range (VersionSplit), or null.
+ * The older version must have MIN_CALLS spans: few spans can show a failure, never health. More errors on the newer
+ * version count when Fisher's exact test says they are not luck (sampled traces leave both sides a handful of spans),
+ * and then as much as the rates differ; a slowdown by the ratio of mean latencies less the spread of so few spans.
+ */
+export function versionSplitOf(versions: readonly VersionWindow[] | null | undefined): VersionSplit | null {
+  if (!versions || versions.length < 2) return null;
+  let best: VersionSplit | null = null;
+  for (const worse of versions) {
+    if (worse.calls === 0) continue;
+    for (const better of versions) {
+      if (better === worse || better.calls < MIN_CALLS || !(worse.firstSeen > better.firstSeen)) continue;
+      const worseRate = worse.errors / worse.calls;
+      const betterRate = better.errors / better.calls;
+      const errors =
+        worseRate > betterRate && moreErrorsByChance(worse.errors, worse.calls, worse.errors + better.errors, worse.calls + better.calls) <= SPLIT_P
+          ? errorRise(worseRate, betterRate)
+          : 0;
+      const betterMean = better.latencySumMs / better.calls;
+      const spread = SPLIT_Z * CALL_LOG_SPREAD * Math.sqrt(1 / worse.calls + 1 / better.calls);
+      const latency = betterMean > 0 ? latencyRise((worse.latencySumMs / worse.calls / betterMean) * Math.exp(-spread)) : 0;
+      const strength = Math.max(errors, latency);
+      if (strength > 0 && (best === null || strength > best.strength)) best = { worse, better, strength, symptom: errors >= latency ? 'errors' : 'latency' };
+    }
+  }
+  return best;
+}
+
+/**
+ * Fisher's exact test, one-sided: the chance that `calls` spans drawn from `total` of which `errors` failed hold `k`
+ * failures or more. Hypergeometric terms from log-factorials; the tail is summed until its terms no longer count.
+ */
+export function moreErrorsByChance(k: number, calls: number, errors: number, total: number): number {
+  const logChoose = (n: number, r: number): number => logFactorial(n) - logFactorial(r) - logFactorial(n - r);
+  const denominator = logChoose(total, calls);
+  let p = 0;
+  for (let x = k; x <= Math.min(errors, calls); x++) {
+    const term = Math.exp(logChoose(errors, x) + logChoose(total - errors, calls - x) - denominator);
+    p += term;
+    if (term < 1e-12 * p) break;
+  }
+  return Math.min(1, p);
+}
+
+/** ln(n!) by Stirling's series past small n, whose factorials are summed exactly: far more precise than a test needs. */
+function logFactorial(n: number): number {
+  if (n < 20) {
+    let sum = 0;
+    for (let i = 2; i <= n; i++) sum += Math.log(i);
+    return sum;
+  }
+  return n * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI * n) + 1 / (12 * n) - 1 / (360 * n ** 3) + 1 / (1260 * n ** 5);
+}
 
 /** Wilson's lower confidence bound of a rate of k in n. */
 function rateLowerBound(k: number, n: number, z: number): number {
@@ -144,6 +218,8 @@ interface ServiceWindowFacts {
   incomingBase: CallTotals[];
   own: (CallTotals & { originErrors: number }) | undefined;
   ownBase: (CallTotals & { originErrors: number }) | undefined;
+  /** The service's own spans per version in the window, when two or more served in it. */
+  versions: readonly VersionWindow[] | null;
 }
 
 function sumTotals(into: CallTotals, from: CallTotals): CallTotals {
@@ -174,6 +250,7 @@ function signalOf(f: ServiceWindowFacts): ServiceTraceSignal {
     originErrorRateNow,
     originErrorRateBase,
     originAnomaly,
+    versionSplit: versionSplitOf(f.versions),
   };
 }
 
@@ -184,6 +261,8 @@ export interface TraceWindowSource {
   /** An edge's baseline over [from, to); the range's totals when absent. */
   edgeBaseline?(caller: string, callee: string, from: number, to: number): CallTotals | null;
   service(service: string, from: number, to: number): (CallTotals & { originErrors: number }) | null;
+  /** The service's own spans per version over [from, to) when two or more served in it (TraceAggregates.serviceVersions). */
+  serviceVersions?(service: string, from: number, to: number): VersionWindow[] | null;
 }
 
 /**
@@ -222,6 +301,7 @@ export function lazyTraceSignals(source: TraceWindowSource, window: { baselineFr
           incomingBase,
           own: source.service(service, window.from, window.to) ?? undefined,
           ownBase: source.service(service, window.baselineFrom, window.from) ?? undefined,
+          versions: source.serviceVersions?.(service, window.from, window.to) ?? null,
         });
         memo.set(service, signal);
       }

@@ -4,9 +4,11 @@
 // Field names: "e␟caller␟callee␟stat" for edges, "s␟service␟stat" for services, where stat is c (calls),
 // x (errors), l (latency sum, float), w (an edge's client-timed latency sum, float), o (origin errors), h<i>
 // (histogram bucket i), and "m" on an edge holds its metadata "calleeKind␟0|1" (overwritten: the latest view of
-// whether the callee is instrumented wins).
+// whether the callee is instrumented wins). A service's spans per service.version: "s␟service␟v␟version␟stat", stat
+// c, x or l.
 import type { Redis } from 'ioredis';
 import {
+  addVersionTotals,
   LATENCY_BUCKETS,
   emptyCallStats,
   type CallStats,
@@ -67,6 +69,13 @@ export class TraceAggregateStore {
       const base = `s${SEP}${s.service}${SEP}`;
       incrementStats(tx, key, base, s);
       if (s.originErrors !== 0) tx.hincrby(key, `${base}o`, s.originErrors);
+      for (const v of s.versions ?? []) {
+        if (v.version.includes(SEP)) continue; // cannot be told apart from the field's other parts
+        const at = `${base}v${SEP}${v.version}${SEP}`;
+        if (v.calls !== 0) tx.hincrby(key, `${at}c`, v.calls);
+        if (v.errors !== 0) tx.hincrby(key, `${at}x`, v.errors);
+        if (v.latencySumMs !== 0) tx.hincrbyfloat(key, `${at}l`, v.latencySumMs);
+      }
       touched.add(s.bucket);
     }
     if (touched.size === 0) return;
@@ -129,15 +138,19 @@ function decodeBucket(bucket: number, hash: Record<string, string>, into: TraceD
         e.calleeUninstrumented = uninstrumented === '1';
       } else if (stat === 'w') e.clientLatencySumMs = Number(raw);
       else applyStat(e, stat, raw);
-    } else if (parts[0] === 's' && parts.length === 3) {
-      const [, service, stat] = parts as [string, string, string];
+    } else if (parts[0] === 's' && (parts.length === 3 || (parts.length === 5 && parts[2] === 'v'))) {
+      const service = parts[1]!;
       let s = services.get(service);
       if (!s) {
         s = { service, bucket, originErrors: 0, ...emptyCallStats() };
         services.set(service, s);
       }
-      if (stat === 'o') s.originErrors = Number(raw);
-      else applyStat(s, stat, raw);
+      if (parts.length === 5) {
+        const n = Number(raw);
+        const stat = parts[4];
+        addVersionTotals((s.versions ??= []), parts[3]!, stat === 'c' ? n : 0, stat === 'x' ? n : 0, stat === 'l' ? n : 0);
+      } else if (parts[2] === 'o') s.originErrors = Number(raw);
+      else applyStat(s, parts[2]!, raw);
     }
   }
   into.edges.push(...edges.values());

@@ -7,6 +7,7 @@ import {
   TRACE_BUCKET_MS,
   type EdgeAggregate,
   type ServiceAggregate,
+  addVersionTotals,
   type TraceDelta,
 } from '../model/trace-aggregate.js';
 import { strongerCalleeKind } from './callee-kind.js';
@@ -191,7 +192,10 @@ export class SpanPairer {
 
   private countServiceSpan(span: SpanRecord, caller: boolean, now: number): void {
     const bucket = bucketOf(span.startMs);
-    addCall(this.serviceAggregate(span.service, bucket), span.durationMs, span.isError);
+    const agg = this.serviceAggregate(span.service, bucket);
+    addCall(agg, span.durationMs, span.isError);
+    const version = span.version;
+    if (version !== undefined && version !== '') addVersionTotals((agg.versions ??= []), version, 1, span.isError ? 1 : 0, span.durationMs);
     if (!span.isError || caller) return;
     // Only failed spans build this key, so the string costs nothing on the common path.
     const propagated = this.failedCalls.delete(failedCallKey(span.spanId, span.service));
@@ -315,7 +319,8 @@ export class SpanPairer {
     if (byBucket === undefined) this.serviceAggregates.set(service, (byBucket = new Map()));
     let agg = byBucket.get(bucket);
     if (agg === undefined) {
-      agg = { service, bucket, originErrors: 0, calls: 0, errors: 0, latencySumMs: 0, latencyHist: emptyHistogram() };
+      // `versions` from the start, so aggregates with and without versions share one shape.
+      agg = { service, bucket, originErrors: 0, calls: 0, errors: 0, latencySumMs: 0, latencyHist: emptyHistogram(), versions: undefined };
       byBucket.set(bucket, agg);
     }
     return agg;

@@ -7,7 +7,10 @@ import {
   mergeCallStats,
   type CallStats,
   type CallTotals,
+  addVersionTotals,
   type TraceDelta,
+  type VersionTotals,
+  type VersionWindow,
 } from '../model/trace-aggregate.js';
 import { strongerCalleeKind } from './callee-kind.js';
 import { driftOf, gapIsCallers, senderEvidence, sendingDelayMs, type EdgeTimes, type SenderEvidence } from './slow-sender.js';
@@ -23,6 +26,10 @@ export interface EdgeSummary {
 }
 
 export type ServiceStats = CallStats & { originErrors: number };
+
+/** A service row: its stats, and the same per service.version where its spans named one (ServiceAggregate.versions). */
+type ServiceRow = ServiceStats & { versions?: VersionTotals[] };
+
 
 interface EdgeBucket extends CallStats {
   /** The same calls timed by the caller's client spans (EdgeAggregate.clientLatencySumMs). */
@@ -60,7 +67,7 @@ interface SeriesSummary {
   kind: PeerKind;
 }
 
-type ServiceSeries = BucketSeries<ServiceStats>;
+type ServiceSeries = BucketSeries<ServiceRow>;
 
 function summarize(series: EdgeSeries): SeriesSummary {
   const { starts, rows } = series;
@@ -156,12 +163,15 @@ const TraceAggregatesJsonSchema = z.object({
   services: z.array(
     z.object({
       service: z.string(),
-      // [bucket, calls, errors, latencySumMs, originErrors, histogram]
-      buckets: z.array(z.tuple([z.number(), Count, Count, z.number().nonnegative(), Count, Histogram])),
+      // [bucket, calls, errors, latencySumMs, originErrors, histogram, versions: [version, calls, errors, latencySumMs][]]
+      buckets: z.array(
+        z.tuple([z.number(), Count, Count, z.number().nonnegative(), Count, Histogram, z.array(z.tuple([z.string(), Count, Count, z.number().nonnegative()])).optional()]),
+      ),
     }),
   ),
 });
 export type TraceAggregatesJson = z.infer<typeof TraceAggregatesJsonSchema>;
+type ServiceBucketJson = TraceAggregatesJson['services'][number]['buckets'][number];
 
 function trimHistogram(hist: readonly number[]): number[] {
   let end = hist.length;
@@ -312,11 +322,13 @@ export class TraceAggregates {
           latencySumMs: s.latencySumMs,
           latencyHist: copyHistogram(s.latencyHist),
           originErrors: s.originErrors,
+          ...(s.versions ? { versions: s.versions.map((v) => ({ ...v })) } : {}),
         });
       } else {
         const bucket = series.rows[i]!;
         mergeCallStats(bucket, s);
         bucket.originErrors += s.originErrors;
+        if (s.versions) for (const v of s.versions) addVersionTotals((bucket.versions ??= []), v.version, v.calls, v.errors, v.latencySumMs);
       }
       if (s.bucket > this.latest) this.latest = s.bucket;
     }
@@ -516,6 +528,35 @@ export class TraceAggregates {
     return { calls: rangeSums[0]!, errors: rangeSums[1]!, latencySumMs: rangeSums[2]!, originErrors: rangeSums[3]! };
   }
 
+  /**
+   * The service's own spans per version over the buckets of [from, to) in which two or more versions served; null when
+   * there are none (one version at a time, or spans that named none). Each version's firstSeen is the first bucket
+   * held in which it served. O(buckets held) for a service with two versions in range, O(range buckets) otherwise.
+   */
+  serviceVersions(service: string, from: number, to: number): VersionWindow[] | null {
+    const series = this.serviceSeries.get(service);
+    if (series === undefined) return null;
+    const totals: VersionTotals[] = [];
+    // Only the minutes in which two versions served: a rollout's one minute of both says nothing of the failure an
+    // unrelated fault brings minutes later to the version that then serves alone.
+    forEachBucketIn(series, from, to, (_b, row) => {
+      if (row.versions && row.versions.length > 1) for (const v of row.versions) addVersionTotals(totals, v.version, v.calls, v.errors, v.latencySumMs);
+    });
+    if (totals.length < 2) return null;
+    const out: VersionWindow[] = totals.map((v) => ({ ...v, firstSeen: Number.POSITIVE_INFINITY }));
+    let unseen = out.length;
+    for (let i = 0; i < series.rows.length && unseen > 0; i++) {
+      for (const v of series.rows[i]!.versions ?? []) {
+        const w = out.find((o) => o.version === v.version);
+        if (w !== undefined && w.firstSeen === Number.POSITIVE_INFINITY) {
+          w.firstSeen = series.starts[i]!;
+          unseen--;
+        }
+      }
+    }
+    return out;
+  }
+
   /** Every service named by any retained aggregate (callers, callees, services), sorted. */
   allServices(): string[] {
     const names = new Set<string>(this.serviceSeries.keys());
@@ -538,7 +579,11 @@ export class TraceAggregates {
       })),
       services: [...this.serviceSeries].map(([service, series]) => ({
         service,
-        buckets: series.rows.map((st, i) => [series.starts[i]!, st.calls, st.errors, st.latencySumMs, st.originErrors, trimHistogram(st.latencyHist)] as const),
+        buckets: series.rows.map((st, i) => {
+          const row: ServiceBucketJson = [series.starts[i]!, st.calls, st.errors, st.latencySumMs, st.originErrors, trimHistogram(st.latencyHist)];
+          if (st.versions) row.push(st.versions.map((v): [string, number, number, number] => [v.version, v.calls, v.errors, v.latencySumMs]));
+          return row;
+        }),
       })),
     } as TraceAggregatesJson;
   }
@@ -563,7 +608,7 @@ export class TraceAggregates {
         })),
       ),
       services: data.services.flatMap((s) =>
-        s.buckets.map(([bucket, calls, errors, latencySumMs, originErrors, hist]) => ({
+        s.buckets.map(([bucket, calls, errors, latencySumMs, originErrors, hist, versions]) => ({
           service: s.service,
           bucket,
           calls,
@@ -571,6 +616,7 @@ export class TraceAggregates {
           latencySumMs,
           originErrors,
           latencyHist: padHistogram(hist),
+          ...(versions ? { versions: versions.map(([version, c, e, l]) => ({ version, calls: c, errors: e, latencySumMs: l })) } : {}),
         })),
       ),
     });

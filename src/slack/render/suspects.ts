@@ -5,10 +5,11 @@ import { button, escapeMrkdwn, fitLines, section, truncate, type Block } from '.
 import { formatScore } from './text-format.js';
 
 /**
- * Evidence kinds in the order an engineer wants them: what changed, where the trouble starts (errors its own spans
- * raise, its own resources saturated or its process down), then the rest. Kinds not listed come last.
+ * Evidence kinds in the order an engineer wants them: what changed (a deploy, a new version failing beside the old),
+ * where the trouble starts (errors its own spans raise, its own resources saturated or its process down), then the
+ * rest. Kinds not listed come last.
  */
-const EVIDENCE_ORDER = ['deploy', 'error-origin', 'saturation', 'traces', 'alerts', 'topology', 'onset', 'history'];
+const EVIDENCE_ORDER = ['deploy', 'version', 'error-origin', 'saturation', 'traces', 'alerts', 'topology', 'onset', 'history'];
 
 export function strongestEvidence(rc: RootCause): RootCause['evidence'] {
   const rank = (k: string) => {

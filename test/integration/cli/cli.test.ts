@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deleteKeys, newTestRedis, testRedisUrl, uniquePrefix } from '../../support/redis.js';
+import { generateScenario } from '../../../bench/scenarios/scenario-generator.js';
 
 const tsx = join('node_modules', '.bin', 'tsx');
 const prefix = uniquePrefix('cli');
@@ -44,6 +45,24 @@ describe('rcabot replay', () => {
     // A certificate about to expire is not something a restart mends: no runbook for that incident.
     const cert = doc.incidents.find((i) => (i.title as string).startsWith('CertManagerCertExpirySoon'))!;
     expect(cert.remediations).toEqual([]);
+  }, 60_000);
+
+  it("names a canary's new version from the spans' service.version when no deploy was reported (decision 026)", async () => {
+    // A generated canary release: subscriptions' new version, on a pod of its own, breaks wishlist-reader, which it
+    // calls; no deploy hook reported it. Without versions, wishlist-reader (whose own spans fail) was ranked first.
+    const scenario = generateScenario('canary-release', 26, { size: 16, tracesPerMinute: 40 });
+    const root = scenario.truth.incidents[0]!.rootCause;
+    expect(root).toBe('subscriptions');
+    expect(scenario.events.some((l) => /"type":"(deploy|github\.deployment_status|argocd)"/.test(l) && l.includes('"subscriptions"'))).toBe(false);
+    const file = join(tmp, 'canary.ndjson');
+    writeFileSync(file, scenario.events.join('\n') + '\n');
+    const r = await rcabot(['replay', file, '--json']);
+    expect(r.code).toBe(0);
+    const { incidents } = JSON.parse(r.stdout) as { incidents: Array<{ alerts: string[]; rootCauses: Array<{ service: string; evidence: Array<{ kind: string; detail: string }> }> }> };
+    const incident = incidents.find((i) => scenario.truth.incidents[0]!.alerts.every((a) => i.alerts.includes(a)))!;
+    expect(incident.rootCauses.map((c) => c.service).slice(0, 2)).toEqual(['subscriptions', 'wishlist-reader']);
+    const version = incident.rootCauses[0]!.evidence.find((e) => e.kind === 'version')!.detail;
+    expect(version).toMatch(/^subscriptions: version v\S+, serving since \d\d:\d\d, fails \d+% of its \d+ spans; v\S+ beside it fails \d+% of \d+ spans in the same minutes/);
   }, 60_000);
 
   it('reports a malformed line and an unknown type with their line numbers and keeps the rest', async () => {

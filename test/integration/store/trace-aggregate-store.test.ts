@@ -66,6 +66,20 @@ describe('TraceAggregateStore', () => {
     expect(later.services).toEqual([]);
   });
 
+  it("adds a service's spans per version up and loads them back", async () => {
+    const b = NOW - 3 * TRACE_BUCKET_MS;
+    const withVersions = (versions: ServiceAggregate['versions']): ServiceAggregate => ({ ...service('orders', b, [[10, false]], 0), versions });
+    await store.persist({ edges: [], services: [withVersions([{ version: 'v1.2.0', calls: 1, errors: 0, latencySumMs: 10 }])] }, NOW);
+    await store.persist({ edges: [], services: [withVersions([{ version: 'v1.2.0', calls: 3, errors: 0, latencySumMs: 31.5 }, { version: 'v1.3.0-rc.1', calls: 2, errors: 2, latencySumMs: 900 }])] }, NOW);
+    const loaded = (await store.load(b)).services.find((s) => s.service === 'orders' && s.bucket === b)!;
+    expect(loaded.calls).toBe(2);
+    // A hash keeps no order: sorted by version.
+    expect([...(loaded.versions ?? [])].sort((x, y) => x.version.localeCompare(y.version))).toEqual([
+      { version: 'v1.2.0', calls: 4, errors: 0, latencySumMs: 41.5 },
+      { version: 'v1.3.0-rc.1', calls: 2, errors: 2, latencySumMs: 900 },
+    ]);
+  });
+
   it('expires bucket keys at the end of retention and skips buckets already past it', async () => {
     const b = NOW - HOUR;
     await store.persist({ edges: [edge('a', 'b', b, [[1, false]])], services: [] }, NOW);

@@ -50,6 +50,7 @@ describe('otlpSource on real SDK exports (JSON)', () => {
         spanId: 'fa97632e82d3c2a7',
         parentSpanId: '46334af22bccbf1c',
         service: 'checkout',
+        version: '',
         kind: 3,
         startMs: 1795480734973,
         durationMs: 0.067822,
@@ -214,6 +215,27 @@ describe('otlpSource field handling', () => {
     expect(s).toMatchObject({ peer: 'payments-db', peerKind: 'database' });
     const withoutIt = { ...client, attributes: attributes.slice(0, 2) };
     expect(spansOf(otlpSource.parse(body([withoutIt]), ctx))[0]!.peer).toBe('pg-primary');
+  });
+
+  it('reads service.version from the resource, in JSON and in protobuf, and leaves it empty when absent', () => {
+    const resource = (version: string | null) => ({
+      attributes: [
+        { key: 'service.version', value: { stringValue: version } },
+        { key: 'service.name', value: { stringValue: 'checkout' } },
+      ].filter((a) => a.value.stringValue !== null),
+    });
+    const request = {
+      resourceSpans: [
+        { resource: resource('v2.14.1'), scopeSpans: [{ spans: [goodSpan] }] },
+        { resource: resource(null), scopeSpans: [{ spans: [{ ...goodSpan, spanId: 'fa97632e82d3c2a9' }] }] },
+      ],
+    };
+    for (const spans of [spansOf(otlpSource.parse(request, ctx)), spansOf(parseOtlpTraceProtobuf(encode(request), ctx))]) {
+      expect(spans.map((s) => [s.service, s.version])).toEqual([
+        ['checkout', 'v2.14.1'],
+        ['checkout', ''],
+      ]);
+    }
   });
 
   it('falls back to unknown_service without service.name, and accepts an empty request', () => {

@@ -161,6 +161,28 @@ describe('SpanPairer origin errors', () => {
   });
 });
 
+describe('SpanPairer service versions', () => {
+  it("counts a service's own spans per service.version, and none for spans that name no version", () => {
+    const pairer = new SpanPairer();
+    pairer.add(
+      [
+        server('s1', 'checkout', 'c1', { version: 'v2.14.0', durationMs: 20 }),
+        server('s2', 'checkout', 'c2', { version: 'v2.14.1', durationMs: 200, isError: true }),
+        server('s3', 'checkout', 'c3', { version: 'v2.14.0', durationMs: 30 }),
+        server('s4', 'cart', 'c4'),
+      ],
+      T0,
+    );
+    const delta = pairer.flush(T0 + 60_000);
+    expect(service(delta, 'checkout')?.versions).toEqual([
+      { version: 'v2.14.0', calls: 2, errors: 0, latencySumMs: 50 },
+      { version: 'v2.14.1', calls: 1, errors: 1, latencySumMs: 200 },
+    ]);
+    expect(service(delta, 'checkout')?.calls).toBe(3);
+    expect(service(delta, 'cart')?.versions).toBeUndefined();
+  });
+});
+
 describe('SpanPairer on the real SDK exports (frontend → checkout → orders-db)', () => {
   const dir = new URL('../../../fixtures/payloads/otlp/', import.meta.url);
   const ctx = { serviceLabels: [], receivedAt: 0 };

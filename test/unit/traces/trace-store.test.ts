@@ -116,6 +116,45 @@ describe('TraceAggregates', () => {
   });
 });
 
+describe("a service's spans per version", () => {
+  const versioned = (service: string, bucket: number, versions: Array<[string, number, number]>): ServiceAggregate => {
+    const agg = serviceAgg(service, bucket, []);
+    agg.versions = versions.map(([version, calls, errors]) => ({ version, calls, errors, latencySumMs: calls * 10 }));
+    agg.calls = versions.reduce((n, v) => n + v[1], 0);
+    agg.errors = versions.reduce((n, v) => n + v[2], 0);
+    agg.latencySumMs = agg.calls * 10;
+    return agg;
+  };
+  // v1 alone in B0; the canary v2 beside v1 in B1 (two deltas) and B2.
+  const store = new TraceAggregates();
+  store.apply({ edges: [], services: [versioned('checkout', B0, [['v1', 30, 0]]), versioned('checkout', B1, [['v1', 10, 0], ['v2', 2, 1]])] });
+  store.apply({ edges: [], services: [versioned('checkout', B1, [['v2', 3, 2]]), versioned('checkout', B2, [['v2', 4, 3], ['v1', 12, 1]]), versioned('cart', B1, [['v7', 5, 0]])] });
+
+  it('sums each version over the minutes in which two served, with the first minute each served', () => {
+    expect(store.serviceVersions('checkout', B0, B2 + TRACE_BUCKET_MS)).toEqual([
+      { version: 'v1', calls: 22, errors: 1, latencySumMs: 220, firstSeen: B0 },
+      { version: 'v2', calls: 9, errors: 6, latencySumMs: 90, firstSeen: B1 },
+    ]);
+    // B0 (v1 alone) adds nothing; a range of one minute with both is enough.
+    expect(store.serviceVersions('checkout', B2, B2 + TRACE_BUCKET_MS)?.map((v) => [v.version, v.calls, v.firstSeen])).toEqual([['v2', 4, B1], ['v1', 12, B0]]);
+  });
+
+  it('says nothing for one version at a time, a service without versions, or an unknown one', () => {
+    expect(store.serviceVersions('checkout', B0, B1)).toBeNull();
+    expect(store.serviceVersions('cart', B0, B2)).toBeNull();
+    expect(store.serviceVersions('nobody', B0, B2)).toBeNull();
+  });
+
+  it('keeps versions through its JSON form, and reads JSON written before versions were kept', () => {
+    const restored = TraceAggregates.fromJSON(JSON.parse(JSON.stringify(store.toJSON())));
+    expect(restored.serviceVersions('checkout', B0, B2 + TRACE_BUCKET_MS)).toEqual(store.serviceVersions('checkout', B0, B2 + TRACE_BUCKET_MS));
+    expect(restored.services(B0, B2 + TRACE_BUCKET_MS)).toEqual(store.services(B0, B2 + TRACE_BUCKET_MS));
+    const old = TraceAggregates.fromJSON({ v: 1, edges: [], services: [{ service: 'a', buckets: [[B0, 5, 1, 50, 1, [5]]] }] });
+    expect(old.serviceStats('a', B0, B1)).toEqual({ calls: 5, errors: 1, latencySumMs: 50, originErrors: 1 });
+    expect(old.serviceVersions('a', B0, B1)).toBeNull();
+  });
+});
+
 describe('an edge timed by whichever end it was slow at (decision 011)', () => {
   /** `calls` calls from caller to callee in B0: the callee answered in `answerMs`, the caller waited `waitedMs`. */
   function timed(caller: string, callee: string, calls: number, answerMs: number, waitedMs: number, uninstrumented = false): EdgeAggregate {

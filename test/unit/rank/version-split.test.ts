@@ -1,0 +1,103 @@
+import { describe, it, expect } from 'vitest';
+import { buildDependencyGraph } from '../../../src/topology/dependency-graph.js';
+import { rankRootCauses, type RankingInput } from '../../../src/rank/root-cause-ranking.js';
+import { moreErrorsByChance, versionSplitOf } from '../../../src/rank/trace-signals.js';
+import type { VersionWindow } from '../../../src/model/trace-aggregate.js';
+import { signalsFrom, type TestEdge } from '../../support/trace-windows.js';
+import { alert, deploy, edge, MIN, stats, T0 } from '../../support/alerts.js';
+
+/** A version's spans in the window: calls, errors, mean latency, and the minute (after T0) it first served. */
+function version(name: string, calls: number, errors: number, meanMs: number, firstSeenMin: number): VersionWindow {
+  return { version: name, calls, errors, latencySumMs: calls * meanMs, firstSeen: T0 + firstSeenMin * MIN };
+}
+
+describe('a newer version failing beside an older one (version split)', () => {
+  it("tests more errors on the newer version with Fisher's exact test", () => {
+    // Exact hypergeometric tails: one failure of one span in 21 is 1/21; two of two in 22, 1/231.
+    expect(moreErrorsByChance(1, 1, 1, 21)).toBeCloseTo(1 / 21, 10);
+    expect(moreErrorsByChance(2, 2, 2, 22)).toBeCloseTo(1 / 231, 10);
+    expect(moreErrorsByChance(300, 1000, 400, 5000) / 6.273027722430611e-139).toBeCloseTo(1, 8); // scipy's hypergeom.sf
+    expect(moreErrorsByChance(5, 25, 5, 96)).toBeCloseTo(53130 / 61124064, 10);
+    expect(moreErrorsByChance(0, 10, 5, 30)).toBeCloseTo(1, 8);
+  });
+
+  it('names a newer version whose spans fail while the older one serves the same minutes well', () => {
+    const split = versionSplitOf([version('v1.4.0', 40, 0, 20, -30), version('v1.5.0', 12, 7, 20, -2)]);
+    expect(split).not.toBeNull();
+    expect(split!.worse.version).toBe('v1.5.0');
+    expect(split!.better.version).toBe('v1.4.0');
+    expect(split!.symptom).toBe('errors');
+    // 58% against 0%: a rise well past the 25% that counts fully.
+    expect(split!.strength).toBe(1);
+  });
+
+  it('says nothing of one failing span, of an older version failing, or of a healthy comparison with too few spans', () => {
+    // One failure in one span beside twenty good ones: p = 1/21, luck at the 1% asked.
+    expect(versionSplitOf([version('v1', 20, 0, 20, -30), version('v2', 1, 1, 20, -2)])).toBeNull();
+    // The older version is the one failing: not a new version's doing (and not this signal's to judge).
+    expect(versionSplitOf([version('v1', 20, 12, 20, -30), version('v2', 20, 0, 20, -2)])).toBeNull();
+    // Four spans of the older version cannot show it healthy.
+    expect(versionSplitOf([version('v1', 4, 0, 20, -30), version('v2', 10, 8, 20, -2)])).toBeNull();
+    // Alike rates on both.
+    expect(versionSplitOf([version('v1', 50, 2, 20, -30), version('v2', 20, 1, 20, -2)])).toBeNull();
+  });
+
+  it('names a newer version that is clearly slower, allowing for the spread of few spans', () => {
+    const slow = versionSplitOf([version('v1', 30, 0, 20, -30), version('v2', 10, 0, 400, -2)]);
+    expect(slow?.symptom).toBe('latency');
+    expect(slow?.strength).toBe(1);
+    // Twice as slow on three spans is within what so few spans scatter.
+    expect(versionSplitOf([version('v1', 30, 0, 20, -30), version('v2', 3, 0, 40, -2)])).toBeNull();
+  });
+});
+
+describe('ranking with a version split', () => {
+  // checkout's canary sends payments what it cannot take: payments' own spans fail, and so do checkout's calls to it.
+  const graph = buildDependencyGraph([edge('frontend', 'checkout'), edge('checkout', 'payments'), edge('refunds', 'payments'), edge('payments', 'ledger-db', 100, true)]);
+  const current: TestEdge[] = [
+    { caller: 'frontend', callee: 'checkout', stats: stats(200, 24, 60) },
+    { caller: 'checkout', callee: 'payments', stats: stats(200, 40, 30) },
+    { caller: 'refunds', callee: 'payments', stats: stats(50, 0, 30) },
+    { caller: 'payments', callee: 'ledger-db', stats: stats(250, 0, 5) },
+  ];
+  const baseline: TestEdge[] = current.map((e) => ({ ...e, stats: stats(e.stats.calls, 0, e.stats.latencySumMs / e.stats.calls) }));
+  const own = { payments: { now: { ...stats(250, 40, 30), originErrors: 40 }, base: { ...stats(250, 0, 30), originErrors: 0 } } };
+  const canary = { checkout: [version('v2.14.0', 150, 1, 50, -40), version('v2.14.1', 50, 30, 55, -3)] };
+  const alerts = [alert('payments', 'HighErrorRate', 0), alert('checkout', 'HighErrorRate', 1), alert('frontend', 'HighErrorRate', 2)];
+  const input = (partial: Partial<RankingInput>): RankingInput => ({ alerts, graph, traceSignals: signalsFrom(current, baseline, own), changes: [], history: [], onset: T0, ...partial });
+
+  it('blames the failing dependency when no version tells the caller apart', () => {
+    const ranked = rankRootCauses(input({}));
+    expect(ranked[0]!.service).toBe('payments');
+  });
+
+  it("blames the caller's newer version when the dependency fails only for that caller, and says why", () => {
+    const ranked = rankRootCauses(input({ traceSignals: signalsFrom(current, baseline, own, canary) }));
+    expect(ranked[0]!.service).toBe('checkout');
+    const payments = ranked.find((r) => r.service === 'payments')!;
+    expect(ranked[0]!.score).toBeGreaterThan(payments.score + 0.05);
+    expect(ranked[0]!.evidence.find((e) => e.kind === 'version')!.detail).toBe(
+      "checkout: version v2.14.1, serving since 08:57, fails 60% of its 50 spans; v2.14.0 beside it fails 1% of 150 spans in the same minutes, so the failure is in the newer version's own code; payments fails only on what checkout calls it with",
+    );
+    // payments is below checkout, not among the services that depend on it.
+    expect(ranked[0]!.evidence.find((e) => e.kind === 'topology')!.detail).toMatch(/^checkout: 1 of 3 anomalous services depend on it/);
+  });
+
+  it('counts the newer version as a deploy the traces saw: as much as a reported one when no deploy was reported', () => {
+    const seen = rankRootCauses(input({ traceSignals: signalsFrom(current, baseline, own, canary) })).find((r) => r.service === 'checkout')!;
+    const reported = rankRootCauses(input({ traceSignals: signalsFrom(current, baseline, own, canary), changes: [deploy('checkout', -3, 'v2.14.1')] })).find((r) => r.service === 'checkout')!;
+    expect(reported.evidence.map((e) => e.kind)).toContain('deploy');
+    expect(seen.evidence.map((e) => e.kind)).not.toContain('deploy');
+    expect(seen.score).toBeCloseTo(reported.score, 3);
+  });
+
+  it('takes nothing from the dependency when calls from another caller fail too', () => {
+    const failingForAll = current.map((e) => (e.caller === 'refunds' ? { ...e, stats: stats(50, 10, 30) } : e));
+    const withRefunds = [...alerts, alert('refunds', 'HighErrorRate', 1)];
+    const score = (versions: Record<string, VersionWindow[]>) =>
+      rankRootCauses(input({ alerts: withRefunds, traceSignals: signalsFrom(failingForAll, baseline, own, versions) })).find((r) => r.service === 'payments')!.score;
+    const exonerated = rankRootCauses(input({ traceSignals: signalsFrom(current, baseline, own, canary) })).find((r) => r.service === 'payments')!.score;
+    expect(score(canary)).toBe(score({}));
+    expect(score(canary)).toBeGreaterThan(exonerated + 0.1);
+  });
+});
