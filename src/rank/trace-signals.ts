@@ -33,7 +33,7 @@ export interface ServiceTraceSignal {
 export interface VersionSplit {
   worse: VersionWindow;
   better: VersionWindow;
-  /** 0..1: how clearly the newer version fails (or slows) more, read from confidence bounds on both sides. */
+  /** 0..1: how much more the newer version fails (or slows), once that is clearly not luck (versionSplitOf). */
   strength: number;
   symptom: 'errors' | 'latency';
 }
