@@ -30,7 +30,6 @@ export type ServiceStats = CallStats & { originErrors: number };
 /** A service row: its stats, and the same per service.version where its spans named one (ServiceAggregate.versions). */
 type ServiceRow = ServiceStats & { versions?: VersionTotals[] };
 
-
 interface EdgeBucket extends CallStats {
   /** The same calls timed by the caller's client spans (EdgeAggregate.clientLatencySumMs). */
   clientLatencySumMs: number;
