@@ -83,10 +83,16 @@ export class FaultPlan {
   canaryAt(node: string, t: number): { canary: NonNullable<Fault['canary']>; effect: FaultEffect } | null {
     const i = this.canaries.get(node);
     if (i === undefined) return null;
+    const effect = this.effectOf(i, t);
+    return effect === null ? null : { canary: this.faults[i]!.canary!, effect };
+  }
+
+  /** Fault `i`'s effect at `t`, scaled by its ramp; null before it starts. */
+  private effectOf(i: number, t: number): FaultEffect | null {
     const f = this.faults[i]!;
     if (t < f.startMs) return null;
     const scale = f.rampMs > 0 ? Math.min(1, (t - f.startMs) / f.rampMs) : 1;
-    return { canary: f.canary!, effect: { faultIndex: i, errorRate: f.errorRate * scale, extraLatencyMs: f.extraLatencyMs * scale, kind: f.kind, message: f.errorMessage, scale } };
+    return { faultIndex: i, errorRate: f.errorRate * scale, extraLatencyMs: f.extraLatencyMs * scale, kind: f.kind, message: f.errorMessage, scale };
   }
 
   /** The strongest active fault on `node` at `t`, scaled by its ramp; null when healthy. */
@@ -95,10 +101,8 @@ export class FaultPlan {
     if (!idx) return null;
     let best: FaultEffect | null = null;
     for (const i of idx) {
-      const f = this.faults[i]!;
-      if (t < f.startMs) continue;
-      const scale = f.rampMs > 0 ? Math.min(1, (t - f.startMs) / f.rampMs) : 1;
-      const eff: FaultEffect = { faultIndex: i, errorRate: f.errorRate * scale, extraLatencyMs: f.extraLatencyMs * scale, kind: f.kind, message: f.errorMessage, scale };
+      const eff = this.effectOf(i, t);
+      if (eff === null) continue;
       if (!best || eff.errorRate + eff.extraLatencyMs / 1000 > best.errorRate + best.extraLatencyMs / 1000) best = eff;
     }
     return best;

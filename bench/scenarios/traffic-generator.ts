@@ -143,6 +143,8 @@ class TrafficSimulator {
     const canary = this.faults.canaryAt(node.name, startMs);
     const onCanary = canary !== null && rng.chance(canary.canary.share);
     const breaks = onCanary ? canary.canary.breaks : null;
+    const canaryPod = onCanary ? canary.canary.pod : null;
+    const breakEffect = onCanary && breaks !== null ? canary.effect : null;
     const effect = forced ?? (canary ? (onCanary && breaks === null ? canary.effect : null) : this.faults.effectAt(node.name, startMs));
     let error = false;
     let message = '';
@@ -177,7 +179,7 @@ class TrafficSimulator {
       let parallelEnd = cursor;
       for (const edge of edges) {
         if (this.budget <= 0 || !rng.chance(edge.probability)) continue;
-        const child = canary === null ? this.call(node, edge, traceId, spanId, cursor) : this.call(node, edge, traceId, spanId, cursor, onCanary ? canary.canary.pod : null, breaks === edge.callee ? canary.effect : null);
+        const child = this.call(node, edge, traceId, spanId, cursor, canaryPod, breaks === edge.callee ? breakEffect : null);
         if (node.parallelCalls) parallelEnd = Math.max(parallelEnd, cursor + child.durationMs);
         else cursor += child.durationMs + rng.between(0.05, 0.5);
         if (child.error && rng.chance(edge.errorPropagation) && !error) {
@@ -206,7 +208,7 @@ class TrafficSimulator {
       spanId,
       parentSpanId,
       service: node.name,
-      pod: onCanary ? canary.canary.pod : rng.pick(node.pods),
+      pod: canaryPod ?? rng.pick(node.pods),
       kind: 2,
       startMs,
       durationMs,
