@@ -3,7 +3,7 @@
 import { UndirectedGraph } from 'graphology';
 import louvainModule from 'graphology-communities-louvain';
 import type { Alert } from '../model/alert.js';
-import { alertSignal, isSaturation, type AlertSignal } from '../model/alert-signal.js';
+import { alertSignal, alertSymptom, isSaturation, type AlertSignal } from '../model/alert-signal.js';
 import type { DependencyGraph } from '../topology/dependency-graph.js';
 import { seededRandom } from '../model/seeded-random.js';
 import {
@@ -212,7 +212,8 @@ export function clusterAlerts(
 
 /**
  * Each group's explanation (null for alerts that name no service and for warnings of a future problem: they relate to
- * nothing; only the service itself for a group of saturation alerts).
+ * nothing; only the service itself for a group of saturation alerts), judged by the calls that went bad the way its
+ * alerts watch when they all watch one symptom (decision 027).
  */
 function explainGroups(
   groups: readonly AlertGroup[],
@@ -227,8 +228,11 @@ function explainGroups(
     if (!group.service || group.signal === 'local') return null;
     const from = group.onset - WINDOW_LEAD_MS;
     const to = group.onset + WINDOW_TAIL_MS;
-    return remembered(group.key, from, to, () => {
-      const coupling = couplingFor?.(from, to, callersOf, calleesOf);
+    // A group whose alerts all watch one symptom is explained by the calls that went bad that way: a slowdown by calls
+    // that slowed, not by a dependency beside them that fails fast (in a storm, another failure's root; decision 027).
+    const symptom = group.signal === 'failure' ? oneSymptom(group.alerts) : 'any';
+    return remembered(symptom === 'any' ? group.key : `${group.key}\u0000${symptom}`, from, to, () => {
+      const coupling = couplingFor?.(from, to, callersOf, calleesOf, symptom);
       // Alerts on the service's own resources (CPU, memory, restarts) only: a failing callee slows or fails its
       // callers but does not exhaust them, so nothing below explains them (decision 007). They still meet the
       // explanations of the callers they make fail.
@@ -239,6 +243,12 @@ function explainGroups(
           : downstreamExplanation(graph, group.service, coupling);
     });
   });
+}
+
+/** The symptom every alert of a group watches, or 'any' when they differ or one says neither. */
+function oneSymptom(alerts: readonly Alert[]): 'errors' | 'latency' | 'any' {
+  const first = alertSymptom(alerts[0]!);
+  return first !== 'any' && alerts.every((a) => alertSymptom(a) === first) ? first : 'any';
 }
 
 /** An explanation by key, judged over the window [from, to): kept from an earlier analysis, or computed now. */

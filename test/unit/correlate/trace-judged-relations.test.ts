@@ -267,7 +267,8 @@ describe('explanations kept across analyses', () => {
     const alerts = [alert('a', 'HighErrorRate', 10), alert('b', 'HighErrorRate', 11)];
     const expected = clusterNames(clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS, traceCouplingFor(traces, T0 + 30 * MIN, BASELINE_MS), memo));
     const again = counting(traceCouplingFor(traces, T0 + 30 * MIN, BASELINE_MS));
-    const next = clusterAlerts([...alerts, alert('b', 'HighLatency', 12)], graph, DEFAULT_CLUSTER_OPTIONS, again.couplingFor, { ...memo, completeBefore: Number.POSITIVE_INFINITY });
+    // Another alert of the same symptom joins b's group (one of another symptom would change what explains it).
+    const next = clusterAlerts([...alerts, alert('b', 'Http5xxRatioHigh', 12)], graph, DEFAULT_CLUSTER_OPTIONS, again.couplingFor, { ...memo, completeBefore: Number.POSITIVE_INFINITY });
     expect(again.windows).toEqual([]);
     expect(clusterNames(next)).toEqual(expected);
   });
@@ -344,5 +345,36 @@ describe('one service alerting on two failures at once', () => {
     traffic(slowFrontend, 'frontend', 'orders', 0, 15, 20, 12);
     traffic(slowFrontend, 'frontend', 'catalog', -40, 15, 20, 0);
     expect(clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS, traceCouplingFor(slowFrontend, T0 + 15 * MIN, BASELINE_MS))).toHaveLength(1);
+  });
+});
+
+describe('a service whose alerts all watch one symptom (decision 027)', () => {
+  // web calls orders and catalog; in a storm orders starts failing fast and catalog slows, both from minute 0.
+  const graph = buildDependencyGraph([edge('web', 'orders'), edge('web', 'catalog')]);
+  const storm = (): TraceAggregates => {
+    const traces = new TraceAggregates();
+    traffic(traces, 'web', 'orders', -40, 0, 20, 0);
+    traffic(traces, 'web', 'orders', 0, 15, 20, 12);
+    traffic(traces, 'web', 'catalog', -40, 0, 20, 0);
+    traffic(traces, 'web', 'catalog', 0, 15, 20, 0, 900);
+    return traces;
+  };
+  const withWeb = (clusters: Alert[][]): string[] => [...new Set(clusters.find((c) => c.some((a) => a.service === 'web'))!.map((a) => a.service))].sort();
+  // orders' alert begins closest to web's: by time alone web would go with it.
+  const alertsFor = (webAlert: string): Alert[] => [alert('catalog', 'HighLatencyP95', 0.5), alert('orders', 'HighErrorRate', 1.8), alert('web', webAlert, 2)];
+
+  it('is explained by the calls that went bad its way: a latency alert by the slow dependency, an error alert by the failing one', () => {
+    const couplingFor = traceCouplingFor(storm(), T0 + 15 * MIN, BASELINE_MS);
+    expect(withWeb(clusterAlerts(alertsFor('LatencySLOBreach'), graph, DEFAULT_CLUSTER_OPTIONS, couplingFor))).toEqual(['catalog', 'web']);
+    expect(withWeb(clusterAlerts(alertsFor('Http5xxRatioHigh'), graph, DEFAULT_CLUSTER_OPTIONS, couplingFor))).toEqual(['orders', 'web']);
+  });
+
+  it('still follows a dependency whose calls both failed and slowed', () => {
+    const traces = new TraceAggregates();
+    traffic(traces, 'web', 'orders', -40, 0, 20, 0);
+    traffic(traces, 'web', 'orders', 0, 15, 20, 12, 900); // orders fails and slows
+    traffic(traces, 'web', 'catalog', -40, 15, 20, 0); // catalog healthy
+    const alerts = [alert('orders', 'HighErrorRate', 1), alert('web', 'LatencySLOBreach', 2)];
+    expect(clusterAlerts(alerts, graph, DEFAULT_CLUSTER_OPTIONS, traceCouplingFor(traces, T0 + 15 * MIN, BASELINE_MS))).toHaveLength(1);
   });
 });
