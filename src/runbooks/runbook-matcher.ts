@@ -29,7 +29,8 @@ export function globMatches(pattern: string, text: string): boolean {
 function categoriesOf(top: RootCause, facts: IncidentFacts): Set<Category> {
   const kinds = new Set(top.evidence.map((e) => e.kind));
   const out = new Set<Category>();
-  out.add(kinds.has('deploy') || facts.deploy !== null ? 'recent-deploy' : 'no-recent-deploy');
+  // A new version failing beside the old one (decision 026) is a deploy the traces saw, whether or not one was reported.
+  out.add(kinds.has('deploy') || kinds.has('version') || facts.deploy !== null ? 'recent-deploy' : 'no-recent-deploy');
   if (kinds.has('error-origin')) out.add('error-origin');
   return out;
 }

@@ -56,13 +56,17 @@ describe('rcabot replay', () => {
     expect(scenario.events.some((l) => /"type":"(deploy|github\.deployment_status|argocd)"/.test(l) && l.includes('"subscriptions"'))).toBe(false);
     const file = join(tmp, 'canary.ndjson');
     writeFileSync(file, scenario.events.join('\n') + '\n');
-    const r = await rcabot(['replay', file, '--json']);
+    const r = await rcabot(['replay', file, '--runbooks', 'runbooks', '--json']);
     expect(r.code).toBe(0);
-    const { incidents } = JSON.parse(r.stdout) as { incidents: Array<{ alerts: string[]; rootCauses: Array<{ service: string; evidence: Array<{ kind: string; detail: string }> }> }> };
+    const { incidents } = JSON.parse(r.stdout) as {
+      incidents: Array<{ alerts: string[]; rootCauses: Array<{ service: string; evidence: Array<{ kind: string; detail: string }> }>; remediations: Array<{ runbook: string; action: string; target: string }> }>;
+    };
     const incident = incidents.find((i) => scenario.truth.incidents[0]!.alerts.every((a) => i.alerts.includes(a)))!;
     expect(incident.rootCauses.map((c) => c.service).slice(0, 2)).toEqual(['subscriptions', 'wishlist-reader']);
     const version = incident.rootCauses[0]!.evidence.find((e) => e.kind === 'version')!.detail;
     expect(version).toMatch(/^subscriptions: version v\S+, serving since \d\d:\d\d, fails \d+% of its \d+ spans; v\S+ beside it fails \d+% of \d+ spans in the same minutes/);
+    // The new version is a deploy the traces saw: rolling it back is offered, though no deploy was reported.
+    expect(incident.remediations[0]).toEqual({ runbook: 'rollback-deployment', action: 'kubernetes.rollback', target: 'deployment/production/subscriptions' });
   }, 60_000);
 
   it('reports a malformed line and an unknown type with their line numbers and keeps the rest', async () => {

@@ -59,6 +59,20 @@ describe('suggestRemediations', () => {
     expect(suggestRemediations(inc, shipped).map((s) => s.runbook)).toEqual(['restart-deployment', 'scale-deployment']);
   });
 
+  it('counts a new version failing beside the old one as a recent deploy, reported or not (decision 026)', () => {
+    const canary: MatchableIncident = {
+      services: ['checkout', 'frontend'],
+      alertNames: ['HighErrorRate'],
+      rootCauses: [{ service: 'checkout', score: 0.8, evidence: [{ kind: 'version', detail: 'checkout: version v2.14.1 fails 60% of its 50 spans; v2.14.0 beside it 1%' }] }],
+    };
+    expect(suggestRemediations(canary, shipped).map((s) => s.runbook)).toEqual(['rollback-deployment', 'sync-argocd-application']);
+    const sameWithoutSplit: MatchableIncident = { ...canary, rootCauses: [{ service: 'checkout', score: 0.8, evidence: [{ kind: 'traces', detail: 'fails' }] }] };
+    expect(suggestRemediations(sameWithoutSplit, shipped).map((s) => s.runbook)).not.toContain('rollback-deployment');
+    // Its versions are not deploy facts: a runbook that needs the previous version still waits for a reported deploy.
+    const byVersion = rb({ match: { categories: ['recent-deploy'] }, action: { type: 'http', method: 'POST', url: 'https://ci.example/job/{svc}/deploy?version={prev}', params: { svc: { from: 'deploy.service' }, prev: { from: 'deploy.previousVersion', pattern: '^v[0-9.]+$' } } } });
+    expect(suggestRemediations(canary, [byVersion])).toEqual([]);
+  });
+
   it('a recent deploy passed in (not only as evidence) counts, and deploy fields resolve', () => {
     const inc: MatchableIncident = { services: ['cart'], alertNames: ['X'], rootCauses: [{ service: 'cart', score: 1, evidence: [] }], recentDeploys: [{ service: 'cart', version: 'v7', previousVersion: 'v6', environment: 'prod', at: 5 }] };
     const byVersion = rb({ match: { categories: ['recent-deploy'] }, action: { type: 'http', method: 'POST', url: 'https://ci.example/job/{svc}/deploy?version={prev}', params: { svc: { from: 'deploy.service' }, prev: { from: 'deploy.previousVersion', pattern: '^v[0-9]+$' } } } });
