@@ -7,6 +7,7 @@ import { runHistoryBench } from './history.bench.js';
 import { runReplayBench, runRerankBench } from './analysis.bench.js';
 import { runSlackBench } from './slack.bench.js';
 import { runIngestBench } from './ingest.bench.js';
+import { runTraceMemoryBench } from './trace-memory.bench.js';
 
 const args = process.argv.slice(2);
 const results: Record<string, unknown> = {
@@ -22,6 +23,7 @@ async function stage(name: string, run: () => Promise<unknown> | unknown): Promi
 }
 
 await stage('otlp', () => runOtlpBench());
+await stage('traceMemory', () => runTraceMemoryBench());
 await stage('history', () => runHistoryBench());
 await stage('replay', () => runReplayBench());
 await stage('rerank', () => runRerankBench([100, 1000, 10000]));

@@ -8,6 +8,7 @@ import {
   type CallStats,
   type CallTotals,
   addVersionTotals,
+  type ServiceAggregate,
   type TraceDelta,
   type VersionTotals,
   type VersionWindow,
@@ -27,8 +28,38 @@ export interface EdgeSummary {
 
 export type ServiceStats = CallStats & { originErrors: number };
 
-/** A service row: its stats, and the same per service.version where its spans named one (ServiceAggregate.versions). */
-type ServiceRow = ServiceStats & { versions?: VersionTotals[] };
+/**
+ * A service row: its stats, and the same per service.version where its spans named one (ServiceAggregate.versions).
+ * Nearly every minute of a service has one version, named by all its spans: that row keeps the name alone (`version`;
+ * its totals are the row's own), not an array of one, which would cost a third more memory per row. `versions` holds
+ * the minutes of a rollout or a canary (two versions), and minutes where some spans named none.
+ */
+type ServiceRow = ServiceStats & { version?: string; versions?: VersionTotals[] };
+
+/** The one version every span of the aggregate named, or undefined. */
+function soleVersion(s: ServiceStats & { versions?: readonly VersionTotals[] }): string | undefined {
+  const only = s.versions?.length === 1 ? s.versions[0]! : undefined;
+  return only !== undefined && only.calls === s.calls && only.errors === s.errors && only.latencySumMs === s.latencySumMs ? only.version : undefined;
+}
+
+/** The row's spans per version (an empty list when none named one). */
+function versionsOf(row: ServiceRow): readonly VersionTotals[] {
+  if (row.version !== undefined) return [{ version: row.version, calls: row.calls, errors: row.errors, latencySumMs: row.latencySumMs }];
+  return row.versions ?? [];
+}
+
+/** Adds a delta's service aggregate to the row of its minute, keeping the row's versions in their compact form. */
+function mergeServiceRow(row: ServiceRow, s: ServiceAggregate): void {
+  const sole = row.version;
+  // Still one version named by every span: the row's totals remain its totals.
+  if (sole !== undefined && soleVersion(s) !== sole) {
+    row.versions = [{ version: sole, calls: row.calls, errors: row.errors, latencySumMs: row.latencySumMs }];
+    delete row.version;
+  }
+  mergeCallStats(row, s);
+  row.originErrors += s.originErrors;
+  if (row.version === undefined && s.versions) for (const v of s.versions) addVersionTotals((row.versions ??= []), v.version, v.calls, v.errors, v.latencySumMs);
+}
 
 interface EdgeBucket extends CallStats {
   /** The same calls timed by the caller's client spans (EdgeAggregate.clientLatencySumMs). */
@@ -315,19 +346,17 @@ export class TraceAggregates {
       series.prefix = null;
       const i = bucketIndex(series.starts, s.bucket);
       if (i < 0) {
+        const sole = soleVersion(s);
         insertBucket(series, i, s.bucket, {
           calls: s.calls,
           errors: s.errors,
           latencySumMs: s.latencySumMs,
           latencyHist: copyHistogram(s.latencyHist),
           originErrors: s.originErrors,
-          ...(s.versions ? { versions: s.versions.map((v) => ({ ...v })) } : {}),
+          ...(sole !== undefined ? { version: sole } : s.versions ? { versions: s.versions.map((v) => ({ ...v })) } : {}),
         });
       } else {
-        const bucket = series.rows[i]!;
-        mergeCallStats(bucket, s);
-        bucket.originErrors += s.originErrors;
-        if (s.versions) for (const v of s.versions) addVersionTotals((bucket.versions ??= []), v.version, v.calls, v.errors, v.latencySumMs);
+        mergeServiceRow(series.rows[i]!, s);
       }
       if (s.bucket > this.latest) this.latest = s.bucket;
     }
@@ -545,8 +574,9 @@ export class TraceAggregates {
     const out: VersionWindow[] = totals.map((v) => ({ ...v, firstSeen: Number.POSITIVE_INFINITY }));
     let unseen = out.length;
     for (let i = 0; i < series.rows.length && unseen > 0; i++) {
-      for (const v of series.rows[i]!.versions ?? []) {
-        const w = out.find((o) => o.version === v.version);
+      const row = series.rows[i]!;
+      for (const version of row.version !== undefined ? [row.version] : (row.versions ?? []).map((v) => v.version)) {
+        const w = out.find((o) => o.version === version);
         if (w !== undefined && w.firstSeen === Number.POSITIVE_INFINITY) {
           w.firstSeen = series.starts[i]!;
           unseen--;
@@ -580,7 +610,8 @@ export class TraceAggregates {
         service,
         buckets: series.rows.map((st, i) => {
           const row: ServiceBucketJson = [series.starts[i]!, st.calls, st.errors, st.latencySumMs, st.originErrors, trimHistogram(st.latencyHist)];
-          if (st.versions) row.push(st.versions.map((v): [string, number, number, number] => [v.version, v.calls, v.errors, v.latencySumMs]));
+          const versions = versionsOf(st);
+          if (versions.length > 0) row.push(versions.map((v): [string, number, number, number] => [v.version, v.calls, v.errors, v.latencySumMs]));
           return row;
         }),
       })),

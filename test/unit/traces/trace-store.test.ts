@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
 import { TraceAggregates } from '../../../src/traces/trace-store.js';
 import {
   addCall,
@@ -152,6 +153,67 @@ describe("a service's spans per version", () => {
     const old = TraceAggregates.fromJSON({ v: 1, edges: [], services: [{ service: 'a', buckets: [[B0, 5, 1, 50, 1, [5]]] }] });
     expect(old.serviceStats('a', B0, B1)).toEqual({ calls: 5, errors: 1, latencySumMs: 50, originErrors: 1 });
     expect(old.serviceVersions('a', B0, B1)).toBeNull();
+  });
+});
+
+describe("a service's versions kept per minute, however the minute's spans arrive", () => {
+  // A minute's spans arrive in several deltas (a flush every few seconds): one version, then another beside it, or
+  // spans that named none. Rows named by one version keep only its name; what they answer must not depend on that.
+  type Piece = { minute: number; version: string | null; calls: number; errors: number };
+  const piece = fc.record({
+    minute: fc.integer({ min: 0, max: 3 }),
+    version: fc.constantFrom(null, 'v1', 'v2', 'v3'),
+    calls: fc.integer({ min: 1, max: 9 }),
+    errors: fc.integer({ min: 0, max: 9 }),
+  });
+  const aggregateOf = (p: Piece): ServiceAggregate => {
+    const errors = Math.min(p.errors, p.calls);
+    const agg = serviceAgg('svc', B0 + p.minute * TRACE_BUCKET_MS, []);
+    Object.assign(agg, { calls: p.calls, errors, latencySumMs: p.calls * 7.3 });
+    if (p.version !== null) agg.versions = [{ version: p.version, calls: p.calls, errors, latencySumMs: p.calls * 7.3 }];
+    return agg;
+  };
+  /** What serviceVersions must answer, summed straight from the pieces. */
+  const expected = (pieces: Piece[], from: number, to: number) => {
+    const named = pieces.filter((p) => p.version !== null);
+    const versionsIn = (m: number) => new Set(named.filter((p) => p.minute === m).map((p) => p.version));
+    const inRange = named.filter((p) => p.minute >= from && p.minute < to && versionsIn(p.minute).size > 1);
+    const byVersion = new Map<string, { calls: number; errors: number }>();
+    for (const p of inRange) {
+      const v = byVersion.get(p.version!) ?? byVersion.set(p.version!, { calls: 0, errors: 0 }).get(p.version!)!;
+      v.calls += p.calls;
+      v.errors += Math.min(p.errors, p.calls);
+    }
+    if (byVersion.size < 2) return null;
+    return [...byVersion].map(([version, t]) => ({ version, ...t, firstSeen: B0 + Math.min(...named.filter((p) => p.version === version).map((p) => p.minute)) * TRACE_BUCKET_MS })).sort((a, b) => a.version.localeCompare(b.version));
+  };
+  const answer = (store: TraceAggregates, from: number, to: number) =>
+    store.serviceVersions('svc', B0 + from * TRACE_BUCKET_MS, B0 + to * TRACE_BUCKET_MS)?.map(({ version, calls, errors, firstSeen }) => ({ version, calls, errors, firstSeen })).sort((a, b) => a.version.localeCompare(b.version)) ?? null;
+
+  it('answers as the spans summed per version and minute say, applied one delta at a time, and after its JSON form', () => {
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 4 }), (pieces, from, span) => {
+        const store = new TraceAggregates();
+        for (const p of pieces) store.apply({ edges: [], services: [aggregateOf(p)] });
+        const to = Math.min(4, from + span);
+        expect(answer(store, from, to)).toEqual(expected(pieces, from, to));
+        const restored = TraceAggregates.fromJSON(JSON.parse(JSON.stringify(store.toJSON())));
+        expect(answer(restored, from, to)).toEqual(expected(pieces, from, to));
+        expect(restored.serviceStats('svc', B0, B0 + 4 * TRACE_BUCKET_MS)).toEqual(store.serviceStats('svc', B0, B0 + 4 * TRACE_BUCKET_MS));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps a minute that one version served alone, then two, exact', () => {
+    const store = new TraceAggregates();
+    store.apply({ edges: [], services: [aggregateOf({ minute: 0, version: 'v1', calls: 8, errors: 1 })] });
+    store.apply({ edges: [], services: [aggregateOf({ minute: 0, version: 'v1', calls: 2, errors: 0 })] });
+    store.apply({ edges: [], services: [aggregateOf({ minute: 0, version: 'v2', calls: 5, errors: 4 })] });
+    expect(answer(store, 0, 1)).toEqual([
+      { version: 'v1', calls: 10, errors: 1, firstSeen: B0 },
+      { version: 'v2', calls: 5, errors: 4, firstSeen: B0 },
+    ]);
   });
 });
 
