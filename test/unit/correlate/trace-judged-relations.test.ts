@@ -274,17 +274,20 @@ describe('explanations kept across analyses', () => {
   });
 });
 
+/** A storm below `caller`: from minute 0 its calls to orders fail fast and its calls to catalog slow (900 ms). */
+function failingAndSlowBelow(caller: string): TraceAggregates {
+  const traces = new TraceAggregates();
+  traffic(traces, caller, 'orders', -40, 0, 20, 0);
+  traffic(traces, caller, 'orders', 0, 15, 20, 12);
+  traffic(traces, caller, 'catalog', -40, 0, 20, 0);
+  traffic(traces, caller, 'catalog', 0, 15, 20, 0, 900);
+  return traces;
+}
+
 describe('one service alerting on two failures at once', () => {
   // frontend calls orders and catalog; in a storm orders starts failing and catalog slows, both from minute 0.
   const graph = buildDependencyGraph([edge('frontend', 'orders'), edge('frontend', 'catalog')]);
-  const storm = (): TraceAggregates => {
-    const traces = new TraceAggregates();
-    traffic(traces, 'frontend', 'orders', -40, 0, 20, 0);
-    traffic(traces, 'frontend', 'orders', 0, 15, 20, 12);
-    traffic(traces, 'frontend', 'catalog', -40, 0, 20, 0);
-    traffic(traces, 'frontend', 'catalog', 0, 15, 20, 0, 900);
-    return traces;
-  };
+  const storm = (): TraceAggregates => failingAndSlowBelow('frontend');
   /** The services of each cluster, and which cluster holds each named alert (by its name). */
   const where = (clusters: Alert[][], fingerprint: string): string[] => [...new Set(clusters.find((c) => c.some((a) => a.fingerprint === fingerprint))!.map((a) => a.service))].sort();
 
@@ -351,14 +354,7 @@ describe('one service alerting on two failures at once', () => {
 describe('a service whose alerts all watch one symptom (decision 027)', () => {
   // web calls orders and catalog; in a storm orders starts failing fast and catalog slows, both from minute 0.
   const graph = buildDependencyGraph([edge('web', 'orders'), edge('web', 'catalog')]);
-  const storm = (): TraceAggregates => {
-    const traces = new TraceAggregates();
-    traffic(traces, 'web', 'orders', -40, 0, 20, 0);
-    traffic(traces, 'web', 'orders', 0, 15, 20, 12);
-    traffic(traces, 'web', 'catalog', -40, 0, 20, 0);
-    traffic(traces, 'web', 'catalog', 0, 15, 20, 0, 900);
-    return traces;
-  };
+  const storm = (): TraceAggregates => failingAndSlowBelow('web');
   const withWeb = (clusters: Alert[][]): string[] => [...new Set(clusters.find((c) => c.some((a) => a.service === 'web'))!.map((a) => a.service))].sort();
   // orders' alert begins closest to web's: by time alone web would go with it.
   const alertsFor = (webAlert: string): Alert[] => [alert('catalog', 'HighLatencyP95', 0.5), alert('orders', 'HighErrorRate', 1.8), alert('web', webAlert, 2)];
