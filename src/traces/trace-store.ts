@@ -31,8 +31,9 @@ export type ServiceStats = CallStats & { originErrors: number };
 /**
  * A service row: its stats, and the same per service.version where its spans named one (ServiceAggregate.versions).
  * Nearly every minute of a service has one version, named by all its spans: that row keeps the name alone (`version`;
- * its totals are the row's own), not an array of one, which would cost a third more memory per row. `versions` holds
- * the minutes of a rollout or a canary (two versions), and minutes where some spans named none.
+ * its totals are the row's own), not an array of one, which took half as much memory again as the row's stats
+ * (bench/trace-memory.bench.ts). `versions` holds the minutes of a rollout or a canary (two versions), and minutes where
+ * some spans named none.
  */
 type ServiceRow = ServiceStats & { version?: string; versions?: VersionTotals[] };
 
@@ -574,8 +575,7 @@ export class TraceAggregates {
     const out: VersionWindow[] = totals.map((v) => ({ ...v, firstSeen: Number.POSITIVE_INFINITY }));
     let unseen = out.length;
     for (let i = 0; i < series.rows.length && unseen > 0; i++) {
-      const row = series.rows[i]!;
-      for (const version of row.version !== undefined ? [row.version] : (row.versions ?? []).map((v) => v.version)) {
+      for (const { version } of versionsOf(series.rows[i]!)) {
         const w = out.find((o) => o.version === version);
         if (w !== undefined && w.firstSeen === Number.POSITIVE_INFINITY) {
           w.firstSeen = series.starts[i]!;
