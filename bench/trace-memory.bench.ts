@@ -10,7 +10,7 @@ const MINUTES = 6 * 60;
 
 type Naming = 'none' | 'one' | 'two';
 
-function versionsOf(naming: Naming, service: number): VersionTotals[] | undefined {
+function spansPerVersion(naming: Naming, service: number): VersionTotals[] | undefined {
   const release = `v1.${service % 50}`;
   if (naming === 'none') return undefined;
   if (naming === 'one') return [{ version: `${release}.0`, calls: 10, errors: 0, latencySumMs: 200 }];
@@ -32,7 +32,7 @@ function heldMB(naming: Naming): number {
   for (let m = 0; m < MINUTES; m++) {
     const services: ServiceAggregate[] = [];
     for (let s = 0; s < SERVICES; s++) {
-      const versions = versionsOf(naming, s);
+      const versions = spansPerVersion(naming, s);
       services.push({ service: `svc-${s}`, bucket: m * TRACE_BUCKET_MS, originErrors: 0, ...emptyCallStats(), calls: 10, latencySumMs: 200, ...(versions ? { versions } : {}) });
     }
     store.apply({ edges: [], services });

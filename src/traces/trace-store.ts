@@ -54,7 +54,7 @@ function mergeServiceRow(row: ServiceRow, s: ServiceAggregate): void {
   const sole = row.version;
   // Still one version named by every span: the row's totals remain its totals.
   if (sole !== undefined && soleVersion(s) !== sole) {
-    row.versions = [{ version: sole, calls: row.calls, errors: row.errors, latencySumMs: row.latencySumMs }];
+    row.versions = [...versionsOf(row)];
     delete row.version;
   }
   mergeCallStats(row, s);
