@@ -65,8 +65,13 @@ export function describeVersionSplit(service: string, split: VersionSplit, broke
     split.symptom === 'errors'
       ? [`fails ${pct(worse.errors / worse.calls)} of its ${spans(worse.calls)}`, `fails ${pct(better.errors / better.calls)} of ${spans(better.calls)}`]
       : [`takes ${Math.round(worse.latencySumMs / worse.calls)} ms a span (${spans(worse.calls)})`, `takes ${Math.round(better.latencySumMs / better.calls)} ms`];
-  const below = brokenBelow.length > 0 ? `; ${listNames(brokenBelow)} fail${brokenBelow.length === 1 ? 's' : ''} only on what ${service} calls ${brokenBelow.length === 1 ? 'it' : 'them'} with` : '';
-  return `${service}: version ${worse.version}, serving since ${hhmm(worse.firstSeen)}, ${how[0]}; ${better.version} beside it ${how[1]} in the same minutes, so the failure is in the newer version's own code${below}`;
+  return `${service}: version ${worse.version}, serving since ${hhmm(worse.firstSeen)}, ${how[0]}; ${better.version} beside it ${how[1]} in the same minutes, so the failure is in the newer version's own code${brokenByWhatItSends(service, brokenBelow)}`;
+}
+
+/** "; payments-db fails only on what checkout calls it with" (dependencies failing only on the new code's calls). */
+function brokenByWhatItSends(service: string, brokenBelow: readonly string[]): string {
+  if (brokenBelow.length === 0) return '';
+  return `; ${listNames(brokenBelow)} fail${brokenBelow.length === 1 ? 's' : ''} only on what ${service} calls ${brokenBelow.length === 1 ? 'it' : 'them'} with`;
 }
 
 export function describePosition(
@@ -125,10 +130,11 @@ export function describeOneFailingCaller(service: string, caller: string, silent
   return `${service}: ${caller} fails, and ${service} is ${which} with no alert and no calls that traces judge`;
 }
 
-export function describeChange(change: Change, onset: number): string {
+export function describeChange(change: Change, onset: number, brokenBelow: readonly string[] = []): string {
   const from = change.previousVersion ? ` (from ${change.previousVersion})` : '';
   const rel = change.at <= onset ? `${minutes(onset - change.at)} before the first alert` : `${minutes(change.at - onset)} after the first alert`;
-  return change.failed ? `${change.service} tried to deploy ${change.version}${from} ${rel}; the rollout failed` : `${change.service} deployed ${change.version}${from} ${rel}`;
+  const what = change.failed ? `${change.service} tried to deploy ${change.version}${from} ${rel}; the rollout failed` : `${change.service} deployed ${change.version}${from} ${rel}`;
+  return `${what}${brokenByWhatItSends(change.service, brokenBelow)}`;
 }
 
 export function describeHistory(

@@ -20,7 +20,7 @@ import type { Change } from '../model/change.js';
 import type { IncidentFix } from '../model/history.js';
 import type { Evidence, RootCause } from '../model/incident.js';
 import { downstreamOf, upstreamOf, type DependencyGraph } from '../topology/dependency-graph.js';
-import { callAnomaly, callsTell, clamp01, HEALTHY_CALLS_COUPLING, pooledAnomaly, type CallChange, type ServiceTraceSignal, type TraceSignalLookup } from './trace-signals.js';
+import { callAnomaly, callsTell, clamp01, HEALTHY_CALLS_COUPLING, MIN_CALLS, pooledAnomaly, type CallChange, type ServiceTraceSignal, type TraceSignalLookup } from './trace-signals.js';
 import {
   describeAlerts,
   describeChange,
@@ -154,7 +154,15 @@ interface ServiceFacts {
 }
 
 export function rankRootCauses(input: RankingInput, options: RankingOptions = DEFAULT_RANKING_OPTIONS): RootCause[] {
-  const facts = gatherFacts(input, options);
+  const recentChanges = latestChangesNear(input.changes, input.onset, options.changeLookbackMs);
+  /** Per failing service, the caller whose new code it fails on, if any (memo: null when none). */
+  const blamedAbove = new Map<string, CallerVersionBlame | null>();
+  const blameOf = (service: string): CallerVersionBlame | null => {
+    let blame = blamedAbove.get(service);
+    if (blame === undefined) blamedAbove.set(service, (blame = failingOnlyForNewCode(input, service, recentChanges)));
+    return blame;
+  };
+  const facts = gatherFacts(input, options, blameOf);
   // The symptoms a root cause must explain: the incident's alerting services (a trace anomaly elsewhere may be
   // another incident's); trace-anomalous services count only when no service of the incident alerts.
   const alerting = [...facts.values()].filter((f) => f.alerts.length > 0);
@@ -163,13 +171,8 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
   const historyTotal = input.history.reduce((s, h) => s + h.similarity, 0);
   const w = options.weights;
   const reach = failureReach(input, facts, anomalous, options.explainDepth);
-  const recentChanges = latestChangesNear(input.changes, input.onset, options.changeLookbackMs);
   const unknownTopology = input.graph.order === 0;
-  const blamedAbove = new Map<string, CallerVersionBlame>();
-  for (const a of anomalous) {
-    const blame = failingOnlyForNewCode(input, a.service);
-    if (blame) blamedAbove.set(a.service, blame);
-  }
+  for (const a of anomalous) blameOf(a.service);
 
   const ranked: RootCause[] = [];
   for (const f of facts.values()) {
@@ -211,6 +214,9 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
       const blame = blamedAbove.get(a.service);
       let failureShare = a.service === f.service ? a.failure * (1 - (blame?.share ?? 0)) : upstream.has(a.service) ? a.failureFromBelow : 0;
       if (blame?.caller === f.service) failureShare = Math.max(failureShare, a.failure * blame.share);
+      // Nor does a caller failing through what its own new code broke below count as that dependency's doing.
+      const brokeCandidate = blamedAbove.get(f.service);
+      if (brokeCandidate?.caller === a.service) failureShare *= 1 - brokeCandidate.share;
       if (failureShare > 0 && a.service !== f.service && blame?.caller !== f.service) {
         const pathStrength = reach.strength(a.service, f.service);
         if (pathStrength < SHOWN_ON_CALLS && reach.judgedByCalls) {
@@ -250,7 +256,10 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
         // Calls that only slowed make the candidate a victim only as far as they account for its own slowdown.
         // Without calls to judge, a silent callee fails as far as its other callers show it (decision 019).
         const failure = c.failure === 0 && c.alerts.length === 0 && !reach.judgedByCalls ? failureShownBeside(input.graph, facts, callee, f.service, upstream, options.explainDepth, input.failingNearby) : c.failure;
-        const propagated = measured ? Math.min(failure, callAnomaly(measured)) * onlySlowedShare(measured, f.trace?.incoming ?? null) : failure;
+        // A callee failing on what the candidate's own new code sends it does not make the candidate its victim.
+        const broken = blamedAbove.get(callee);
+        const ownDoing = broken?.caller === f.service ? broken.share : 0;
+        const propagated = (measured ? Math.min(failure, callAnomaly(measured)) * onlySlowedShare(measured, f.trace?.incoming ?? null) : failure) * (1 - ownDoing);
         if (propagated > worstCallee) {
           worstCallee = propagated;
           worstCalleeName = callee;
@@ -308,16 +317,15 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     // Change: the latest deploy of the candidate before (or just after) the onset.
     const change = recentChanges.get(f.service);
     let changeScore = 0;
+    const splitShown = split !== null && splitStrength >= 0.2;
     if (change) {
-      const before = input.onset - change.at;
-      changeScore = (before >= 0 ? Math.exp(-before / (20 * MINUTE)) : 0.5) * (change.failed ? FAILED_CHANGE : 1);
-      evidence.push({ kind: 'deploy', detail: describeChange(change, input.onset) });
+      changeScore = deployStrength(change, input.onset);
+      evidence.push({ kind: 'deploy', detail: describeChange(change, input.onset, splitShown ? [] : brokenByNewCode) });
     }
     // A newer version that fails beside the older one is a deploy the traces saw, reported or not: it counts as one as
     // clearly as it fails, from the first minute it served.
     if (split && split.worse.firstSeen >= input.onset - options.changeLookbackMs && split.worse.firstSeen <= input.onset + CHANGE_AFTER_ONSET_MS) {
-      const before = input.onset - split.worse.firstSeen;
-      changeScore = Math.max(changeScore, (before >= 0 ? Math.exp(-before / (20 * MINUTE)) : 0.5) * splitStrength);
+      changeScore = Math.max(changeScore, changeStrength(split.worse.firstSeen, input.onset) * splitStrength);
     }
 
     // History: similar past incidents whose root cause was this service.
@@ -382,30 +390,52 @@ function edgeSlowdownShare(calls: CallChange, callerIncoming: CallChange | null)
   return clamp01((addedOnEdge * Math.max(1, calls.callsNow / requests)) / addedAtF);
 }
 
-/** A service whose failing calls all come from one caller whose newer version fails beside its older one. */
+/** A service whose failing calls all come from one caller whose new code is what changed (failingOnlyForNewCode). */
 interface CallerVersionBlame {
   caller: string;
-  /** How clearly the caller's newer version fails (its VersionSplit's strength): how much of the failure is its doing. */
+  /** How clearly the caller's new code is the change (its VersionSplit's strength, or its deploy's recency): how much of the failure is its doing. */
   share: number;
 }
 
 /**
- * Whether `service` fails only for one caller whose newer version fails while its older one serves well (a canary
- * sending what the service cannot take): the two versions call the same dependencies, so the failure below follows
- * the new code. Null when calls from any other caller fail too, or the failing caller shows no such split.
+ * Whether `service` fails only for one caller whose new code sends it what it cannot take: the caller's newer version
+ * fails while its older one serves well (decision 026), or the caller deployed shortly before the onset while calls
+ * from another caller still succeed and nothing of the service's own changed (decision 028). Null when calls from any
+ * other caller fail too, or the failing caller shows no such change.
  */
-function failingOnlyForNewCode(input: RankingInput, service: string): CallerVersionBlame | null {
+function failingOnlyForNewCode(input: RankingInput, service: string, recentChanges: ReadonlyMap<string, Change>): CallerVersionBlame | null {
   if (!input.graph.hasNode(service) || input.traceSignals.edge === undefined) return null;
-  let blame: CallerVersionBlame | null = null;
+  let failing: string | null = null;
   let otherFailing = false;
+  let healthyBeside = false;
   input.graph.forEachInNeighbor(service, (caller) => {
     const calls = input.traceSignals.edge!(caller, service);
-    if (!callsTell(calls) || calls.errorAnomaly < BAD_CALLS) return;
-    const split = input.traceSignals.get(caller)?.versionSplit;
-    if (blame === null && split?.symptom === 'errors') blame = { caller, share: split.strength };
+    if (!callsTell(calls)) return;
+    if (calls.errorAnomaly < BAD_CALLS) healthyBeside ||= calls.callsNow >= MIN_CALLS;
+    else if (failing === null) failing = caller;
     else otherFailing = true;
   });
-  return otherFailing ? null : blame;
+  if (failing === null || otherFailing) return null;
+  const split = input.traceSignals.get(failing)?.versionSplit;
+  if (split?.symptom === 'errors') return { caller: failing, share: split.strength };
+  // A reported deploy says less than a split: the service may fail for that caller alone for a reason of its own
+  // (one endpoint only that caller uses). Calls from another caller succeeding in the same minutes, and no change of
+  // the service's own, leave the caller's new code as the one change the failure follows.
+  if (!healthyBeside || recentChanges.has(service) || input.traceSignals.get(service)?.versionSplit) return null;
+  const change = recentChanges.get(failing);
+  if (!change || change.at > input.onset) return null;
+  return { caller: failing, share: deployStrength(change, input.onset) };
+}
+
+/** How strongly a change at `at` counts as the incident's cause: full at the onset, decaying over 20 minutes before it, half just after. */
+function changeStrength(at: number, onset: number): number {
+  const before = onset - at;
+  return before >= 0 ? Math.exp(-before / (20 * MINUTE)) : 0.5;
+}
+
+/** A reported deploy's strength as a cause (changeStrength), halved when its rollout failed. */
+function deployStrength(change: Change, onset: number): number {
+  return changeStrength(change.at, onset) * (change.failed ? FAILED_CHANGE : 1);
 }
 
 /** The similarity of the most similar past incident whose root cause was `service` (0 when none was). */
@@ -702,7 +732,7 @@ function failureReach(
 }
 
 /** The incident's services plus their dependencies a few hops down (further along failing calls), with what we know of each. */
-function gatherFacts(input: RankingInput, options: RankingOptions): Map<string, ServiceFacts> {
+function gatherFacts(input: RankingInput, options: RankingOptions, blameOf: (service: string) => CallerVersionBlame | null): Map<string, ServiceFacts> {
   const byService = new Map<string, Alert[]>();
   for (const a of input.alerts) {
     if (!a.service) continue;
@@ -720,6 +750,9 @@ function gatherFacts(input: RankingInput, options: RankingOptions): Map<string, 
     }
     // The cause of a request-rate shift is above it: its callers are candidates too.
     if (alerts.some((a) => alertSignal(a) === 'traffic')) for (const u of upstreamOf(input.graph, s, options.candidateDepth).keys()) candidates.add(u);
+    // So is the cause of a failure met only on what one caller's new code sends (decisions 026, 028).
+    const blame = blameOf(s);
+    if (blame) candidates.add(blame.caller);
   }
   followFailingCalls(input, candidates, frontier, options.explainDepth - options.candidateDepth);
   for (const h of input.history) candidates.add(h.rootCause);

@@ -51,19 +51,21 @@ describe('a newer version failing beside an older one (version split)', () => {
   });
 });
 
+// checkout's new code sends payments what it cannot take: payments' own spans fail, and so do checkout's calls to it,
+// while refunds' calls to payments succeed.
+const graph = buildDependencyGraph([edge('frontend', 'checkout'), edge('checkout', 'payments'), edge('refunds', 'payments'), edge('payments', 'ledger-db', 100, true)]);
+const current: TestEdge[] = [
+  { caller: 'frontend', callee: 'checkout', stats: stats(200, 24, 60) },
+  { caller: 'checkout', callee: 'payments', stats: stats(200, 40, 30) },
+  { caller: 'refunds', callee: 'payments', stats: stats(50, 0, 30) },
+  { caller: 'payments', callee: 'ledger-db', stats: stats(250, 0, 5) },
+];
+const baseline: TestEdge[] = current.map((e) => ({ ...e, stats: stats(e.stats.calls, 0, e.stats.latencySumMs / e.stats.calls) }));
+const own = { payments: { now: { ...stats(250, 40, 30), originErrors: 40 }, base: { ...stats(250, 0, 30), originErrors: 0 } } };
+const alerts = [alert('payments', 'HighErrorRate', 0), alert('checkout', 'HighErrorRate', 1), alert('frontend', 'HighErrorRate', 2)];
+
 describe('ranking with a version split', () => {
-  // checkout's canary sends payments what it cannot take: payments' own spans fail, and so do checkout's calls to it.
-  const graph = buildDependencyGraph([edge('frontend', 'checkout'), edge('checkout', 'payments'), edge('refunds', 'payments'), edge('payments', 'ledger-db', 100, true)]);
-  const current: TestEdge[] = [
-    { caller: 'frontend', callee: 'checkout', stats: stats(200, 24, 60) },
-    { caller: 'checkout', callee: 'payments', stats: stats(200, 40, 30) },
-    { caller: 'refunds', callee: 'payments', stats: stats(50, 0, 30) },
-    { caller: 'payments', callee: 'ledger-db', stats: stats(250, 0, 5) },
-  ];
-  const baseline: TestEdge[] = current.map((e) => ({ ...e, stats: stats(e.stats.calls, 0, e.stats.latencySumMs / e.stats.calls) }));
-  const own = { payments: { now: { ...stats(250, 40, 30), originErrors: 40 }, base: { ...stats(250, 0, 30), originErrors: 0 } } };
   const canary = { checkout: [version('v2.14.0', 150, 1, 50, -40), version('v2.14.1', 50, 30, 55, -3)] };
-  const alerts = [alert('payments', 'HighErrorRate', 0), alert('checkout', 'HighErrorRate', 1), alert('frontend', 'HighErrorRate', 2)];
   const input = (partial: Partial<RankingInput>): RankingInput => ({ alerts, graph, traceSignals: signalsFrom(current, baseline, own), changes: [], history: [], onset: T0, ...partial });
 
   it('blames the failing dependency when no version tells the caller apart', () => {
@@ -99,5 +101,47 @@ describe('ranking with a version split', () => {
     const exonerated = rankRootCauses(input({ traceSignals: signalsFrom(current, baseline, own, canary) })).find((r) => r.service === 'payments')!.score;
     expect(score(canary)).toBe(score({}));
     expect(score(canary)).toBeGreaterThan(exonerated + 0.1);
+  });
+});
+
+describe('ranking a dependency that fails only for a caller that just deployed (decision 028)', () => {
+  // The same calls, with no versions on the spans: only checkout's deploy hook says its code changed.
+  const rank = (changes: RankingInput['changes'], edges: TestEdge[] = current) =>
+    rankRootCauses({ alerts, graph, traceSignals: signalsFrom(edges, baseline, own), changes, history: [], onset: T0 });
+
+  it("blames the caller's deploy when another caller's calls still succeed, and says why", () => {
+    const ranked = rank([deploy('checkout', -3, 'v2.14.1')]);
+    expect(ranked[0]!.service).toBe('checkout');
+    expect(ranked[0]!.evidence.find((e) => e.kind === 'deploy')!.detail).toBe(
+      'checkout deployed v2.14.1 (from v1) 3 min before the first alert; payments fails only on what checkout calls it with',
+    );
+    // Its failing dependency is its own doing, so it is not that dependency's victim.
+    expect(ranked[0]!.evidence.find((e) => e.kind === 'topology')!.detail).toMatch(/^checkout: 1 of 3 anomalous services depend on it; its own dependencies look healthy/);
+    expect(ranked[1]!.service).toBe('payments');
+  });
+
+  it('moves less of the blame the longer before the onset the deploy was', () => {
+    const checkout = (minutes: number) => rank([deploy('checkout', minutes)]).find((r) => r.service === 'checkout')!.score;
+    expect(checkout(-3)).toBeGreaterThan(checkout(-40));
+    expect(rank([deploy('checkout', -40)])[0]!.service).toBe('payments');
+  });
+
+  it('keeps the dependency first when it changed too, when no other caller shows it healthy, or when the deploy came after the onset', () => {
+    expect(rank([deploy('checkout', -3), deploy('payments', -10)])[0]!.service).toBe('payments');
+    // Three calls from refunds cannot show payments healthy for other callers.
+    const fewFromRefunds = current.map((e) => (e.caller === 'refunds' ? { ...e, stats: stats(3, 0, 30) } : e));
+    expect(rank([deploy('checkout', -3)], fewFromRefunds)[0]!.service).toBe('payments');
+    const after = rank([deploy('checkout', 2)]);
+    expect(after[0]!.service).toBe('payments');
+    expect(after[0]!.evidence.some((e) => e.detail.includes('fails only on what'))).toBe(false);
+  });
+
+  it('makes that caller a candidate when only the dependency alerts', () => {
+    const paymentsOnly = [alert('payments', 'HighErrorRate', 0)];
+    const ranked = (changes: RankingInput['changes']) =>
+      rankRootCauses({ alerts: paymentsOnly, graph, traceSignals: signalsFrom(current, baseline, own), changes, history: [], onset: T0 }).map((r) => r.service);
+    // A caller is no candidate of a failure below it, unless the failure follows its new code.
+    expect(ranked([])).not.toContain('checkout');
+    expect(ranked([deploy('checkout', -3)])).toContain('checkout');
   });
 });
