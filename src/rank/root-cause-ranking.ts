@@ -197,6 +197,8 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     const pastRoot = unknownTopology ? pastRootSimilarity(input.history, f.service) : 0;
     let followers = 0;
     let namedByHistory = 0;
+    /** The caller whose new code the candidate fails on, if any (decisions 026, 028). */
+    const brokenBy = blamedAbove.get(f.service) ?? null;
     for (const a of anomalous) {
       // Without any topology, a failure at the candidate may have reached what alerted with it or after it, or what
       // alerted as in past incidents it caused.
@@ -210,13 +212,12 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
         continue;
       }
       // A service's failure is explained by itself, or from below — except saturation of its own resources — or, as
-      // far as its failing calls all come from a caller's newer version, by that caller.
+      // far as its failing calls all come from a caller's new code, by that caller.
       const blame = blamedAbove.get(a.service);
       let failureShare = a.service === f.service ? a.failure * (1 - (blame?.share ?? 0)) : upstream.has(a.service) ? a.failureFromBelow : 0;
       if (blame?.caller === f.service) failureShare = Math.max(failureShare, a.failure * blame.share);
       // Nor does a caller failing through what its own new code broke below count as that dependency's doing.
-      const brokeCandidate = blamedAbove.get(f.service);
-      if (brokeCandidate?.caller === a.service) failureShare *= 1 - brokeCandidate.share;
+      if (brokenBy?.caller === a.service) failureShare *= 1 - brokenBy.share;
       if (failureShare > 0 && a.service !== f.service && blame?.caller !== f.service) {
         const pathStrength = reach.strength(a.service, f.service);
         if (pathStrength < SHOWN_ON_CALLS && reach.judgedByCalls) {
@@ -308,7 +309,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     // Its newer version failing beside an older one that serves well: the trouble begins in the new code. Spans that
     // fail only on what a caller's new code sends them do not make their service the origin.
     const ownOrigin = node?.uninstrumented ? callAnomaly(incoming) * calleesHealthy : Math.max(f.trace?.originAnomaly ?? 0, selfSlow);
-    const origin = Math.max(ownOrigin * (1 - (blamedAbove.get(f.service)?.share ?? 0)), f.saturation, splitStrength);
+    const origin = Math.max(ownOrigin * (1 - (brokenBy?.share ?? 0)), f.saturation, splitStrength);
     // For an uninstrumented dependency the callers' view above already says it; it has no spans of its own.
     if (!node?.uninstrumented && (f.trace?.originAnomaly ?? 0) >= 0.2) evidence.push({ kind: 'error-origin', detail: describeOrigin(f.service, f.trace!) });
     if (f.saturation > 0) evidence.push({ kind: 'saturation', detail: describeSaturation(f.service, f.alerts.filter(isSaturation)) });
