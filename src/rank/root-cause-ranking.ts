@@ -142,7 +142,12 @@ interface ServiceFacts {
   failure: number;
   /** TRAFFIC_WEIGHT × the severity of its request-rate alerts: its traffic shifted (the cause is above it). */
   traffic: number;
-  /** max(failure, traffic): how anomalous the service looks. */
+  /**
+   * The severity of its warnings of a future problem (a certificate expiring, a disk filling up: alertSignal's
+   * `local`): they name the service itself, but nothing fails because of them, so it is not failing.
+   */
+  warning: number;
+  /** max(failure, traffic, warning): how anomalous the service looks. */
   anomaly: number;
   /** The severity of its alerts on its own resources (CPU, memory, restarts), 0 without any. */
   saturation: number;
@@ -167,7 +172,8 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
   // another incident's); trace-anomalous services count only when no service of the incident alerts.
   const alerting = [...facts.values()].filter((f) => f.alerts.length > 0);
   const anomalous = alerting.length > 0 ? alerting : [...facts.values()].filter((f) => f.anomaly >= TRACE_ANOMALOUS);
-  const anomalousMass = anomalous.reduce((sum, f) => sum + f.failure + f.traffic, 0) || 1;
+  // A warning explains its own service (ownShare) and nothing else.
+  const anomalousMass = anomalous.reduce((sum, f) => sum + ownShare(f) + f.traffic, 0) || 1;
   const historyTotal = input.history.reduce((s, h) => s + h.similarity, 0);
   const w = options.weights;
   const reach = failureReach(input, facts, anomalous, options.explainDepth);
@@ -197,6 +203,8 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     const pastRoot = unknownTopology ? pastRootSimilarity(input.history, f.service) : 0;
     let followers = 0;
     let namedByHistory = 0;
+    /** The part of `explained` that is the candidate's own warnings beyond its failure (they explain nothing else). */
+    let ownWarning = 0;
     /** The caller whose new code the candidate fails on, if any (decisions 026, 028). */
     const brokenBy = blamedAbove.get(f.service) ?? null;
     for (const a of anomalous) {
@@ -214,7 +222,8 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
       // A service's failure is explained by itself, or from below — except saturation of its own resources — or, as
       // far as its failing calls all come from a caller's new code, by that caller.
       const blame = blamedAbove.get(a.service);
-      let failureShare = a.service === f.service ? a.failure * (1 - (blame?.share ?? 0)) : upstream.has(a.service) ? a.failureFromBelow : 0;
+      let failureShare = a.service === f.service ? ownShare(a) * (1 - (blame?.share ?? 0)) : upstream.has(a.service) ? a.failureFromBelow : 0;
+      if (a.service === f.service) ownWarning = Math.max(0, a.warning - a.failure) * (1 - (blame?.share ?? 0));
       if (blame?.caller === f.service) failureShare = Math.max(failureShare, a.failure * blame.share);
       // Nor does a caller failing through what its own new code broke below count as that dependency's doing.
       if (brokenBy?.caller === a.service) failureShare *= 1 - brokenBy.share;
@@ -279,7 +288,11 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     const callers = f.alerts.length === 0 && (!reach.judgedByCalls || untold) ? failingCallers(input, facts, f.service, untold, options.explainDepth, reach.explainedBelow) : undefined;
     // Without topology, a root that raised nothing looks as failing as the past incidents it caused look like this one.
     const anomaly = callers ? Math.max(f.anomaly, callers.share) : Math.max(f.anomaly, pastRoot);
-    const position = explains * calleesHealthy * (0.3 + 0.7 * anomaly);
+    // Its own warnings explain themselves, whatever its callees do; what it explains beyond them, it explains as a
+    // service that is not failing: a warning makes it no likelier the root of other services' failures.
+    const warningExplains = Math.min(explains, ownWarning / anomalousMass);
+    const failingAnomaly = callers ? Math.max(f.failure, f.traffic, callers.share) : Math.max(f.failure, f.traffic, pastRoot);
+    const position = (explains - warningExplains) * calleesHealthy * (0.3 + 0.7 * failingAnomaly) + warningExplains * (0.3 + 0.7 * anomaly);
     const upstreamAnomalous = explainedCount - (anomalous.includes(f) ? 1 : 0) - trafficExplained.length - followers - namedByHistory - brokenByNewCode.length;
     if (followers > 0) evidence.push({ kind: 'onset', detail: describeFollowers(f.service, followers, anomalous.length) });
     if (upstreamAnomalous > 0 || trafficExplained.length > 0 || victim > 0.3) {
@@ -452,6 +465,11 @@ function alertedWithOrAfter(a: ServiceFacts, f: ServiceFacts): boolean {
 }
 
 /** Whether the service raises alerts in the incident and fails (not merely a shift in its traffic). */
+/** What a service's own alerts and calls put at the service itself: its failure, or its warnings when those weigh more. */
+function ownShare(f: ServiceFacts): number {
+  return Math.max(f.failure, f.warning);
+}
+
 function alertsFailing(facts: ReadonlyMap<string, ServiceFacts>, service: string): boolean {
   const f = facts.get(service);
   return f !== undefined && f.alerts.length > 0 && f.failure > 0;
@@ -778,12 +796,14 @@ function gatherFacts(input: RankingInput, options: RankingOptions, blameOf: (ser
     const alerts = byService.get(service) ?? [];
     let failureAlerts = 0;
     let trafficAlerts = 0;
+    let warning = 0;
     const saturation = saturationOf(service);
     let symptomAlerts = 0;
     for (const a of alerts) {
       const signal = alertSignal(a);
       const weight = severityWeight(a);
       if (signal === 'traffic') trafficAlerts = Math.max(trafficAlerts, weight);
+      else if (signal === 'local') warning = Math.max(warning, weight);
       else failureAlerts = Math.max(failureAlerts, weight);
       if (signal === 'failure' && !isSaturation(a)) symptomAlerts = Math.max(symptomAlerts, weight);
     }
@@ -795,7 +815,7 @@ function gatherFacts(input: RankingInput, options: RankingOptions, blameOf: (ser
     // with no way to tell, a dependency below is credited with half of them. Errors its own spans raise while its
     // callees succeed (originAnomaly) begin here, as the traces show: a dependency below is credited with none of that.
     const failureFromBelow = Math.max(symptomAlerts, callAnomaly(trace?.incoming ?? null)) * (1 - saturation / 2) * (1 - (trace?.originAnomaly ?? 0));
-    facts.set(service, { service, alerts, firstAlertAt, trace, failure, traffic, anomaly: Math.max(failure, traffic), saturation, failureFromBelow });
+    facts.set(service, { service, alerts, firstAlertAt, trace, failure, traffic, warning, anomaly: Math.max(failure, traffic, warning), saturation, failureFromBelow });
   }
   return facts;
 }

@@ -436,6 +436,33 @@ describe('ranking root causes', () => {
     expect(scoreIn(dbSeen, 'basket-db')).toBeLessThan(scoreIn(dbSeen, 'bundles'));
   });
 
+  it('reads a warning of a future problem as naming its own service, not as a failure that spreads (decision 029)', () => {
+    // basket's certificate expires in days: nothing fails because of it. basket-db, which only basket uses, raised
+    // nothing, and no spans judge any call.
+    const wiring = buildDependencyGraph([edge('frontend', 'basket'), edge('basket', 'basket-db', 100, true)]);
+    const scoreIn = (r: ReturnType<typeof rankRootCauses>, s: string) => r.find((c) => c.service === s)?.score ?? 0;
+    const details = (r: ReturnType<typeof rankRootCauses>, s: string) => r.find((c) => c.service === s)?.evidence.map((e) => e.detail) ?? [];
+    const warned = rankRootCauses(input({ alerts: [alert('basket', 'CertManagerCertExpirySoon', 0)], graph: wiring }));
+    expect(warned[0]!.service).toBe('basket');
+    expect(scoreIn(warned, 'basket')).toBeGreaterThan(0.4);
+    expect(scoreIn(warned, 'basket-db')).toBeLessThan(0.05);
+    expect(details(warned, 'basket-db').some((d) => d.includes('basket fails'))).toBe(false);
+    // The same alert named as a failure ranks basket-db beside basket (decision 018, second addendum).
+    const failing = rankRootCauses(input({ alerts: [alert('basket', 'HighErrorRate', 0)], graph: wiring }));
+    expect(scoreIn(failing, 'basket-db')).toBeGreaterThan(0.2);
+    // Two callers' warnings do not show their shared database failing.
+    const shared = rankRootCauses(input({ alerts: [alert('checkout', 'CertificateExpiringSoon', 0), alert('cart', 'NodeFilesystemSpaceFillingUp', 1)] }));
+    expect(details(shared, 'orders-db').some((d) => d.includes('services that call it fail'))).toBe(false);
+    expect(scoreIn(shared, 'orders-db')).toBeLessThan(Math.min(scoreIn(shared, 'checkout'), scoreIn(shared, 'cart')));
+    // Nor is a failing caller the victim of a dependency that only warns, and the warning makes that dependency no
+    // likelier the root of the caller's errors: beyond its own alert, checkout explains them as a silent service would.
+    const beside = rankRootCauses(input({ alerts: [alert('frontend', 'HighErrorRate', 0), alert('checkout', 'CertificateExpiringSoon', 0)] }));
+    expect(details(beside, 'frontend').some((d) => d.includes('victim'))).toBe(false);
+    const failingBeside = rankRootCauses(input({ alerts: [alert('frontend', 'HighErrorRate', 0), alert('checkout', 'HighLatency', 0)] }));
+    expect(scoreIn(beside, 'checkout')).toBeLessThan(scoreIn(failingBeside, 'checkout') - 0.1);
+    expect(scoreIn(beside, 'frontend')).toBeGreaterThan(scoreIn(failingBeside, 'frontend'));
+  });
+
   it('without calls to judge, sees an alerting caller as the victim of a dependency its other callers show failing (decision 019)', () => {
     // checkout and cart both call orders-db, as search does; checkout fails first, with its callers, then cart. No
     // spans judge any call, and orders-db raises nothing: checkout explains itself and its callers as well as orders-db
