@@ -1,6 +1,6 @@
 // The incident message posted once to the incident channel and then updated in place: severity, affected
 // services, the top suspect and its strongest evidence first; feedback buttons; summarised for huge incidents.
-import type { IncidentReport } from '../../model/incident.js';
+import type { IncidentReport, RootCause } from '../../model/incident.js';
 import type { RootCauseConfirmation } from '../../store/feedback-store.js';
 import type { IncidentContext } from '../incident-context.js';
 import { ACTION_IDS, type ActionRefs } from '../action-refs.js';
@@ -19,6 +19,13 @@ export interface ChannelMessageInput {
 }
 
 const OTHER_SUSPECTS = 2;
+/**
+ * A suspect behind the first gets a section and a Confirm button only when it scores at least this, and at least
+ * SUSPECT_SHARE of the first: below that it is a bystander the ranking lists for completeness (a dependency whose calls
+ * look healthy scores 0.05–0.1), and it goes to "Also suspected" with its score.
+ */
+const MIN_SUSPECT_SCORE = 0.1;
+const SUSPECT_SHARE = 0.25;
 
 export function renderChannelMessage(input: ChannelMessageInput): SlackMessage {
   const { report, context: ctx, confirmation, rejected, now, refs } = input;
@@ -68,7 +75,11 @@ export function renderChannelMessage(input: ChannelMessageInput): SlackMessage {
         rejected: rejected.includes(top.service),
       }),
     );
-    for (const [i, rc] of report.rootCauses.slice(1, 1 + OTHER_SUSPECTS).entries()) {
+    // A suspect someone marked (confirmed, or "not it") keeps its section whatever its score.
+    const marked = (rc: RootCause) => confirmation?.service === rc.service || rejected.includes(rc.service);
+    const floor = Math.max(MIN_SUSPECT_SCORE, SUSPECT_SHARE * top.score);
+    const others = report.rootCauses.slice(1, 1 + OTHER_SUSPECTS).filter((rc) => rc.score >= floor || marked(rc));
+    for (const [i, rc] of others.entries()) {
       blocks.push(
         suspectBlock(rc, {
           incidentId: report.id,
@@ -80,7 +91,7 @@ export function renderChannelMessage(input: ChannelMessageInput): SlackMessage {
         }),
       );
     }
-    const rest = report.rootCauses.slice(1 + OTHER_SUSPECTS);
+    const rest = report.rootCauses.slice(1).filter((rc) => !others.includes(rc));
     if (rest.length > 0) blocks.push(context([`Also suspected: ${rest.map((r) => `${escapeMrkdwn(r.service)} (${formatScore(r.score)})`).join(', ')}`]));
   } else {
     blocks.push(section('_No suspect yet: waiting for more signals (traces, deploys, alerts)._'));

@@ -146,6 +146,22 @@ describe('renderChannelMessage', () => {
     expect(text).toContain('2. payments* — score 0.44 :x: _not it_');
   });
 
+  it('gives a section and a Confirm button only to suspects that score near the first, listing the rest with their scores', () => {
+    const { report, ctx } = scenario();
+    const cause = (service: string, score: number) => ({ service, score, evidence: [{ kind: 'topology', detail: `${service}: evidence` }] });
+    const render = (rootCauses: ReturnType<typeof cause>[], rejected: string[] = []) =>
+      renderBlocksAsText(renderChannelMessage({ report: { ...report, rootCauses }, context: ctx, confirmation: null, rejected, now: NOW, refs: new ActionRefs() }).blocks);
+    const text = render([cause('payments-db', 0.6), cause('payments', 0.3), cause('ledger', 0.12), cause('cart', 0.05)]);
+    expect(text).toContain('*2. payments* — score 0.30    [ Confirm root cause ]');
+    expect(text).not.toContain('3. ledger');
+    expect(text).toContain('Also suspected: ledger (0.12), cart (0.05)');
+    // Under a quarter of the first's score is a bystander however high it is, and 0.1 is the least anyone gets a button at.
+    expect(render([cause('payments-db', 0.9), cause('payments', 0.2)])).toContain('Also suspected: payments (0.20)');
+    expect(render([cause('cart', 0.3), cause('redis-cache', 0.08)])).toContain('Also suspected: redis-cache (0.08)');
+    // A suspect someone called "not it" keeps its line, so the mark stays in view.
+    expect(render([cause('payments-db', 0.6), cause('cart', 0.05)], ['cart'])).toContain('*2. cart* — score 0.05 :x: _not it_');
+  });
+
   it('says RESOLVED in the header once resolved', () => {
     const { report, ctx } = scenario();
     const m = renderChannelMessage({ report: { ...report, status: 'resolved' }, context: { ...ctx, resolvedAt: NOW }, confirmation: null, rejected: [], now: NOW, refs: new ActionRefs() });
