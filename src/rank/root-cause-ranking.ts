@@ -628,6 +628,14 @@ function failsThroughAnother(
   return found;
 }
 
+/** A call edge as a path up through it reads it (failureReach): how fully it passes a failure on, 0..1 (HEALTHY_CALLS_COUPLING and up). */
+interface CallerLink {
+  caller: string;
+  coupling: number;
+  /** Its calls cannot tell, and a call of the caller to another dependency that went bad explains the caller's failure. */
+  explainedAway: boolean;
+}
+
 interface FailureReach {
   /** Whether paths are judged by the calls along them (else by the topology and the alerts on the way). */
   judgedByCalls: boolean;
@@ -689,24 +697,33 @@ function failureReach(
     }
     return clearest;
   };
-  const couplings = new Map<string, number>();
-  /** Edges whose calls cannot tell and whose caller's failure a call to another dependency explains. */
-  const explainedAway = new Set<string>();
-  const coupling = (caller: string, callee: string): number => {
-    const key = `${caller}\u0000${callee}`;
-    let c = couplings.get(key);
-    if (c === undefined) {
-      const anomaly = edgeAnomaly(caller, callee);
-      // Calls that cannot tell pass a failure on in full, unless a call of the caller that went bad already explains it.
-      // Calls that only slowed pass it on as far as they account for the caller's own slowdown: what lies above the
-      // caller fails through the caller, so no more of it than of the caller (decision 023).
-      const slowedShare = anomaly !== null ? onlySlowedShare(signals.edge!(caller, callee), (facts.get(caller)?.trace ?? signals.get(caller))?.incoming ?? null) : 1;
-      const share = (anomaly !== null ? badShare(anomaly) : 1 - badShare(clearestFailureBelow(caller))) * slowedShare;
-      if (anomaly === null && share < 1) explainedAway.add(key);
-      c = HEALTHY_CALLS_COUPLING + (1 - HEALTHY_CALLS_COUPLING) * share;
-      couplings.set(key, c);
+  /** How fully calls from `caller` pass a failure at `callee` on, and whether its caller's failure is explained away. */
+  const link = (caller: string, callee: string): CallerLink => {
+    const anomaly = edgeAnomaly(caller, callee);
+    // Calls that cannot tell pass a failure on in full, unless a call of the caller that went bad already explains it.
+    // Calls that only slowed pass it on as far as they account for the caller's own slowdown: what lies above the
+    // caller fails through the caller, so no more of it than of the caller (decision 023).
+    const slowedShare = anomaly !== null ? onlySlowedShare(signals.edge!(caller, callee), (facts.get(caller)?.trace ?? signals.get(caller))?.incoming ?? null) : 1;
+    const share = (anomaly !== null ? badShare(anomaly) : 1 - badShare(clearestFailureBelow(caller))) * slowedShare;
+    return { caller, coupling: HEALTHY_CALLS_COUPLING + (1 - HEALTHY_CALLS_COUPLING) * share, explainedAway: anomaly === null && share < 1 };
+  };
+  /**
+   * Per callee, its callers that lie below an anomalous service (the only ones a path up can pass), in the graph's
+   * order, with their links: worked out once per ranking, although every candidate's search may pass the callee.
+   */
+  const linksInto = new Map<string, CallerLink[]>();
+  const callersBelow = (callee: string): CallerLink[] => {
+    let links = linksInto.get(callee);
+    if (links === undefined) {
+      const found: CallerLink[] = [];
+      if (input.graph.hasNode(callee)) {
+        input.graph.forEachInNeighbor(callee, (caller) => {
+          if (below.has(caller)) found.push(judgedByCalls ? link(caller, callee) : { caller, coupling: 1, explainedAway: false });
+        });
+      }
+      linksInto.set(callee, (links = found));
     }
-    return c;
+    return links;
   };
   /** Per candidate: the strongest path from each service above it, and the services whose path was explained away. */
   const memo = new Map<string, { strengths: Map<string, number>; elsewhere: Set<string> }>();
@@ -720,16 +737,14 @@ function failureReach(
         const next = new Map<string, number>();
         const nextElsewhere = new Set<string>();
         for (const [callee, strength] of level) {
-          if (!input.graph.hasNode(callee)) continue;
-          input.graph.forEachInNeighbor(callee, (caller) => {
-            if (!below.has(caller)) return;
-            const s = strength * (judgedByCalls ? coupling(caller, callee) : passesThrough(callee, candidate));
+          for (const { caller, coupling, explainedAway } of callersBelow(callee)) {
+            const s = strength * (judgedByCalls ? coupling : passesThrough(callee, candidate));
             if (s > (strengths.get(caller) ?? 0) && s > (next.get(caller) ?? 0)) {
               next.set(caller, s);
-              if (elsewhere.has(callee) || explainedAway.has(`${caller}\u0000${callee}`)) nextElsewhere.add(caller);
+              if (elsewhere.has(callee) || explainedAway) nextElsewhere.add(caller);
               else nextElsewhere.delete(caller);
             }
-          });
+          }
         }
         for (const [node, strength] of next) {
           strengths.set(node, strength);
