@@ -464,12 +464,12 @@ function alertedWithOrAfter(a: ServiceFacts, f: ServiceFacts): boolean {
   return f.firstAlertAt !== null && a.firstAlertAt !== null && a.firstAlertAt >= f.firstAlertAt - SAME_EVALUATION_MS;
 }
 
-/** Whether the service raises alerts in the incident and fails (not merely a shift in its traffic). */
 /** What a service's own alerts and calls put at the service itself: its failure, or its warnings when those weigh more. */
 function ownShare(f: ServiceFacts): number {
   return Math.max(f.failure, f.warning);
 }
 
+/** Whether the service raises alerts in the incident and fails (not merely a shift in its traffic, nor a warning). */
 function alertsFailing(facts: ReadonlyMap<string, ServiceFacts>, service: string): boolean {
   const f = facts.get(service);
   return f !== undefined && f.alerts.length > 0 && f.failure > 0;
