@@ -116,18 +116,18 @@ export function describeFollowers(service: string, followers: number, totalAnoma
  * A dependency seen failing only through its callers, when no traces judge its calls (decision 018). A caller counted
  * apart fails through another dependency: one that alerts, or one its calls to which traces show failing.
  */
-export function describeFailingCallers(service: string, failing: number, callers: number, elsewhere = 0): string {
+export function describeFailingCallers(service: string, failing: number, callers: number, elsewhere = 0, slowOnly = false): string {
   const more = elsewhere > 0 ? `, ${elsewhere} more through another dependency that fails` : '';
-  return `${service}: ${failing} of the ${callers} services that call it fail${more}; no alert of its own, and no traces judge its calls`;
+  return `${service}: ${failing} of the ${callers} services that call it ${slowOnly ? 'are slow' : 'fail'}${more}; no alert of its own, and no traces judge its calls`;
 }
 
 /**
  * A dependency with no alert whose one failing caller's calls no traces judge (decision 018, second addendum); `silent`
  * counts that caller's dependencies like it, this one included.
  */
-export function describeOneFailingCaller(service: string, caller: string, silent = 1): string {
+export function describeOneFailingCaller(service: string, caller: string, silent = 1, slowOnly = false): string {
   const which = silent > 1 ? `one of the ${silent} dependencies of ${caller}` : `the only dependency of ${caller}`;
-  return `${service}: ${caller} fails, and ${service} is ${which} with no alert and no calls that traces judge`;
+  return `${service}: ${caller} ${slowOnly ? 'is slow' : 'fails'}, and ${service} is ${which} with no alert and no calls that traces judge`;
 }
 
 export function describeChange(change: Change, onset: number, brokenBelow: readonly string[] = []): string {

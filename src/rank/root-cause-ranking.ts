@@ -305,8 +305,8 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     if (f.alerts.length > 0) evidence.push({ kind: 'alerts', detail: describeAlerts(f.service, f.alerts, input.onset) });
     if (callers) {
       const detail = callers.onlyCaller !== undefined
-        ? describeOneFailingCaller(f.service, callers.onlyCaller, callers.silentBeside)
-        : describeFailingCallers(f.service, callers.failing, callers.all, callers.elsewhere);
+        ? describeOneFailingCaller(f.service, callers.onlyCaller, callers.silentBeside, callers.slowOnly)
+        : describeFailingCallers(f.service, callers.failing, callers.all, callers.elsewhere, callers.slowOnly);
       evidence.push({ kind: 'topology', detail });
     }
     const incoming = f.trace?.incoming ?? null;
@@ -464,6 +464,18 @@ function alertedWithOrAfter(a: ServiceFacts, f: ServiceFacts): boolean {
   return f.firstAlertAt !== null && a.firstAlertAt !== null && a.firstAlertAt >= f.firstAlertAt - SAME_EVALUATION_MS;
 }
 
+/**
+ * Whether a failing service only slowed: its failure alerts all watch latency, and calls into it, where they tell, show
+ * no errors; or, without a failure alert, those calls only slowed. What the evidence says of it ("is slow", not "fails").
+ */
+function onlySlows(f: ServiceFacts): boolean {
+  const incoming = f.trace?.incoming ?? null;
+  if (incoming !== null && incoming.errorAnomaly > 0) return false;
+  const failures = f.alerts.filter((a) => alertSignal(a) === 'failure');
+  if (failures.length > 0) return failures.every((a) => alertSymptom(a) === 'latency');
+  return incoming !== null && incoming.latencyAnomaly > 0;
+}
+
 /** What a service's own alerts and calls put at the service itself: its failure, or its warnings when those weigh more. */
 function ownShare(f: ServiceFacts): number {
   return Math.max(f.failure, f.warning);
@@ -502,6 +514,8 @@ interface FailingCallers {
   elsewhere: number;
   /** 0..1: stands in for its anomaly. */
   share: number;
+  /** Whether every failing caller counted only slowed (latency alerts, or calls into it that only slowed). */
+  slowOnly: boolean;
   /**
    * When one caller fails: that caller, and how many of its dependencies (this one included) are silent: no alert of
    * their own, and no calls of the caller that traces judge.
@@ -568,10 +582,11 @@ function countFailingCallers(
   nearby?: ReadonlySet<string>,
   skip?: (caller: string) => boolean,
   explainedBelow?: (caller: string) => boolean,
-): { failing: number; all: number; elsewhere: number; firstFailing: string | undefined } {
+): { failing: number; all: number; elsewhere: number; firstFailing: string | undefined; slowOnly: boolean } {
   let all = 0;
   let failing = 0;
   let elsewhere = 0;
+  let slow = 0;
   let firstFailing: string | undefined;
   graph.forEachInNeighbor(service, (caller) => {
     all++;
@@ -579,9 +594,12 @@ function countFailingCallers(
     const inside = failsInIncident(facts, caller);
     if (!inside && !nearby?.has(caller)) return;
     if (failsThroughAnother(graph, facts, caller, service, maxDepth, inside ? undefined : nearby) || explainedBelow?.(caller)) elsewhere++;
-    else if (failing++ === 0) firstFailing = caller;
+    else {
+      if (failing++ === 0) firstFailing = caller;
+      if (inside && onlySlows(facts.get(caller)!)) slow++;
+    }
   });
-  return { failing, all, elsewhere, firstFailing };
+  return { failing, all, elsewhere, firstFailing, slowOnly: failing > 0 && slow === failing };
 }
 
 /**

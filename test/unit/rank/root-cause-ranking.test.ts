@@ -436,6 +436,18 @@ describe('ranking root causes', () => {
     expect(scoreIn(dbSeen, 'basket-db')).toBeLessThan(scoreIn(dbSeen, 'bundles'));
   });
 
+  it('says a caller is slow, not failing, when all it shows is latency (decision 018 evidence)', () => {
+    const wiring = buildDependencyGraph([edge('frontend', 'basket'), edge('basket', 'basket-db', 100, true)]);
+    const details = (r: ReturnType<typeof rankRootCauses>, s: string) => r.find((c) => c.service === s)?.evidence.map((e) => e.detail) ?? [];
+    const slowBasket = rankRootCauses(input({ alerts: [alert('basket', 'HighLatency', 0)], graph: wiring }));
+    expect(details(slowBasket, 'basket-db')).toContain('basket-db: basket is slow, and basket-db is the only dependency of basket with no alert and no calls that traces judge');
+    const slowCallers = rankRootCauses(input({ alerts: [alert('checkout', 'SlowResponses', 0), alert('cart', 'HighLatencyP95', 1)] }));
+    expect(details(slowCallers, 'orders-db')).toContain('orders-db: 2 of the 2 services that call it are slow; no alert of its own, and no traces judge its calls');
+    // One caller failing on errors: the callers fail.
+    const mixed = rankRootCauses(input({ alerts: [alert('checkout', 'SlowResponses', 0), alert('cart', 'HighErrorRate', 1)] }));
+    expect(details(mixed, 'orders-db')).toContain('orders-db: 2 of the 2 services that call it fail; no alert of its own, and no traces judge its calls');
+  });
+
   it('reads a warning of a future problem as naming its own service, not as a failure that spreads (decision 029)', () => {
     // basket's certificate expires in days: nothing fails because of it. basket-db, which only basket uses, raised
     // nothing, and no spans judge any call.
