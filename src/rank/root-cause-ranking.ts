@@ -549,7 +549,9 @@ function failingCallers(
 ): FailingCallers | undefined {
   const graph = input.graph;
   if (!graph.hasNode(service)) return undefined;
-  const { firstFailing, ...callers } = countFailingCallers(graph, facts, service, maxDepth, input.failingNearby, undefined, explainedBelow);
+  const { firstFailing, ...callers } = countFailingCallers(graph, facts, service, maxDepth, input.failingNearby, undefined, explainedBelow, (caller) =>
+    onlySlows(facts.get(caller)!),
+  );
   if (callers.failing >= FAILING_CALLERS_SEEN) return { ...callers, share: callers.failing / callers.all };
   const caller = callers.failing === 1 ? firstFailing : undefined;
   if (caller === undefined || !alertsFailing(facts, caller) || !untold) return undefined;
@@ -582,6 +584,8 @@ function countFailingCallers(
   nearby?: ReadonlySet<string>,
   skip?: (caller: string) => boolean,
   explainedBelow?: (caller: string) => boolean,
+  /** Asked of each failing caller in the incident only when given: the evidence's wording, not the share. */
+  slows?: (caller: string) => boolean,
 ): { failing: number; all: number; elsewhere: number; firstFailing: string | undefined; slowOnly: boolean } {
   let all = 0;
   let failing = 0;
@@ -596,7 +600,7 @@ function countFailingCallers(
     if (failsThroughAnother(graph, facts, caller, service, maxDepth, inside ? undefined : nearby) || explainedBelow?.(caller)) elsewhere++;
     else {
       if (failing++ === 0) firstFailing = caller;
-      if (inside && onlySlows(facts.get(caller)!)) slow++;
+      if (inside && slows?.(caller)) slow++;
     }
   });
   return { failing, all, elsewhere, firstFailing, slowOnly: failing > 0 && slow === failing };
