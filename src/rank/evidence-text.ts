@@ -130,11 +130,21 @@ export function describeOneFailingCaller(service: string, caller: string, silent
   return `${service}: ${caller} ${slowOnly ? 'is slow' : 'fails'}, and ${service} is ${which} with no alert and no calls that traces judge`;
 }
 
-export function describeChange(change: Change, onset: number, brokenBelow: readonly string[] = []): string {
+export function describeChange(change: Change, onset: number, brokenBelow: readonly string[] = [], failingAfter: readonly string[] = []): string {
   const from = change.previousVersion ? ` (from ${change.previousVersion})` : '';
   const rel = change.at <= onset ? `${minutes(onset - change.at)} before the first alert` : `${minutes(change.at - onset)} after the first alert`;
   const what = change.failed ? `${change.service} tried to deploy ${change.version}${from} ${rel}; the rollout failed` : `${change.service} deployed ${change.version}${from} ${rel}`;
-  return `${what}${brokenByWhatItSends(change.service, brokenBelow)}`;
+  return `${what}${brokenByWhatItSends(change.service, brokenBelow)}${failingAfterItsDeploy(change.service, failingAfter)}`;
+}
+
+/**
+ * "; payments-db, which it calls, began to fail no earlier, with no deploy of its own: it may fail on what checkout sends
+ * it" (decision 030: no calls tell whom it fails for).
+ */
+function failingAfterItsDeploy(service: string, failingAfter: readonly string[]): string {
+  if (failingAfter.length === 0) return '';
+  const one = failingAfter.length === 1;
+  return `; ${listNames(failingAfter)}, which it calls, began to fail no earlier, with no deploy of ${one ? 'its' : 'their'} own: ${one ? 'it' : 'they'} may fail on what ${service} sends ${one ? 'it' : 'them'}`;
 }
 
 export function describeHistory(

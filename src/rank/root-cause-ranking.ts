@@ -133,6 +133,30 @@ const FAILING_CALLERS_SEEN = 2;
  */
 const ONE_CALLER_BELOW = 0.5;
 
+/** How much of a reported deploy's strength counts when no calls tell that the dependency fails only for its caller. */
+const UNTOLD_DEPLOY_SHARE = 0.5;
+
+/** Per service, when its first alert of a failure began (not a request-rate shift, not a warning), and of errors. */
+interface FirstFailures {
+  any: Map<string, number>;
+  /** Alerts that may watch errors: not latency alone, not the service's own resources. */
+  errors: Map<string, number>;
+}
+
+function firstFailureAlerts(alerts: readonly Alert[]): FirstFailures {
+  const first: FirstFailures = { any: new Map(), errors: new Map() };
+  const note = (map: Map<string, number>, service: string, at: number): void => {
+    const seen = map.get(service);
+    if (seen === undefined || at < seen) map.set(service, at);
+  };
+  for (const a of alerts) {
+    if (!a.service || alertSignal(a) !== 'failure') continue;
+    note(first.any, a.service, a.startsAt);
+    if (!isSaturation(a) && alertSymptom(a) !== 'latency') note(first.errors, a.service, a.startsAt);
+  }
+  return first;
+}
+
 interface ServiceFacts {
   service: string;
   alerts: Alert[];
@@ -162,9 +186,10 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
   const recentChanges = latestChangesNear(input.changes, input.onset, options.changeLookbackMs);
   /** Per failing service, the caller whose new code it fails on, if any (memo: null when none). */
   const blamedAbove = new Map<string, CallerVersionBlame | null>();
+  const firstFailureAt = firstFailureAlerts(input.alerts);
   const blameOf = (service: string): CallerVersionBlame | null => {
     let blame = blamedAbove.get(service);
-    if (blame === undefined) blamedAbove.set(service, (blame = failingOnlyForNewCode(input, service, recentChanges)));
+    if (blame === undefined) blamedAbove.set(service, (blame = failingOnlyForNewCode(input, service, recentChanges, firstFailureAt)));
     return blame;
   };
   const facts = gatherFacts(input, options, blameOf);
@@ -326,7 +351,10 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     // For an uninstrumented dependency the callers' view above already says it; it has no spans of its own.
     if (!node?.uninstrumented && (f.trace?.originAnomaly ?? 0) >= 0.2) evidence.push({ kind: 'error-origin', detail: describeOrigin(f.service, f.trace!) });
     if (f.saturation > 0) evidence.push({ kind: 'saturation', detail: describeSaturation(f.service, f.alerts.filter(isSaturation)) });
-    if (split && splitStrength >= 0.2) evidence.push({ kind: 'version', detail: describeVersionSplit(f.service, split, brokenByNewCode) });
+    // What calls show failing only for the candidate's new code, and what only began to fail after its deploy.
+    const shownBroken = brokenByNewCode.filter((s) => blamedAbove.get(s)!.shownOnCalls);
+    const failingAfter = brokenByNewCode.filter((s) => !blamedAbove.get(s)!.shownOnCalls);
+    if (split && splitStrength >= 0.2) evidence.push({ kind: 'version', detail: describeVersionSplit(f.service, split, shownBroken) });
 
     // Change: the latest deploy of the candidate before (or just after) the onset.
     const change = recentChanges.get(f.service);
@@ -334,7 +362,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     const splitShown = split !== null && splitStrength >= 0.2;
     if (change) {
       changeScore = deployStrength(change, input.onset);
-      evidence.push({ kind: 'deploy', detail: describeChange(change, input.onset, splitShown ? [] : brokenByNewCode) });
+      evidence.push({ kind: 'deploy', detail: describeChange(change, input.onset, splitShown ? [] : shownBroken, failingAfter) });
     }
     // A newer version that fails beside the older one is a deploy the traces saw, reported or not: it counts as one as
     // clearly as it fails, from the first minute it served.
@@ -409,6 +437,8 @@ interface CallerVersionBlame {
   caller: string;
   /** How clearly the caller's new code is the change (its VersionSplit's strength, or its deploy's recency): how much of the failure is its doing. */
   share: number;
+  /** Calls into the service show it failing for this caller alone; else only the deploy and the onsets say so (decision 030). */
+  shownOnCalls: boolean;
 }
 
 /**
@@ -417,28 +447,66 @@ interface CallerVersionBlame {
  * from another caller still succeed and nothing of the service's own changed (decision 028). Null when calls from any
  * other caller fail too, or the failing caller shows no such change.
  */
-function failingOnlyForNewCode(input: RankingInput, service: string, recentChanges: ReadonlyMap<string, Change>): CallerVersionBlame | null {
-  if (!input.graph.hasNode(service) || input.traceSignals.edge === undefined) return null;
+function failingOnlyForNewCode(
+  input: RankingInput,
+  service: string,
+  recentChanges: ReadonlyMap<string, Change>,
+  firstFailureAt: FirstFailures,
+): CallerVersionBlame | null {
+  if (!input.graph.hasNode(service)) return null;
   let failing: string | null = null;
   let otherFailing = false;
   let healthyBeside = false;
-  input.graph.forEachInNeighbor(service, (caller) => {
-    const calls = input.traceSignals.edge!(caller, service);
-    if (!callsTell(calls)) return;
-    if (calls.errorAnomaly < BAD_CALLS) healthyBeside ||= calls.callsNow >= MIN_CALLS;
-    else if (failing === null) failing = caller;
-    else otherFailing = true;
-  });
+  let told = false;
+  if (input.traceSignals.edge !== undefined)
+    input.graph.forEachInNeighbor(service, (caller) => {
+      const calls = input.traceSignals.edge!(caller, service);
+      if (!callsTell(calls)) return;
+      told = true;
+      if (calls.errorAnomaly < BAD_CALLS) healthyBeside ||= calls.callsNow >= MIN_CALLS;
+      else if (failing === null) failing = caller;
+      else otherFailing = true;
+    });
+  if (!told) return deployedCallerFailingFirst(input, service, recentChanges, firstFailureAt);
   if (failing === null || otherFailing) return null;
   const split = input.traceSignals.get(failing)?.versionSplit;
-  if (split?.symptom === 'errors') return { caller: failing, share: split.strength };
+  if (split?.symptom === 'errors') return { caller: failing, share: split.strength, shownOnCalls: true };
   // A reported deploy says less than a split: the service may fail for that caller alone for a reason of its own
   // (one endpoint only that caller uses). Calls from another caller succeeding in the same minutes, and no change of
   // the service's own, leave the caller's new code as the one change the failure follows.
   if (!healthyBeside || recentChanges.has(service) || input.traceSignals.get(service)?.versionSplit) return null;
   const change = recentChanges.get(failing);
   if (!change || change.at > input.onset) return null;
-  return { caller: failing, share: deployStrength(change, input.onset) };
+  return { caller: failing, share: deployStrength(change, input.onset), shownOnCalls: true };
+}
+
+/**
+ * Without calls into `service` that tell (decision 030): its one failing caller deployed before the onset and began to
+ * fail no later than it, while nothing of its own changed. Null otherwise.
+ */
+function deployedCallerFailingFirst(
+  input: RankingInput,
+  service: string,
+  recentChanges: ReadonlyMap<string, Change>,
+  firstFailureAt: FirstFailures,
+): CallerVersionBlame | null {
+  // New code sends what a dependency cannot take: the dependency answers with errors, not merely slowly.
+  const failingSince = firstFailureAt.errors.get(service);
+  if (failingSince === undefined || recentChanges.has(service) || input.traceSignals.get(service)?.versionSplit) return null;
+  let failing: string | null = null;
+  let several = false;
+  input.graph.forEachInNeighbor(service, (caller) => {
+    if (!firstFailureAt.any.has(caller)) return;
+    if (failing === null) failing = caller;
+    else several = true;
+  });
+  if (failing === null || several) return null;
+  // Its new code's failing requests fail it too, as errors, from the first minute.
+  const callerFailingSince = firstFailureAt.errors.get(failing);
+  if (callerFailingSince === undefined || callerFailingSince > failingSince) return null;
+  const change = recentChanges.get(failing);
+  if (!change || change.at > input.onset) return null;
+  return { caller: failing, share: deployStrength(change, input.onset) * UNTOLD_DEPLOY_SHARE, shownOnCalls: false };
 }
 
 /** How strongly a change at `at` counts as the incident's cause: full at the onset, decaying over 20 minutes before it, half just after. */

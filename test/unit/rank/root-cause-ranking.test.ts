@@ -76,7 +76,7 @@ describe('ranking root causes', () => {
   });
 
   it('credits a deploy shortly before onset and ignores a deploy elsewhere', () => {
-    const alerts = [alert('checkout', 'E', 0), alert('payments', 'E', 0)];
+    const alerts = [alert('checkout', 'E', 1), alert('payments', 'E', 0)]; // payments failed first: not checkout's doing (decision 030)
     const without = rankRootCauses(input({ alerts }));
     const withDeploy = rankRootCauses(input({ alerts, changes: [deploy('checkout', -3), deploy('search', -2)] }));
     const score = (r: typeof without, s: string) => r.find((x) => x.service === s)?.score ?? 0;
@@ -86,7 +86,7 @@ describe('ranking root causes', () => {
   });
 
   it('credits a failed rollout half as much as a completed one, and says it failed', () => {
-    const alerts = [alert('checkout', 'E', 0), alert('payments', 'E', 0)];
+    const alerts = [alert('checkout', 'E', 1), alert('payments', 'E', 0)]; // payments failed first: not checkout's doing (decision 030)
     const score = (changes: Change[]) => rankRootCauses(input({ alerts, changes })).find((x) => x.service === 'checkout')!;
     const none = score([]).score;
     const completed = score([deploy('checkout', -3)]).score;
@@ -97,7 +97,7 @@ describe('ranking root causes', () => {
   });
 
   it('names the latest of a service\'s deploys from the lookback to just after the onset, and none outside it', () => {
-    const alerts = [alert('checkout', 'E', 0), alert('payments', 'E', 0)];
+    const alerts = [alert('checkout', 'E', 1), alert('payments', 'E', 0)]; // payments failed first: not checkout's doing (decision 030)
     const changes = [deploy('checkout', -50, 'v3'), deploy('checkout', -3, 'v4'), deploy('checkout', -40, 'v5'), deploy('checkout', 12, 'v6'), deploy('payments', -61, 'v7')];
     const ranked = rankRootCauses(input({ alerts, changes }));
     const deployEvidence = (s: string) => ranked.find((r) => r.service === s)!.evidence.find((e) => e.kind === 'deploy')?.detail;

@@ -145,3 +145,39 @@ describe('ranking a dependency that fails only for a caller that just deployed (
     expect(ranked([deploy('checkout', -3)])).toContain('checkout');
   });
 });
+
+describe('without calls into a dependency that tell, a caller that deployed and failed first (decision 030)', () => {
+  // checkout calls payments; no spans judge any call. checkout fails from minute 0, payments from minute 1.
+  const wiring = buildDependencyGraph([edge('frontend', 'checkout'), edge('checkout', 'payments'), edge('refunds', 'payments')]);
+  const failing = [alert('checkout', 'HighErrorRate', 0), alert('payments', 'HighErrorRate', 1)];
+  const rank = (changes: RankingInput['changes'], alerts = failing) =>
+    rankRootCauses({ alerts, graph: wiring, traceSignals: new Map(), changes, history: [], onset: Math.min(...alerts.map((a) => a.startsAt)) });
+  const first = (changes: RankingInput['changes'], alerts = failing) => rank(changes, alerts)[0]!.service;
+
+  it("reads the dependency's errors as possibly the new code's doing, and says how little is known", () => {
+    expect(first([])).toBe('payments');
+    const ranked = rank([deploy('checkout', -4, 'v2.14.1')]);
+    expect(ranked[0]!.service).toBe('checkout');
+    expect(ranked[0]!.evidence.find((e) => e.kind === 'deploy')!.detail).toBe(
+      'checkout deployed v2.14.1 (from v1) 4 min before the first alert; payments, which it calls, began to fail no earlier, with no deploy of its own: it may fail on what checkout sends it',
+    );
+    // Only half the deploy's strength moves: the dependency stays close behind, unlike when calls show it (decision 028).
+    expect(ranked[1]!.service).toBe('payments');
+    expect(ranked[0]!.score - ranked[1]!.score).toBeLessThan(0.15);
+    expect(first([deploy('checkout', -40)])).toBe('payments');
+  });
+
+  it('leaves the dependency first when it was deployed too, only slowed, failed first, fails for another caller too, its caller erred late, or the deploy came after', () => {
+    const checkoutDeployed = deploy('checkout', -4);
+    expect(first([checkoutDeployed, deploy('payments', -10)])).toBe('payments');
+    // New code sends a dependency what it cannot take: it answers with errors, not slowly.
+    expect(first([checkoutDeployed], [alert('checkout', 'HighErrorRate', 0), alert('payments', 'HighLatency', 1)])).toBe('payments');
+    expect(first([checkoutDeployed], [alert('checkout', 'HighErrorRate', 1), alert('payments', 'HighErrorRate', 0)])).toBe('payments');
+    expect(first([checkoutDeployed], [...failing, alert('refunds', 'HighErrorRate', 1)])).toBe('payments');
+    // checkout slowed first; its errors began after payments': its new code's requests did not fail from the start.
+    expect(first([checkoutDeployed], [alert('checkout', 'HighLatency', 0), alert('payments', 'HighErrorRate', 1), alert('checkout', 'HighErrorRate', 2)])).toBe('payments');
+    const after = rank([deploy('checkout', 2)]);
+    expect(after[0]!.service).toBe('payments');
+    expect(after.some((r) => r.evidence.some((e) => e.detail.includes('may fail on what')))).toBe(false);
+  });
+});
