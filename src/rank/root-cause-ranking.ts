@@ -186,7 +186,9 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
   const recentChanges = latestChangesNear(input.changes, input.onset, options.changeLookbackMs);
   /** Per failing service, the caller whose new code it fails on, if any (memo: null when none). */
   const blamedAbove = new Map<string, CallerVersionBlame | null>();
-  const firstFailureAt = firstFailureAlerts(input.alerts);
+  // Read only where no calls into a failing service tell (decision 030): most rankings with traces never need it.
+  let firstFailures: FirstFailures | undefined;
+  const firstFailureAt = (): FirstFailures => (firstFailures ??= firstFailureAlerts(input.alerts));
   const blameOf = (service: string): CallerVersionBlame | null => {
     let blame = blamedAbove.get(service);
     if (blame === undefined) blamedAbove.set(service, (blame = failingOnlyForNewCode(input, service, recentChanges, firstFailureAt)));
@@ -352,8 +354,8 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     if (!node?.uninstrumented && (f.trace?.originAnomaly ?? 0) >= 0.2) evidence.push({ kind: 'error-origin', detail: describeOrigin(f.service, f.trace!) });
     if (f.saturation > 0) evidence.push({ kind: 'saturation', detail: describeSaturation(f.service, f.alerts.filter(isSaturation)) });
     // What calls show failing only for the candidate's new code, and what only began to fail after its deploy.
-    const shownBroken = brokenByNewCode.filter((s) => blamedAbove.get(s)!.shownOnCalls);
-    const failingAfter = brokenByNewCode.filter((s) => !blamedAbove.get(s)!.shownOnCalls);
+    const shownBroken = brokenByNewCode.length === 0 ? brokenByNewCode : brokenByNewCode.filter((s) => blamedAbove.get(s)!.shownOnCalls);
+    const failingAfter = brokenByNewCode.length === 0 ? brokenByNewCode : brokenByNewCode.filter((s) => !blamedAbove.get(s)!.shownOnCalls);
     if (split && splitStrength >= 0.2) evidence.push({ kind: 'version', detail: describeVersionSplit(f.service, split, shownBroken) });
 
     // Change: the latest deploy of the candidate before (or just after) the onset.
@@ -445,13 +447,14 @@ interface CallerVersionBlame {
  * Whether `service` fails only for one caller whose new code sends it what it cannot take: the caller's newer version
  * fails while its older one serves well (decision 026), or the caller deployed shortly before the onset while calls
  * from another caller still succeed and nothing of the service's own changed (decision 028). Null when calls from any
- * other caller fail too, or the failing caller shows no such change.
+ * other caller fail too, or the failing caller shows no such change. When no calls into it tell, the alerts' onsets and
+ * a reported deploy decide, at half the share (decision 030, deployedCallerFailingFirst).
  */
 function failingOnlyForNewCode(
   input: RankingInput,
   service: string,
   recentChanges: ReadonlyMap<string, Change>,
-  firstFailureAt: FirstFailures,
+  firstFailureAt: () => FirstFailures,
 ): CallerVersionBlame | null {
   if (!input.graph.hasNode(service)) return null;
   let failing: string | null = null;
@@ -467,7 +470,7 @@ function failingOnlyForNewCode(
       else if (failing === null) failing = caller;
       else otherFailing = true;
     });
-  if (!told) return deployedCallerFailingFirst(input, service, recentChanges, firstFailureAt);
+  if (!told) return deployedCallerFailingFirst(input, service, recentChanges, firstFailureAt());
   if (failing === null || otherFailing) return null;
   const split = input.traceSignals.get(failing)?.versionSplit;
   if (split?.symptom === 'errors') return { caller: failing, share: split.strength, shownOnCalls: true };
@@ -481,8 +484,8 @@ function failingOnlyForNewCode(
 }
 
 /**
- * Without calls into `service` that tell (decision 030): its one failing caller deployed before the onset and began to
- * fail no later than it, while nothing of its own changed. Null otherwise.
+ * Without calls into `service` that tell (decision 030): its errors follow its one failing caller's deploy when that
+ * caller deployed before the onset and erred no later than it, and nothing of its own changed. Null otherwise.
  */
 function deployedCallerFailingFirst(
   input: RankingInput,
