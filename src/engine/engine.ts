@@ -11,7 +11,7 @@ import { HistoryIndex } from '../history/similarity-index.js';
 import { buildDependencyGraph, downstreamOf, type DeclaredDependency, type DependencyGraph } from '../topology/dependency-graph.js';
 import { clusterAlerts, DEFAULT_CLUSTER_OPTIONS, type ClusterOptions, type RelationMemo } from '../correlate/incident-clusters.js';
 import { rateCouplingFor, traceCouplingFor } from '../correlate/trace-coupling.js';
-import { DEFAULT_RANKING_OPTIONS, rankRootCauses, type HistoryMatch, type RankingOptions } from '../rank/root-cause-ranking.js';
+import { DEFAULT_RANKING_OPTIONS, deployStrengthNear, rankRootCauses, type HistoryMatch, type RankingOptions } from '../rank/root-cause-ranking.js';
 import { callAnomaly, lazyTraceSignals, type TraceSignalLookup } from '../rank/trace-signals.js';
 import { IncidentTracker, instanceKey, type SameFailure, type TrackedIncident } from './incident-tracker.js';
 
@@ -399,7 +399,8 @@ export class Engine {
         const same =
           (named === undefined ? undefined : near(openIncidents().byRoot.get(named))) ??
           (pair === undefined ? undefined : near(openIncidents().bySuspects.get(pair))) ??
-          victimOf(alerts, ranked.rootCauses, ranked.onset, openIncidents().byRoot, gapMs);
+          victimOf(alerts, ranked.rootCauses, ranked.onset, openIncidents().byRoot, gapMs, (service) =>
+            deployStrengthNear(changes, service, ranked.onset, this.options.ranking.changeLookbackMs));
         if (same !== undefined) this.openedRankings.delete(same); // it gains these alerts: rank it again
         return same;
       },
@@ -649,21 +650,36 @@ export function undecidedPair(rootCauses: readonly RootCause[] | undefined): str
  * cluster's, and joins on them were wrong (noise on callers of the failing service) in every case measured.
  */
 const VICTIM_RANKS = 3;
+/** A deploy of a cluster's first suspect weaker than this as a cause says too little to keep the cluster apart. */
+const STRONG_DEPLOY = 0.5;
 /** Evidence that a candidate is where trouble starts, beyond its own alerts and its place in the graph. */
 const OWN_EVIDENCE: ReadonlySet<string> = new Set(['traces', 'error-origin', 'saturation', 'deploy', 'version', 'history']);
 
 /**
  * The open incident a cluster about to open is a victim of (decision 013), or undefined. A victim cluster reports only
  * errors or slowness (no saturation, process down, traffic or future warning); the service its ranking blames first
- * has nothing against it but those alerts (no failing calls, no error origin, no saturation, deploy or history); and
+ * has nothing against it but those alerts (no failing calls, no error origin, no saturation, version split or history,
+ * and no deploy that `deployStrength` counts for at least half a cause: the addendum); and
  * among its top VICTIM_RANKS candidates is the decisive root of an open incident that began at or before the cluster
  * and within `gapMs` of it. Such alerts are the failing root's callers showing it late, from a corner of the graph
  * whose sampled calls say little: the root's incident has heard from the rest of the failure, the cluster alone only
- * from itself. `rootCauses` is the cluster's own ranking; `openByRoot` the open incidents by their decisive root.
+ * from itself. `rootCauses` is the cluster's own ranking; `openByRoot` the open incidents by their decisive root;
+ * `deployStrength` how strongly a service's deploy counts as the cluster's cause (unknown: every deploy counts).
  */
-export function victimOf(alerts: readonly Alert[], rootCauses: readonly RootCause[], onset: number, openByRoot: ReadonlyMap<string, readonly OpenIncident[]>, gapMs: number): string | undefined {
+export function victimOf(
+  alerts: readonly Alert[],
+  rootCauses: readonly RootCause[],
+  onset: number,
+  openByRoot: ReadonlyMap<string, readonly OpenIncident[]>,
+  gapMs: number,
+  deployStrength: (service: string) => number = () => 1,
+): string | undefined {
   const [top] = rootCauses;
-  if (top === undefined || top.evidence.some((e) => OWN_EVIDENCE.has(e.kind))) return undefined;
+  if (top === undefined) return undefined;
+  for (const e of top.evidence) {
+    if (!OWN_EVIDENCE.has(e.kind)) continue;
+    if (e.kind !== 'deploy' || deployStrength(top.service) >= STRONG_DEPLOY) return undefined;
+  }
   for (const a of alerts) if (a.service !== '' && (alertSignal(a) !== 'failure' || isSaturation(a))) return undefined;
   for (const candidate of rootCauses.slice(1, VICTIM_RANKS)) {
     const open = openByRoot.get(candidate.service)?.find((inc) => inc.onset <= onset && onset - inc.onset <= gapMs);

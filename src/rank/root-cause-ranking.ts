@@ -523,6 +523,19 @@ function deployStrength(change: Change, onset: number): number {
   return changeStrength(change.at, onset) * (change.failed ? FAILED_CHANGE : 1);
 }
 
+/**
+ * How strongly `service`'s latest deploy near `onset` counts as the cause (deployStrength; 0 without one), as the
+ * ranking reads it: for callers that weigh a ranking's deploy evidence (engine.ts victimOf).
+ */
+export function deployStrengthNear(changes: readonly Change[], service: string, onset: number, lookbackMs: number): number {
+  let latest: Change | undefined;
+  for (const c of changes) {
+    if (c.service !== service || c.at < onset - lookbackMs || c.at > onset + CHANGE_AFTER_ONSET_MS) continue;
+    if (!latest || c.at > latest.at) latest = c;
+  }
+  return latest ? deployStrength(latest, onset) : 0;
+}
+
 /** The similarity of the most similar past incident whose root cause was `service` (0 when none was). */
 function pastRootSimilarity(history: readonly HistoryMatch[], service: string): number {
   let best = 0;

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { decisiveRoot, DEFAULT_ENGINE_OPTIONS, Engine, isAnotherFailure, undecidedPair, victimOf, type RemediationContext } from '../../../src/engine/engine.js';
 import { alert, deploy, MIN, T0 } from '../../support/alerts.js';
 import type { Alert } from '../../../src/model/alert.js';
+import type { Change } from '../../../src/model/change.js';
 import type { IncidentReport } from '../../../src/model/incident.js';
 import type { TraceDelta } from '../../../src/model/trace-aggregate.js';
 import { emptyCallStats, addCall } from '../../../src/model/trace-aggregate.js';
@@ -312,9 +313,10 @@ describe('engine', () => {
       calls('v', 'w', m, 3, 0),
       calls('w', 'cache', m, 3, 0, true),
     ]);
-    const run = (late: Alert): IncidentReport[] => {
+    const run = (late: Alert, changes: Change[] = []): IncidentReport[] => {
       const e = new Engine();
       for (const d of deltas) e.applyTraceDelta(d);
+      e.applyChanges(changes);
       e.applyAlerts([alert('a', 'HighErrorRate', 0), alert('a1', 'HighErrorRate', 1)]);
       const [first] = e.analyze(T0 + 3 * MIN);
       expect(decisiveRoot(first!.rootCauses)).toBe('cache');
@@ -333,6 +335,10 @@ describe('engine', () => {
     expect(run(alert('v', 'ContainerCpuUsageHigh', 4)).map((r) => r.services).sort()).toEqual([['a', 'a1'], ['v']]);
     // An alert older than the incident's first one is not its victim.
     expect(run(alert('v', 'HighErrorRate', -1)).map((r) => r.services).sort()).toEqual([['a', 'a1'], ['v']]);
+    // `v` deployed just before its alert: that may be its own failure. Deployed 21 minutes before, it is a victim still
+    // (decision 013, addendum).
+    expect(run(alert('v', 'HighErrorRate', 4), [deploy('v', 2)]).map((r) => r.services).sort()).toEqual([['a', 'a1'], ['v']]);
+    expect(run(alert('v', 'HighErrorRate', 4), [deploy('v', -17)]).map((r) => r.services)).toEqual([['a', 'a1', 'v']]);
   });
 
   it('finds a victim only among the top three candidates of symptom alerts whose first suspect has nothing against it', () => {
@@ -347,6 +353,12 @@ describe('engine', () => {
     for (const kind of ['traces', 'error-origin', 'saturation', 'deploy', 'history']) {
       expect(victimOf(symptoms, [cause('v', 0.6, 'alerts', kind), ...ranking.slice(1)], at, open, gap)).toBeUndefined();
     }
+    // A deploy of the first suspect too long before the onset to count for half of a cause keeps nothing apart
+    // (decision 013, addendum): 21 minutes before is exp(−21/20) ≈ 0.35; 10 minutes before, 0.61.
+    const deployed = [cause('v', 0.6, 'alerts', 'deploy'), ...ranking.slice(1)];
+    expect(victimOf(symptoms, deployed, at, open, gap, (s) => (s === 'v' ? 0.35 : 0))).toBe('inc-cache');
+    expect(victimOf(symptoms, deployed, at, open, gap, (s) => (s === 'v' ? 0.61 : 0))).toBeUndefined();
+    expect(victimOf(symptoms, [cause('v', 0.6, 'alerts', 'deploy', 'traces'), ...ranking.slice(1)], at, open, gap, () => 0.35)).toBeUndefined();
     expect(victimOf([...symptoms, alert('v', 'TargetDown', 4)], ranking, at, open, gap)).toBeUndefined();
     expect(victimOf([...symptoms, alert('v', 'RequestRateDrop', 4)], ranking, at, open, gap)).toBeUndefined();
     expect(victimOf([...symptoms, alert('v', 'CertificateExpiringSoon', 4)], ranking, at, open, gap)).toBeUndefined();
