@@ -528,11 +528,7 @@ function deployStrength(change: Change, onset: number): number {
  * ranking reads it: for callers that weigh a ranking's deploy evidence (engine.ts victimOf).
  */
 export function deployStrengthNear(changes: readonly Change[], service: string, onset: number, lookbackMs: number): number {
-  let latest: Change | undefined;
-  for (const c of changes) {
-    if (c.service !== service || c.at < onset - lookbackMs || c.at > onset + CHANGE_AFTER_ONSET_MS) continue;
-    if (!latest || c.at > latest.at) latest = c;
-  }
+  const latest = latestChangesNear(changes, onset, lookbackMs).get(service);
   return latest ? deployStrength(latest, onset) : 0;
 }
 
