@@ -479,6 +479,7 @@ export class Engine {
           edgeBaseline: (caller, callee, from, to) => this.traces.edgeBaselineStats(caller, callee, from, to),
           service: (service, from, to) => this.traces.serviceStats(service, from, to),
           serviceVersions: (service, from, to) => this.traces.serviceVersions(service, from, to),
+          edgeVersions: (caller, callee, from, to) => this.traces.edgeVersions(caller, callee, from, to),
         },
         window,
       );

@@ -38,6 +38,12 @@ export interface EdgeAggregate extends CallStats {
   /** True when the callee is known only as a client-span peer (no spans of its own). */
   calleeUninstrumented: boolean;
   calleeKind: import('./span.js').PeerKind;
+  /**
+   * The same calls per service.version of the caller, for the calls whose client span named one (absent when none did).
+   * Two versions of a caller calling in the same minutes, the newer one's calls failing and the older one's not, say the
+   * callee fails on what the new code sends it (a canary that breaks its dependency; decision 031).
+   */
+  versions?: VersionTotals[];
 }
 
 /** A service's own server-side work within one time bucket. */

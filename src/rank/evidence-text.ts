@@ -68,6 +68,20 @@ export function describeVersionSplit(service: string, split: VersionSplit, broke
   return `${service}: version ${worse.version}, serving since ${hhmm(worse.firstSeen)}, ${how[0]}; ${better.version} beside it ${how[1]} in the same minutes, so the failure is in the newer version's own code${brokenByWhatItSends(service, brokenBelow)}`;
 }
 
+/**
+ * "payments-db fails 100% of 4 calls from checkout v2.14.1 (calling since 09:01) and 0% of 26 from v2.14.0 in the same
+ * minutes: it fails on what the new version sends it" (decision 031: the caller's calls into it, split by its version).
+ */
+export function describeCallsByVersion(service: string, caller: string, split: VersionSplit): string {
+  const { worse, better } = split;
+  const calls = (n: number): string => `${n} call${n === 1 ? '' : 's'}`;
+  const how =
+    split.symptom === 'errors'
+      ? [`fails ${pct(worse.errors / worse.calls)} of ${calls(worse.calls)}`, `${pct(better.errors / better.calls)} of ${calls(better.calls)}`]
+      : [`takes ${Math.round(worse.latencySumMs / worse.calls)} ms a call (${calls(worse.calls)})`, `${Math.round(better.latencySumMs / better.calls)} ms`];
+  return `${service} ${how[0]} from ${caller} ${worse.version} (calling since ${hhmm(worse.firstSeen)}) and ${how[1]} from ${better.version} in the same minutes: it fails on what the new version sends it`;
+}
+
 /** "; payments-db fails only on what checkout calls it with" (dependencies failing only on the new code's calls). */
 function brokenByWhatItSends(service: string, brokenBelow: readonly string[]): string {
   if (brokenBelow.length === 0) return '';

@@ -20,7 +20,18 @@ import type { Change } from '../model/change.js';
 import type { IncidentFix } from '../model/history.js';
 import type { Evidence, RootCause } from '../model/incident.js';
 import { downstreamOf, upstreamOf, type DependencyGraph } from '../topology/dependency-graph.js';
-import { callAnomaly, callsTell, clamp01, HEALTHY_CALLS_COUPLING, MIN_CALLS, pooledAnomaly, type CallChange, type ServiceTraceSignal, type TraceSignalLookup } from './trace-signals.js';
+import {
+  callAnomaly,
+  callsTell,
+  clamp01,
+  HEALTHY_CALLS_COUPLING,
+  MIN_CALLS,
+  pooledAnomaly,
+  type CallChange,
+  type ServiceTraceSignal,
+  type TraceSignalLookup,
+  type VersionSplit,
+} from './trace-signals.js';
 import {
   describeAlerts,
   describeChange,
@@ -33,6 +44,7 @@ import {
   describePosition,
   describeSaturation,
   describeVersionSplit,
+  describeCallsByVersion,
 } from './evidence-text.js';
 
 export interface HistoryMatch {
@@ -354,9 +366,14 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     if (!node?.uninstrumented && (f.trace?.originAnomaly ?? 0) >= 0.2) evidence.push({ kind: 'error-origin', detail: describeOrigin(f.service, f.trace!) });
     if (f.saturation > 0) evidence.push({ kind: 'saturation', detail: describeSaturation(f.service, f.alerts.filter(isSaturation)) });
     // What calls show failing only for the candidate's new code, and what only began to fail after its deploy.
-    const shownBroken = brokenByNewCode.length === 0 ? brokenByNewCode : brokenByNewCode.filter((s) => blamedAbove.get(s)!.shownOnCalls);
+    // Those whose calls split by its version say so in a line of their own.
+    const shownBroken = brokenByNewCode.length === 0 ? brokenByNewCode : brokenByNewCode.filter((s) => blamedAbove.get(s)!.shownOnCalls && !blamedAbove.get(s)!.callsByVersion);
     const failingAfter = brokenByNewCode.length === 0 ? brokenByNewCode : brokenByNewCode.filter((s) => !blamedAbove.get(s)!.shownOnCalls);
     if (split && splitStrength >= 0.2) evidence.push({ kind: 'version', detail: describeVersionSplit(f.service, split, shownBroken) });
+    for (const s of brokenByNewCode) {
+      const byVersion = blamedAbove.get(s)!.callsByVersion;
+      if (byVersion) evidence.push({ kind: 'version', detail: describeCallsByVersion(s, f.service, byVersion) });
+    }
 
     // Change: the latest deploy of the candidate before (or just after) the onset.
     const change = recentChanges.get(f.service);
@@ -441,6 +458,8 @@ interface CallerVersionBlame {
   share: number;
   /** Calls into the service show it failing for this caller alone; else only the deploy and the onsets say so (decision 030). */
   shownOnCalls: boolean;
+  /** The caller's calls into the service by its version, when their split is what shows it (decision 031). */
+  callsByVersion?: VersionSplit;
 }
 
 /**
@@ -474,6 +493,10 @@ function failingOnlyForNewCode(
   if (failing === null || otherFailing) return null;
   const split = input.traceSignals.get(failing)?.versionSplit;
   if (split?.symptom === 'errors') return { caller: failing, share: split.strength, shownOnCalls: true };
+  // The caller's own calls into the service, by its version: the newer one's fail beside the older one's succeeding in
+  // the same minutes (decision 031). Only the code that sends them differs: the same caller, the same service.
+  const byVersion = input.traceSignals.edgeVersionSplit?.(failing, service);
+  if (byVersion?.symptom === 'errors') return { caller: failing, share: byVersion.strength, shownOnCalls: true, callsByVersion: byVersion };
   // A reported deploy says less than a split: the service may fail for that caller alone for a reason of its own
   // (one endpoint only that caller uses). Calls from another caller succeeding in the same minutes, and no change of
   // the service's own, leave the caller's new code as the one change the failure follows.

@@ -210,6 +210,11 @@ export interface TraceSignalLookup {
   get(service: string): ServiceTraceSignal | undefined;
   /** How calls along one edge changed; undefined when the lookup cannot say (then callers fall back). */
   edge?(caller: string, callee: string): CallChange | null;
+  /**
+   * A newer version of the caller whose calls along the edge fail (or slow) beside an older one's in the same minutes
+   * (versionSplitOf over the caller's versions): the callee fails on what the new code sends it (decision 031).
+   */
+  edgeVersionSplit?(caller: string, callee: string): VersionSplit | null;
 }
 
 /** The trace facts about one service over the incident window and its baseline. */
@@ -263,6 +268,8 @@ export interface TraceWindowSource {
   service(service: string, from: number, to: number): (CallTotals & { originErrors: number }) | null;
   /** The service's own spans per version over [from, to) when two or more served in it (TraceAggregates.serviceVersions). */
   serviceVersions?(service: string, from: number, to: number): VersionWindow[] | null;
+  /** An edge's calls per version of its caller over [from, to) when two or more called (TraceAggregates.edgeVersions). */
+  edgeVersions?(caller: string, callee: string, from: number, to: number): VersionWindow[] | null;
 }
 
 /**
@@ -272,6 +279,7 @@ export interface TraceWindowSource {
 export function lazyTraceSignals(source: TraceWindowSource, window: { baselineFrom: number; from: number; to: number }): TraceSignalLookup {
   const memo = new Map<string, ServiceTraceSignal>();
   const edgeMemo = new Map<string, CallChange | null>();
+  const edgeSplitMemo = new Map<string, VersionSplit | null>();
   const baseline = (caller: string, callee: string): CallTotals | null =>
     (source.edgeBaseline ?? source.edge)(caller, callee, window.baselineFrom, window.from);
   return {
@@ -284,6 +292,12 @@ export function lazyTraceSignals(source: TraceWindowSource, window: { baselineFr
         edgeMemo.set(key, change);
       }
       return change;
+    },
+    edgeVersionSplit(caller: string, callee: string): VersionSplit | null {
+      const key = `${caller}\u0000${callee}`;
+      let split = edgeSplitMemo.get(key);
+      if (split === undefined) edgeSplitMemo.set(key, (split = versionSplitOf(source.edgeVersions?.(caller, callee, window.from, window.to))));
+      return split;
     },
     get(service: string): ServiceTraceSignal {
       let signal = memo.get(service);

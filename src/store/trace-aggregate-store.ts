@@ -5,7 +5,7 @@
 // x (errors), l (latency sum, float), w (an edge's client-timed latency sum, float), o (origin errors), h<i>
 // (histogram bucket i), and "m" on an edge holds its metadata "calleeKind␟0|1" (overwritten: the latest view of
 // whether the callee is instrumented wins). A service's spans per service.version: "s␟service␟v␟version␟stat", stat
-// c, x or l.
+// c, x or l; an edge's calls per its caller's service.version: "e␟caller␟callee␟v␟version␟stat", the same stats.
 import type { Redis } from 'ioredis';
 import {
   addVersionTotals,
@@ -15,6 +15,7 @@ import {
   type EdgeAggregate,
   type ServiceAggregate,
   type TraceDelta,
+  type VersionTotals,
 } from '../model/trace-aggregate.js';
 import type { PeerKind } from '../model/span.js';
 import { redisKeys, type TraceKeys } from './keys.js';
@@ -61,6 +62,7 @@ export class TraceAggregateStore {
       incrementStats(tx, key, base, e);
       if (e.clientLatencySumMs) tx.hincrbyfloat(key, `${base}w`, e.clientLatencySumMs);
       tx.hset(key, `${base}m`, `${e.calleeKind}${SEP}${e.calleeUninstrumented ? 1 : 0}`);
+      incrementVersions(tx, key, base, e.versions);
       touched.add(e.bucket);
     }
     for (const s of delta.services) {
@@ -69,13 +71,7 @@ export class TraceAggregateStore {
       const base = `s${SEP}${s.service}${SEP}`;
       incrementStats(tx, key, base, s);
       if (s.originErrors !== 0) tx.hincrby(key, `${base}o`, s.originErrors);
-      for (const v of s.versions ?? []) {
-        if (v.version.includes(SEP)) continue; // cannot be told apart from the field's other parts
-        const at = `${base}v${SEP}${v.version}${SEP}`;
-        if (v.calls !== 0) tx.hincrby(key, `${at}c`, v.calls);
-        if (v.errors !== 0) tx.hincrby(key, `${at}x`, v.errors);
-        if (v.latencySumMs !== 0) tx.hincrbyfloat(key, `${at}l`, v.latencySumMs);
-      }
+      incrementVersions(tx, key, base, s.versions);
       touched.add(s.bucket);
     }
     if (touched.size === 0) return;
@@ -119,12 +115,28 @@ function incrementStats(tx: Transaction, key: string, base: string, s: CallStats
   }
 }
 
+function incrementVersions(tx: Transaction, key: string, base: string, versions: readonly VersionTotals[] | undefined): void {
+  for (const v of versions ?? []) {
+    if (v.version.includes(SEP)) continue; // cannot be told apart from the field's other parts
+    const at = `${base}v${SEP}${v.version}${SEP}`;
+    if (v.calls !== 0) tx.hincrby(key, `${at}c`, v.calls);
+    if (v.errors !== 0) tx.hincrby(key, `${at}x`, v.errors);
+    if (v.latencySumMs !== 0) tx.hincrbyfloat(key, `${at}l`, v.latencySumMs);
+  }
+}
+
+/** Adds one stored per-version counter (stat c, x or l) to an aggregate's versions. */
+function addVersionStat(into: { versions?: VersionTotals[] }, version: string, stat: string | undefined, raw: string): void {
+  const n = Number(raw);
+  addVersionTotals((into.versions ??= []), version, stat === 'c' ? n : 0, stat === 'x' ? n : 0, stat === 'l' ? n : 0);
+}
+
 function decodeBucket(bucket: number, hash: Record<string, string>, into: TraceDelta): void {
   const edges = new Map<string, EdgeAggregate>();
   const services = new Map<string, ServiceAggregate>();
   for (const [field, raw] of Object.entries(hash)) {
     const parts = field.split(SEP);
-    if (parts[0] === 'e' && parts.length === 4) {
+    if (parts[0] === 'e' && (parts.length === 4 || (parts.length === 6 && parts[3] === 'v'))) {
       const [, caller, callee, stat] = parts as [string, string, string, string];
       const id = `${caller}${SEP}${callee}`;
       let e = edges.get(id);
@@ -132,7 +144,8 @@ function decodeBucket(bucket: number, hash: Record<string, string>, into: TraceD
         e = { caller, callee, bucket, calleeUninstrumented: false, calleeKind: 'service', ...emptyCallStats() };
         edges.set(id, e);
       }
-      if (stat === 'm') {
+      if (parts.length === 6) addVersionStat(e, parts[4]!, parts[5], raw);
+      else if (stat === 'm') {
         const [kind, uninstrumented] = raw.split(SEP);
         if (kind && PEER_KINDS.has(kind)) e.calleeKind = kind as PeerKind;
         e.calleeUninstrumented = uninstrumented === '1';
@@ -145,11 +158,8 @@ function decodeBucket(bucket: number, hash: Record<string, string>, into: TraceD
         s = { service, bucket, originErrors: 0, ...emptyCallStats() };
         services.set(service, s);
       }
-      if (parts.length === 5) {
-        const n = Number(raw);
-        const stat = parts[4];
-        addVersionTotals((s.versions ??= []), parts[3]!, stat === 'c' ? n : 0, stat === 'x' ? n : 0, stat === 'l' ? n : 0);
-      } else if (parts[2] === 'o') s.originErrors = Number(raw);
+      if (parts.length === 5) addVersionStat(s, parts[3]!, parts[4], raw);
+      else if (parts[2] === 'o') s.originErrors = Number(raw);
       else applyStat(s, parts[2]!, raw);
     }
   }

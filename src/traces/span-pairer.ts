@@ -23,7 +23,7 @@ export const DEFAULT_PAIRING_WINDOW_MS = 10_000;
 export const DEFAULT_MAX_PENDING = 200_000;
 
 /** What a call needs of its client span: copied out when the span waits, so its ids and the request can be freed. */
-type CallerSide = Pick<SpanRecord, 'service' | 'startMs' | 'durationMs' | 'isError' | 'peer' | 'peerKind'>;
+type CallerSide = Pick<SpanRecord, 'service' | 'startMs' | 'durationMs' | 'isError' | 'peer' | 'peerKind' | 'version'>;
 /**
  * What a call needs of its server span: how long the callee took to answer, or null for a CONSUMER span, whose work
  * its producer never waits for (a message is sent, not answered: the producer's span is the call's only timing).
@@ -59,6 +59,11 @@ function failedCallKey(parentSpanId: string, service: string): string {
 /** An empty latency histogram, as emptyCallStats() has it: aggregates are built inline, not spread from a second object. */
 function emptyHistogram(): number[] {
   return new Array<number>(LATENCY_BUCKETS).fill(0);
+}
+
+/** Counts one call per the caller's version (decision 031), when its client span named one. */
+function countCallerVersion(agg: EdgeAggregate, version: string | undefined, latencyMs: number, failed: boolean): void {
+  if (version !== undefined && version !== '') addVersionTotals((agg.versions ??= []), version, 1, failed ? 1 : 0, latencyMs);
 }
 
 function bucketOf(ms: number): number {
@@ -174,8 +179,8 @@ export class SpanPairer {
       if (span.isError && span.parentSpanId !== '') this.noteFailedCall(span, now);
       const server = this.servers.get(span.spanId);
       if (server === undefined) {
-        const { service, startMs, durationMs, isError, peer, peerKind } = span;
-        this.park(this.clients, span.spanId, { service, startMs, durationMs, isError, peer, peerKind, at: now });
+        const { service, startMs, durationMs, isError, peer, peerKind, version } = span;
+        this.park(this.clients, span.spanId, { service, startMs, durationMs, isError, peer, peerKind, version, at: now });
       } else {
         this.servers.delete(span.spanId);
         this.pair(span, server.service, server.isError, server.answerMs);
@@ -245,8 +250,11 @@ export class SpanPairer {
     // Both timings of the call (decision 011): how long the callee took, and how long the caller waited. A starved
     // caller reads answers late; a callee whose network delays its packets answers late; the analysis tells which by
     // both ends' other calls (TraceAggregates.edgeStats). A message has only its producer's timing.
-    addCall(agg, answeredMs ?? client.durationMs, client.isError || calleeFailed);
+    const latencyMs = answeredMs ?? client.durationMs;
+    const failed = client.isError || calleeFailed;
+    addCall(agg, latencyMs, failed);
     agg.clientLatencySumMs = (agg.clientLatencySumMs ?? 0) + client.durationMs;
+    countCallerVersion(agg, client.version, latencyMs, failed);
   }
 
   private settleUnpairedClient(span: CallerSide): void {
@@ -259,6 +267,7 @@ export class SpanPairer {
     const edge = this.edgeAggregate(span.service, span.peer, bucket, true, span.peerKind);
     addCall(edge, span.durationMs, span.isError);
     edge.clientLatencySumMs = (edge.clientLatencySumMs ?? 0) + span.durationMs;
+    countCallerVersion(edge, span.version, span.durationMs, span.isError);
     const peer = this.serviceAggregate(span.peer, bucket);
     addCall(peer, span.durationMs, span.isError);
     if (span.isError) peer.originErrors++;
@@ -305,7 +314,8 @@ export class SpanPairer {
     if (byBucket === undefined) byCallee.set(callee, (byBucket = new Map()));
     let agg = byBucket.get(bucket);
     if (agg === undefined) {
-      agg = { caller, callee, bucket, calleeUninstrumented: uninstrumented, calleeKind: kind, calls: 0, errors: 0, latencySumMs: 0, clientLatencySumMs: 0, latencyHist: emptyHistogram() };
+      // `versions` from the start, so aggregates with and without versions share one shape.
+      agg = { caller, callee, bucket, calleeUninstrumented: uninstrumented, calleeKind: kind, calls: 0, errors: 0, latencySumMs: 0, clientLatencySumMs: 0, latencyHist: emptyHistogram(), versions: undefined };
       byBucket.set(bucket, agg);
     } else {
       agg.calleeUninstrumented = agg.calleeUninstrumented && uninstrumented;

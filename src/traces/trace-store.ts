@@ -8,7 +8,7 @@ import {
   type CallStats,
   type CallTotals,
   addVersionTotals,
-  type ServiceAggregate,
+  type EdgeAggregate,
   type TraceDelta,
   type VersionTotals,
   type VersionWindow,
@@ -29,40 +29,121 @@ export interface EdgeSummary {
 export type ServiceStats = CallStats & { originErrors: number };
 
 /**
- * A service row: its stats, and the same per service.version where its spans named one (ServiceAggregate.versions).
- * Nearly every minute of a service has one version, named by all its spans: that row keeps the name alone (`version`;
- * its totals are the row's own), not an array of one, which took half as much memory again as the row's stats
- * (bench/trace-memory.bench.ts). `versions` holds the minutes of a rollout or a canary (two versions), and minutes where
- * some spans named none.
+ * A row's totals per version: a service's own spans per its service.version (ServiceAggregate.versions), an edge's calls
+ * per its caller's (EdgeAggregate.versions). Nearly every minute has one version, named by all its spans: that row keeps
+ * the name alone (`version`; its totals are the row's own), not an array of one, which took half as much memory again
+ * as the row's stats (bench/trace-memory.bench.ts). `versions` holds the minutes of a rollout or a canary (two
+ * versions), and minutes where some spans named none.
  */
-type ServiceRow = ServiceStats & { version?: string; versions?: VersionTotals[] };
+type VersionedRow = CallTotals & { version?: string; versions?: VersionTotals[] };
+
+type ServiceRow = ServiceStats & VersionedRow;
 
 /** The one version every span of the aggregate named, or undefined. */
-function soleVersion(s: ServiceStats & { versions?: readonly VersionTotals[] }): string | undefined {
+function soleVersion(s: CallTotals & { versions?: readonly VersionTotals[] }): string | undefined {
   const only = s.versions?.length === 1 ? s.versions[0]! : undefined;
   return only !== undefined && only.calls === s.calls && only.errors === s.errors && only.latencySumMs === s.latencySumMs ? only.version : undefined;
 }
 
 /** The row's spans per version (an empty list when none named one). */
-function versionsOf(row: ServiceRow): readonly VersionTotals[] {
+function versionsOf(row: VersionedRow): readonly VersionTotals[] {
   if (row.version !== undefined) return [{ version: row.version, calls: row.calls, errors: row.errors, latencySumMs: row.latencySumMs }];
   return row.versions ?? [];
 }
 
-/** Adds a delta's service aggregate to the row of its minute, keeping the row's versions in their compact form. */
-function mergeServiceRow(row: ServiceRow, s: ServiceAggregate): void {
+/**
+ * A new service row's versions from its aggregate's, in their compact form, to spread into the row's literal: a field
+ * added to a row after it is built would move its fields out of the object, 32 bytes a row (bench/trace-memory.bench.ts).
+ */
+function compactVersions(s: CallTotals & { versions?: readonly VersionTotals[] }): { version: string } | { versions: VersionTotals[] } | undefined {
+  if (!s.versions) return undefined;
+  const sole = soleVersion(s);
+  return sole !== undefined ? { version: sole } : { versions: s.versions.map((v) => ({ ...v })) };
+}
+
+/**
+ * Adds an aggregate's versions to the row of its minute, keeping them in their compact form. Before the row's totals
+ * take the aggregate's: a compact row's one version reads the row's totals.
+ */
+function mergeVersions(row: VersionedRow, s: CallTotals & { versions?: readonly VersionTotals[] }): void {
   const sole = row.version;
   // Still one version named by every span: the row's totals remain its totals.
   if (sole !== undefined && soleVersion(s) !== sole) {
     row.versions = [...versionsOf(row)];
     delete row.version;
   }
-  mergeCallStats(row, s);
-  row.originErrors += s.originErrors;
   if (row.version === undefined && s.versions) for (const v of s.versions) addVersionTotals((row.versions ??= []), v.version, v.calls, v.errors, v.latencySumMs);
 }
 
-interface EdgeBucket extends CallStats {
+/**
+ * A new edge row, its versions in their compact form. Each shape is one literal: a field added to a row after it is
+ * built, or spread into it, takes 8–48 bytes more a row, and edge rows are the store's most numerous
+ * (bench/trace-memory.bench.ts).
+ */
+function newEdgeRow(e: EdgeAggregate): EdgeBucket {
+  const { calls, errors, latencySumMs } = e;
+  const clientLatencySumMs = e.clientLatencySumMs ?? latencySumMs;
+  const latencyHist = copyHistogram(e.latencyHist);
+  const uninstrumented = e.calleeUninstrumented;
+  const kind = e.calleeKind;
+  if (!e.versions) return { calls, errors, latencySumMs, clientLatencySumMs, latencyHist, uninstrumented, kind };
+  const version = soleVersion(e);
+  if (version !== undefined) return { calls, errors, latencySumMs, clientLatencySumMs, latencyHist, uninstrumented, kind, version };
+  return { calls, errors, latencySumMs, clientLatencySumMs, latencyHist, uninstrumented, kind, versions: e.versions.map((v) => ({ ...v })) };
+}
+
+/** Whether a row holds two or more versions. */
+function twoVersions(row: VersionedRow): boolean {
+  return row.versions !== undefined && row.versions.length > 1;
+}
+
+/**
+ * Totals per version over the rows of [from, to) in the minutes two or more versions served (by default: the row's
+ * own); null when there are none (one version at a time, or spans that named none). Each version's firstSeen is the
+ * first bucket held in which it served. O(buckets held) for a series with two versions in range, O(range buckets)
+ * otherwise.
+ */
+function versionsIn(series: BucketSeries<VersionedRow>, from: number, to: number, bothServed = (_start: number, row: VersionedRow) => twoVersions(row)): VersionWindow[] | null {
+  const totals: VersionTotals[] = [];
+  // Only the minutes in which two versions served: a rollout's one minute of both says nothing of the failure an
+  // unrelated fault brings minutes later to the version that then serves alone.
+  forEachBucketIn(series, from, to, (start, row) => {
+    if (bothServed(start, row)) for (const v of versionsOf(row)) addVersionTotals(totals, v.version, v.calls, v.errors, v.latencySumMs);
+  });
+  if (totals.length < 2) return null;
+  const out: VersionWindow[] = totals.map((v) => ({ ...v, firstSeen: Number.POSITIVE_INFINITY }));
+  let unseen = out.length;
+  for (let i = 0; i < series.rows.length && unseen > 0; i++) {
+    for (const { version } of versionsOf(series.rows[i]!)) {
+      const w = out.find((o) => o.version === version);
+      if (w !== undefined && w.firstSeen === Number.POSITIVE_INFINITY) {
+        w.firstSeen = series.starts[i]!;
+        unseen--;
+      }
+    }
+  }
+  return out;
+}
+
+/** The first and last bucket of [from, to) in which each version served, over the given series. */
+function versionLifetimes(series: ReadonlyArray<BucketSeries<VersionedRow>>, from: number, to: number): Array<{ first: number; last: number }> {
+  const byVersion = new Map<string, { first: number; last: number }>();
+  for (const one of series) {
+    forEachBucketIn(one, from, to, (start, row) => {
+      for (const { version } of versionsOf(row)) {
+        const l = byVersion.get(version);
+        if (l === undefined) byVersion.set(version, { first: start, last: start });
+        else {
+          if (start < l.first) l.first = start;
+          if (start > l.last) l.last = start;
+        }
+      }
+    });
+  }
+  return [...byVersion.values()];
+}
+
+interface EdgeBucket extends CallStats, VersionedRow {
   /** The same calls timed by the caller's client spans (EdgeAggregate.clientLatencySumMs). */
   clientLatencySumMs: number;
   uninstrumented: boolean;
@@ -178,6 +259,7 @@ const PEER_KINDS = ['service', 'database', 'cache', 'queue', 'external'] as cons
 
 const Count = z.number().int().nonnegative();
 const Histogram = z.array(Count).max(LATENCY_BUCKETS);
+const VersionsJson = z.array(z.tuple([z.string(), Count, Count, z.number().nonnegative()]));
 /** Persisted form: one row per bucket, histograms with trailing zeros trimmed. Version 1. */
 const TraceAggregatesJsonSchema = z.object({
   v: z.literal(1),
@@ -185,9 +267,20 @@ const TraceAggregatesJsonSchema = z.object({
     z.object({
       caller: z.string(),
       callee: z.string(),
-      // [bucket, calls, errors, latencySumMs, uninstrumented 0|1, kind, histogram, clientLatencySumMs (absent: = latencySumMs)]
+      // [bucket, calls, errors, latencySumMs, uninstrumented 0|1, kind, histogram, clientLatencySumMs (absent: = latencySumMs),
+      //  versions of the caller: [version, calls, errors, latencySumMs][]]
       buckets: z.array(
-        z.tuple([z.number(), Count, Count, z.number().nonnegative(), z.union([z.literal(0), z.literal(1)]), z.enum(PEER_KINDS), Histogram, z.number().nonnegative().optional()]),
+        z.tuple([
+          z.number(),
+          Count,
+          Count,
+          z.number().nonnegative(),
+          z.union([z.literal(0), z.literal(1)]),
+          z.enum(PEER_KINDS),
+          Histogram,
+          z.number().nonnegative().optional(),
+          VersionsJson.optional(),
+        ]),
       ),
     }),
   ),
@@ -195,14 +288,21 @@ const TraceAggregatesJsonSchema = z.object({
     z.object({
       service: z.string(),
       // [bucket, calls, errors, latencySumMs, originErrors, histogram, versions: [version, calls, errors, latencySumMs][]]
-      buckets: z.array(
-        z.tuple([z.number(), Count, Count, z.number().nonnegative(), Count, Histogram, z.array(z.tuple([z.string(), Count, Count, z.number().nonnegative()])).optional()]),
-      ),
+      buckets: z.array(z.tuple([z.number(), Count, Count, z.number().nonnegative(), Count, Histogram, VersionsJson.optional()])),
     }),
   ),
 });
 export type TraceAggregatesJson = z.infer<typeof TraceAggregatesJsonSchema>;
 type ServiceBucketJson = TraceAggregatesJson['services'][number]['buckets'][number];
+type EdgeBucketJson = TraceAggregatesJson['edges'][number]['buckets'][number];
+
+function versionsJson(versions: readonly VersionTotals[]): Array<[string, number, number, number]> {
+  return versions.map((v) => [v.version, v.calls, v.errors, v.latencySumMs]);
+}
+
+function versionsFromJson(versions: ReadonlyArray<readonly [string, number, number, number]>): VersionTotals[] {
+  return versions.map(([version, calls, errors, latencySumMs]) => ({ version, calls, errors, latencySumMs }));
+}
 
 function trimHistogram(hist: readonly number[]): number[] {
   let end = hist.length;
@@ -316,19 +416,12 @@ export class TraceAggregates {
       const i = bucketIndex(series.starts, e.bucket);
       if (i < 0) {
         if (e.bucket < this.earliestEdgeBucket) this.earliestEdgeBucket = e.bucket;
-        insertBucket(series, i, e.bucket, {
-          calls: e.calls,
-          errors: e.errors,
-          latencySumMs: e.latencySumMs,
-          clientLatencySumMs: e.clientLatencySumMs ?? e.latencySumMs,
-          latencyHist: copyHistogram(e.latencyHist),
-          uninstrumented: e.calleeUninstrumented,
-          kind: e.calleeKind,
-        });
+        insertBucket(series, i, e.bucket, newEdgeRow(e));
       } else {
         const bucket = series.rows[i]!;
         bucket.uninstrumented = bucket.uninstrumented && e.calleeUninstrumented;
         bucket.kind = strongerCalleeKind(bucket.kind, e.calleeKind);
+        mergeVersions(bucket, e);
         mergeCallStats(bucket, e);
         bucket.clientLatencySumMs += e.clientLatencySumMs ?? e.latencySumMs;
       }
@@ -347,17 +440,19 @@ export class TraceAggregates {
       series.prefix = null;
       const i = bucketIndex(series.starts, s.bucket);
       if (i < 0) {
-        const sole = soleVersion(s);
         insertBucket(series, i, s.bucket, {
           calls: s.calls,
           errors: s.errors,
           latencySumMs: s.latencySumMs,
           latencyHist: copyHistogram(s.latencyHist),
           originErrors: s.originErrors,
-          ...(sole !== undefined ? { version: sole } : s.versions ? { versions: s.versions.map((v) => ({ ...v })) } : {}),
+          ...compactVersions(s),
         });
       } else {
-        mergeServiceRow(series.rows[i]!, s);
+        const row = series.rows[i]!;
+        mergeVersions(row, s);
+        mergeCallStats(row, s);
+        row.originErrors += s.originErrors;
       }
       if (s.bucket > this.latest) this.latest = s.bucket;
     }
@@ -557,33 +652,30 @@ export class TraceAggregates {
     return { calls: rangeSums[0]!, errors: rangeSums[1]!, latencySumMs: rangeSums[2]!, originErrors: rangeSums[3]! };
   }
 
-  /**
-   * The service's own spans per version over the buckets of [from, to) in which two or more versions served; null when
-   * there are none (one version at a time, or spans that named none). Each version's firstSeen is the first bucket
-   * held in which it served. O(buckets held) for a service with two versions in range, O(range buckets) otherwise.
-   */
+  /** The service's own spans per version over [from, to), in the minutes two or more versions served (versionsIn). */
   serviceVersions(service: string, from: number, to: number): VersionWindow[] | null {
     const series = this.serviceSeries.get(service);
+    return series === undefined ? null : versionsIn(series, from, to);
+  }
+
+  /**
+   * An edge's calls per version of its caller over [from, to), in the minutes two or more versions of the caller were
+   * live: from the first to the last minute of the range in which its own spans or the edge's calls named each. Sampled
+   * traces leave an edge a call or two a minute, seldom one of each version in the same minute, though both serve
+   * throughout a canary; a rollout's versions overlap a minute or two, and what fails after the older one is gone is
+   * not compared (versionsIn).
+   */
+  edgeVersions(caller: string, callee: string, from: number, to: number): VersionWindow[] | null {
+    const series = this.edgeIndex.get(caller)?.get(callee);
     if (series === undefined) return null;
-    const totals: VersionTotals[] = [];
-    // Only the minutes in which two versions served: a rollout's one minute of both says nothing of the failure an
-    // unrelated fault brings minutes later to the version that then serves alone.
-    forEachBucketIn(series, from, to, (_b, row) => {
-      if (row.versions && row.versions.length > 1) for (const v of row.versions) addVersionTotals(totals, v.version, v.calls, v.errors, v.latencySumMs);
+    const own = this.serviceSeries.get(caller);
+    const lifetimes = versionLifetimes(own === undefined ? [series] : [series, own], from, to);
+    if (lifetimes.length < 2) return null;
+    return versionsIn(series, from, to, (start) => {
+      let live = 0;
+      for (const l of lifetimes) if (l.first <= start && start <= l.last && ++live > 1) return true;
+      return false;
     });
-    if (totals.length < 2) return null;
-    const out: VersionWindow[] = totals.map((v) => ({ ...v, firstSeen: Number.POSITIVE_INFINITY }));
-    let unseen = out.length;
-    for (let i = 0; i < series.rows.length && unseen > 0; i++) {
-      for (const { version } of versionsOf(series.rows[i]!)) {
-        const w = out.find((o) => o.version === version);
-        if (w !== undefined && w.firstSeen === Number.POSITIVE_INFINITY) {
-          w.firstSeen = series.starts[i]!;
-          unseen--;
-        }
-      }
-    }
-    return out;
   }
 
   /** Every service named by any retained aggregate (callers, callees, services), sorted. */
@@ -602,16 +694,19 @@ export class TraceAggregates {
       edges: [...this.edgeSeries.values()].map((s) => ({
         caller: s.caller,
         callee: s.callee,
-        buckets: s.rows.map(
-          (st, i) => [s.starts[i]!, st.calls, st.errors, st.latencySumMs, st.uninstrumented ? 1 : 0, st.kind, trimHistogram(st.latencyHist), st.clientLatencySumMs] as const,
-        ),
+        buckets: s.rows.map((st, i) => {
+          const row: EdgeBucketJson = [s.starts[i]!, st.calls, st.errors, st.latencySumMs, st.uninstrumented ? 1 : 0, st.kind, trimHistogram(st.latencyHist), st.clientLatencySumMs];
+          const versions = versionsOf(st);
+          if (versions.length > 0) row.push(versionsJson(versions));
+          return row;
+        }),
       })),
       services: [...this.serviceSeries].map(([service, series]) => ({
         service,
         buckets: series.rows.map((st, i) => {
           const row: ServiceBucketJson = [series.starts[i]!, st.calls, st.errors, st.latencySumMs, st.originErrors, trimHistogram(st.latencyHist)];
           const versions = versionsOf(st);
-          if (versions.length > 0) row.push(versions.map((v): [string, number, number, number] => [v.version, v.calls, v.errors, v.latencySumMs]));
+          if (versions.length > 0) row.push(versionsJson(versions));
           return row;
         }),
       })),
@@ -624,7 +719,7 @@ export class TraceAggregates {
     const store = new TraceAggregates();
     store.apply({
       edges: data.edges.flatMap((e) =>
-        e.buckets.map(([bucket, calls, errors, latencySumMs, uninstrumented, kind, hist, clientLatencySumMs]) => ({
+        e.buckets.map(([bucket, calls, errors, latencySumMs, uninstrumented, kind, hist, clientLatencySumMs, versions]) => ({
           caller: e.caller,
           callee: e.callee,
           bucket,
@@ -635,6 +730,7 @@ export class TraceAggregates {
           latencyHist: padHistogram(hist),
           calleeUninstrumented: uninstrumented === 1,
           calleeKind: kind,
+          ...(versions ? { versions: versionsFromJson(versions) } : {}),
         })),
       ),
       services: data.services.flatMap((s) =>
@@ -646,7 +742,7 @@ export class TraceAggregates {
           latencySumMs,
           originErrors,
           latencyHist: padHistogram(hist),
-          ...(versions ? { versions: versions.map(([version, c, e, l]) => ({ version, calls: c, errors: e, latencySumMs: l })) } : {}),
+          ...(versions ? { versions: versionsFromJson(versions) } : {}),
         })),
       ),
     });

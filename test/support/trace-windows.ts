@@ -20,13 +20,15 @@ export interface TestOwnSpans {
 
 /**
  * `current` and `baseline` are the edges' calls in the incident window and the baseline before it; `versions`, a
- * service's own spans per version in the window's minutes where two versions served.
+ * service's own spans per version in the window's minutes where two versions served; `edgeVersions`, by
+ * "caller→callee", an edge's calls per version of its caller in the minutes two versions of it were live.
  */
 export function signalsFrom(
   current: readonly TestEdge[],
   baseline: readonly TestEdge[] = [],
   own: Readonly<Record<string, TestOwnSpans>> = {},
   versions: Readonly<Record<string, VersionWindow[]>> = {},
+  edgeVersions: Readonly<Record<string, VersionWindow[]>> = {},
 ): TraceSignalLookup {
   const find = (list: readonly TestEdge[], caller: string, callee: string) => list.find((e) => e.caller === caller && e.callee === callee)?.stats ?? null;
   return lazyTraceSignals(
@@ -35,6 +37,7 @@ export function signalsFrom(
       edge: (caller, callee, from) => find(from === BASELINE_FROM ? baseline : current, caller, callee),
       service: (service, from) => (from === BASELINE_FROM ? own[service]?.base : own[service]?.now) ?? null,
       serviceVersions: (service, from) => (from === BASELINE_FROM ? null : (versions[service] ?? null)),
+      edgeVersions: (caller, callee, from) => (from === BASELINE_FROM ? null : (edgeVersions[`${caller}→${callee}`] ?? null)),
     },
     { baselineFrom: BASELINE_FROM, from: FROM, to: TO },
   );

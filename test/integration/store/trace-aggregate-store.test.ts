@@ -80,6 +80,22 @@ describe('TraceAggregateStore', () => {
     ]);
   });
 
+  it("adds an edge's calls per version of its caller up and loads them back (decision 031)", async () => {
+    const b = NOW - 4 * TRACE_BUCKET_MS;
+    const withVersions = (versions: EdgeAggregate['versions']): EdgeAggregate => edge('checkout', 'payments', b, [[10, false]], { versions });
+    await store.persist({ edges: [withVersions([{ version: 'v2.14.0', calls: 1, errors: 0, latencySumMs: 10 }])], services: [] }, NOW);
+    await store.persist({ edges: [withVersions([{ version: 'v2.14.0', calls: 5, errors: 0, latencySumMs: 52.5 }, { version: 'v2.14.1', calls: 2, errors: 2, latencySumMs: 80 }])], services: [] }, NOW);
+    const loaded = (await store.load(b)).edges.find((e) => e.caller === 'checkout' && e.bucket === b)!;
+    expect(loaded.calls).toBe(2);
+    expect([...(loaded.versions ?? [])].sort((x, y) => x.version.localeCompare(y.version))).toEqual([
+      { version: 'v2.14.0', calls: 6, errors: 0, latencySumMs: 62.5 },
+      { version: 'v2.14.1', calls: 2, errors: 2, latencySumMs: 80 },
+    ]);
+    // An edge whose calls named no version loads without any.
+    await store.persist({ edges: [edge('cart', 'payments', b, [[5, false]])], services: [] }, NOW);
+    expect((await store.load(b)).edges.find((e) => e.caller === 'cart')?.versions).toBeUndefined();
+  });
+
   it('expires bucket keys at the end of retention and skips buckets already past it', async () => {
     const b = NOW - HOUR;
     await store.persist({ edges: [edge('a', 'b', b, [[1, false]])], services: [] }, NOW);

@@ -146,6 +146,45 @@ describe('ranking a dependency that fails only for a caller that just deployed (
   });
 });
 
+describe("a dependency failing only on the calls of its caller's newer version (decision 031)", () => {
+  // No deploy hook, no split in checkout's own spans, and too few calls from refunds to show payments healthy for
+  // another caller: only checkout's calls into payments, by checkout's version, tell the new code apart.
+  const fewFromRefunds = current.map((e) => (e.caller === 'refunds' ? { ...e, stats: stats(3, 0, 30) } : e));
+  const canaryCalls = (older: [number, number], newer: [number, number]) => ({
+    'checkout→payments': [version('v2.14.0', older[0], older[1], 30, -40), version('v2.14.1', newer[0], newer[1], 30, -3)],
+  });
+  const rank = (edgeVersions: Record<string, VersionWindow[]>, edges: TestEdge[] = fewFromRefunds) =>
+    rankRootCauses({ alerts, graph, traceSignals: signalsFrom(edges, baseline, own, {}, edgeVersions), changes: [], history: [], onset: T0 });
+
+  it("blames the caller's newer version when its calls fail beside the older version's succeeding, and says why", () => {
+    expect(rank({})[0]!.service).toBe('payments');
+    const ranked = rank(canaryCalls([160, 0], [40, 40]));
+    expect(ranked[0]!.service).toBe('checkout');
+    expect(ranked[1]!.service).toBe('payments');
+    expect(ranked[0]!.score).toBeGreaterThan(ranked[1]!.score + 0.1);
+    expect(ranked[0]!.evidence.find((e) => e.kind === 'version')!.detail).toBe(
+      'payments fails 100% of 40 calls from checkout v2.14.1 (calling since 08:57) and 0% of 160 calls from v2.14.0 in the same minutes: it fails on what the new version sends it',
+    );
+    // Its failing dependency is its own doing, so it is not that dependency's victim.
+    expect(ranked[0]!.evidence.find((e) => e.kind === 'topology')!.detail).toMatch(/^checkout: 1 of 3 anomalous services depend on it; its own dependencies look healthy/);
+  });
+
+  it('makes that caller a candidate, and first, when only the dependency alerts', () => {
+    const paymentsOnly = [alert('payments', 'HighErrorRate', 0)];
+    const ranked = (edgeVersions: Record<string, VersionWindow[]>) =>
+      rankRootCauses({ alerts: paymentsOnly, graph, traceSignals: signalsFrom(fewFromRefunds, baseline, own, {}, edgeVersions), changes: [], history: [], onset: T0 }).map((r) => r.service);
+    expect(ranked({})).not.toContain('checkout');
+    expect(ranked(canaryCalls([160, 0], [40, 40]))[0]).toBe('checkout');
+  });
+
+  it("keeps the dependency first when the older version's calls fail as much, another caller's fail too, or the older version made too few", () => {
+    expect(rank(canaryCalls([160, 32], [40, 8]))[0]!.service).toBe('payments');
+    const failingForRefunds = current.map((e) => (e.caller === 'refunds' ? { ...e, stats: stats(50, 10, 30) } : e));
+    expect(rank(canaryCalls([160, 0], [40, 40]), failingForRefunds)[0]!.service).toBe('payments');
+    expect(rank(canaryCalls([4, 0], [40, 40]))[0]!.service).toBe('payments');
+  });
+});
+
 describe('without calls into a dependency that tell, a caller that deployed and failed first (decision 030)', () => {
   // checkout calls payments; no spans judge any call. checkout fails from minute 0, payments from minute 1.
   const wiring = buildDependencyGraph([edge('frontend', 'checkout'), edge('checkout', 'payments'), edge('refunds', 'payments')]);

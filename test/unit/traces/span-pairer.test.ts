@@ -181,6 +181,35 @@ describe('SpanPairer service versions', () => {
     expect(service(delta, 'checkout')?.calls).toBe(3);
     expect(service(delta, 'cart')?.versions).toBeUndefined();
   });
+
+  it("counts an edge's calls per version of the caller, paired in either order or settled to a peer (decision 031)", () => {
+    const pairer = new SpanPairer({ windowMs: 10_000 });
+    pairer.add(
+      [
+        client('c1', 'checkout', 'r1', { version: 'v2.14.0', durationMs: 25 }),
+        server('s2', 'payments', 'c2', { durationMs: 40, isError: true }),
+        client('c3', 'checkout', 'r3', { version: 'v2.14.0', durationMs: 35, peer: 'orders-db', peerKind: 'database' }),
+        client('c4', 'cart', 'r4', { durationMs: 5 }),
+      ],
+      T0,
+    );
+    pairer.add(
+      [
+        server('s1', 'payments', 'c1', { durationMs: 20 }),
+        client('c2', 'checkout', 'r2', { version: 'v2.14.1', durationMs: 45 }),
+        server('s4', 'payments', 'c4', { durationMs: 4 }),
+      ],
+      T0 + 1_000,
+    );
+    const delta = pairer.flush(T0 + 60_000);
+    // Timed as the edge's own latency is (the callee's answer); a failure on either side fails the version's call.
+    expect(edge(delta, 'checkout', 'payments')?.versions).toEqual([
+      { version: 'v2.14.0', calls: 1, errors: 0, latencySumMs: 20 },
+      { version: 'v2.14.1', calls: 1, errors: 1, latencySumMs: 40 },
+    ]);
+    expect(edge(delta, 'checkout', 'orders-db')?.versions).toEqual([{ version: 'v2.14.0', calls: 1, errors: 0, latencySumMs: 35 }]);
+    expect(edge(delta, 'cart', 'payments')?.versions).toBeUndefined();
+  });
 });
 
 describe('SpanPairer on the real SDK exports (frontend → checkout → orders-db)', () => {

@@ -217,6 +217,125 @@ describe("a service's versions kept per minute, however the minute's spans arriv
   });
 });
 
+describe("an edge's calls per version of its caller (decision 031)", () => {
+  const B = (m: number) => B0 + m * TRACE_BUCKET_MS;
+  /** One minute of checkout → payments calls: [version, calls, errors] per version of checkout. */
+  const calls = (minute: number, versions: Array<[string, number, number]>, caller = 'checkout', callee = 'payments'): EdgeAggregate => {
+    const agg = edgeAgg(caller, callee, B(minute), []);
+    agg.versions = versions.map(([version, n, errors]) => ({ version, calls: n, errors, latencySumMs: n * 10 }));
+    Object.assign(agg, { calls: versions.reduce((n, v) => n + v[1], 0), errors: versions.reduce((n, v) => n + v[2], 0) });
+    agg.latencySumMs = agg.clientLatencySumMs = agg.calls * 10;
+    return agg;
+  };
+  const ownSpans = (service: string, minute: number, versions: string[]): ServiceAggregate => {
+    const agg = serviceAgg(service, B(minute), []);
+    agg.versions = versions.map((version) => ({ version, calls: 1, errors: 0, latencySumMs: 10 }));
+    Object.assign(agg, { calls: versions.length, latencySumMs: versions.length * 10 });
+    return agg;
+  };
+  /** [version, calls, errors, firstSeen] by version. */
+  const summary = (v: { version: string; calls: number; errors: number; firstSeen: number }[] | null) =>
+    v?.map(({ version, calls, errors, firstSeen }) => [version, calls, errors, firstSeen]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))) ?? null;
+
+  it('sums each version from the first to the last minute both were live, though few minutes hold a call of each', () => {
+    // A canary v2 beside v1: sampled traces leave the edge one version's call or two a minute.
+    const store = new TraceAggregates();
+    store.apply({
+      edges: [calls(0, [['v1', 3, 0]]), calls(1, [['v2', 1, 1]]), calls(2, [['v1', 4, 0]]), calls(3, [['v2', 1, 1], ['v1', 2, 0]]), calls(4, [['v1', 5, 0]])],
+      services: [],
+    });
+    // v2 was live in minutes 1–3, v1 throughout: minutes 1–3 count, 0 and 4 (v1 alone) do not.
+    expect(summary(store.edgeVersions('checkout', 'payments', B(0), B(5)))).toEqual([
+      ['v1', 6, 0, B(0)],
+      ['v2', 2, 2, B(1)],
+    ]);
+  });
+
+  it("reads how long each version served from the caller's own spans too", () => {
+    const store = new TraceAggregates();
+    store.apply({
+      edges: [calls(0, [['v1', 3, 0]]), calls(1, [['v2', 1, 1]]), calls(2, [['v1', 4, 0]]), calls(3, [['v1', 2, 0]])],
+      services: [ownSpans('checkout', 0, ['v1']), ownSpans('checkout', 1, ['v1', 'v2']), ownSpans('checkout', 3, ['v2'])],
+    });
+    // The edge saw v2 in minute 1 only; checkout's own spans show it serving until minute 3.
+    expect(summary(store.edgeVersions('checkout', 'payments', B(0), B(4)))).toEqual([
+      ['v1', 6, 0, B(0)],
+      ['v2', 1, 1, B(1)],
+    ]);
+  });
+
+  it('compares a rollout only in the minutes both versions served: what fails after the older one is gone is not', () => {
+    const store = new TraceAggregates();
+    store.apply({ edges: [calls(0, [['v1', 6, 0]]), calls(1, [['v1', 5, 0], ['v2', 1, 0]]), calls(2, [['v2', 6, 0]]), calls(3, [['v2', 6, 5]])], services: [] });
+    expect(summary(store.edgeVersions('checkout', 'payments', B(0), B(4)))).toEqual([
+      ['v1', 5, 0, B(0)],
+      ['v2', 1, 0, B(1)],
+    ]);
+    expect(store.edgeVersions('checkout', 'payments', B(2), B(4))).toBeNull();
+  });
+
+  it('says nothing for one version at a time, calls that named none, or an unknown edge', () => {
+    const store = new TraceAggregates();
+    store.apply({ edges: [calls(0, [['v1', 3, 0]]), calls(1, [['v1', 2, 1]]), edgeAgg('cart', 'payments', B(0), [[10, false]])], services: [] });
+    expect(store.edgeVersions('checkout', 'payments', B(0), B(2))).toBeNull();
+    expect(store.edgeVersions('cart', 'payments', B(0), B(2))).toBeNull();
+    expect(store.edgeVersions('nobody', 'payments', B(0), B(2))).toBeNull();
+  });
+
+  it('keeps them through its JSON form, and reads edges written before versions were kept', () => {
+    const store = new TraceAggregates();
+    store.apply({ edges: [calls(0, [['v1', 3, 0]]), calls(1, [['v2', 2, 2], ['v1', 4, 0]])], services: [] });
+    const restored = TraceAggregates.fromJSON(JSON.parse(JSON.stringify(store.toJSON())));
+    expect(restored.edgeVersions('checkout', 'payments', B(0), B(2))).toEqual(store.edgeVersions('checkout', 'payments', B(0), B(2)));
+    expect(restored.edgeStats('checkout', 'payments', B(0), B(2))).toEqual(store.edgeStats('checkout', 'payments', B(0), B(2)));
+    const old = TraceAggregates.fromJSON({ v: 1, edges: [{ caller: 'a', callee: 'b', buckets: [[B0, 5, 1, 50, 0, 'service', [5], 50]] }], services: [] });
+    expect(old.edgeStats('a', 'b', B0, B1)).toEqual({ calls: 5, errors: 1, latencySumMs: 50 });
+    expect(old.edgeVersions('a', 'b', B0, B1)).toBeNull();
+  });
+
+  it('answers as the calls summed per version and minute say, however the deltas split them', () => {
+    type Piece = { minute: number; version: string | null; calls: number; errors: number };
+    const piece = fc.record({
+      minute: fc.integer({ min: 0, max: 3 }),
+      version: fc.constantFrom(null, 'v1', 'v2', 'v3'),
+      calls: fc.integer({ min: 1, max: 9 }),
+      errors: fc.integer({ min: 0, max: 9 }),
+    });
+    const expected = (pieces: Piece[], from: number, to: number) => {
+      const named = pieces.filter((p) => p.version !== null);
+      const inRange = named.filter((p) => p.minute >= from && p.minute < to);
+      const live = new Map<string, [number, number]>();
+      for (const p of inRange) {
+        const l = live.get(p.version!);
+        live.set(p.version!, l ? [Math.min(l[0], p.minute), Math.max(l[1], p.minute)] : [p.minute, p.minute]);
+      }
+      const twoLive = (m: number) => [...live.values()].filter(([a, b]) => a <= m && m <= b).length > 1;
+      const byVersion = new Map<string, [number, number]>();
+      for (const p of inRange.filter((q) => twoLive(q.minute))) {
+        const [c, e] = byVersion.get(p.version!) ?? [0, 0];
+        byVersion.set(p.version!, [c + p.calls, e + Math.min(p.errors, p.calls)]);
+      }
+      if (byVersion.size < 2) return null;
+      const firstSeen = (v: string) => B(Math.min(...named.filter((p) => p.version === v).map((p) => p.minute)));
+      return [...byVersion].map(([v, [c, e]]) => [v, c, e, firstSeen(v)]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    };
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 4 }), (pieces, from, span) => {
+        const store = new TraceAggregates();
+        for (const p of pieces) {
+          const errors = Math.min(p.errors, p.calls);
+          store.apply({ edges: [p.version === null ? edgeAgg('checkout', 'payments', B(p.minute), Array.from({ length: p.calls }, (_, i) => [10, i < errors])) : calls(p.minute, [[p.version, p.calls, errors]])], services: [] });
+        }
+        const to = Math.min(4, from + span);
+        expect(summary(store.edgeVersions('checkout', 'payments', B(from), B(to)))).toEqual(expected(pieces, from, to));
+        const restored = TraceAggregates.fromJSON(JSON.parse(JSON.stringify(store.toJSON())));
+        expect(summary(restored.edgeVersions('checkout', 'payments', B(from), B(to)))).toEqual(expected(pieces, from, to));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('an edge timed by whichever end it was slow at (decision 011)', () => {
   /** `calls` calls from caller to callee in B0: the callee answered in `answerMs`, the caller waited `waitedMs`. */
   function timed(caller: string, callee: string, calls: number, answerMs: number, waitedMs: number, uninstrumented = false): EdgeAggregate {
