@@ -41,6 +41,15 @@ function sample(): TraceAggregates {
   return store;
 }
 
+/** What one delta brings of a minute's spans (or calls): their version (null: they named none), how many, how many failed. */
+type Piece = { minute: number; version: string | null; calls: number; errors: number };
+const piece = fc.record({
+  minute: fc.integer({ min: 0, max: 3 }),
+  version: fc.constantFrom(null, 'v1', 'v2', 'v3'),
+  calls: fc.integer({ min: 1, max: 9 }),
+  errors: fc.integer({ min: 0, max: 9 }),
+});
+
 describe('TraceAggregates', () => {
   it('merges edges over the buckets of a half-open range', () => {
     const store = sample();
@@ -159,13 +168,6 @@ describe("a service's spans per version", () => {
 describe("a service's versions kept per minute, however the minute's spans arrive", () => {
   // A minute's spans arrive in several deltas (a flush every few seconds): one version, then another beside it, or
   // spans that named none. Rows named by one version keep only its name; what they answer must not depend on that.
-  type Piece = { minute: number; version: string | null; calls: number; errors: number };
-  const piece = fc.record({
-    minute: fc.integer({ min: 0, max: 3 }),
-    version: fc.constantFrom(null, 'v1', 'v2', 'v3'),
-    calls: fc.integer({ min: 1, max: 9 }),
-    errors: fc.integer({ min: 0, max: 9 }),
-  });
   const aggregateOf = (p: Piece): ServiceAggregate => {
     const errors = Math.min(p.errors, p.calls);
     const agg = serviceAgg('svc', B0 + p.minute * TRACE_BUCKET_MS, []);
@@ -294,13 +296,6 @@ describe("an edge's calls per version of its caller (decision 031)", () => {
   });
 
   it('answers as the calls summed per version and minute say, however the deltas split them', () => {
-    type Piece = { minute: number; version: string | null; calls: number; errors: number };
-    const piece = fc.record({
-      minute: fc.integer({ min: 0, max: 3 }),
-      version: fc.constantFrom(null, 'v1', 'v2', 'v3'),
-      calls: fc.integer({ min: 1, max: 9 }),
-      errors: fc.integer({ min: 0, max: 9 }),
-    });
     const expected = (pieces: Piece[], from: number, to: number) => {
       const named = pieces.filter((p) => p.version !== null);
       const inRange = named.filter((p) => p.minute >= from && p.minute < to);
