@@ -70,16 +70,12 @@ export function describeVersionSplit(service: string, split: VersionSplit, broke
 
 /**
  * "payments-db fails 100% of 4 calls from checkout v2.14.1 (calling since 09:01) and 0% of 26 from v2.14.0 in the same
- * minutes: it fails on what the new version sends it" (decision 031: the caller's calls into it, split by its version).
+ * minutes: it fails on what the new version sends it" (decision 031: the caller's calls into it, split by its version on
+ * errors, the only split the ranking reads there).
  */
-export function describeCallsByVersion(service: string, caller: string, split: VersionSplit): string {
-  const { worse, better } = split;
+export function describeCallsByVersion(service: string, caller: string, { worse, better }: VersionSplit): string {
   const calls = (n: number): string => `${n} call${n === 1 ? '' : 's'}`;
-  const how =
-    split.symptom === 'errors'
-      ? [`fails ${pct(worse.errors / worse.calls)} of ${calls(worse.calls)}`, `${pct(better.errors / better.calls)} of ${calls(better.calls)}`]
-      : [`takes ${Math.round(worse.latencySumMs / worse.calls)} ms a call (${calls(worse.calls)})`, `${Math.round(better.latencySumMs / better.calls)} ms`];
-  return `${service} ${how[0]} from ${caller} ${worse.version} (calling since ${hhmm(worse.firstSeen)}) and ${how[1]} from ${better.version} in the same minutes: it fails on what the new version sends it`;
+  return `${service} fails ${pct(worse.errors / worse.calls)} of ${calls(worse.calls)} from ${caller} ${worse.version} (calling since ${hhmm(worse.firstSeen)}) and ${pct(better.errors / better.calls)} of ${calls(better.calls)} from ${better.version} in the same minutes: it fails on what the new version sends it`;
 }
 
 /** "; payments-db fails only on what checkout calls it with" (dependencies failing only on the new code's calls). */
