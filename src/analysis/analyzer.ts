@@ -4,6 +4,7 @@
 // One per deployment (LeaderLock); any number of HTTP replicas and ingest workers around it.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { Alert } from '../model/alert.js';
 import type { Change } from '../model/change.js';
 import type { IncidentReport } from '../model/incident.js';
@@ -42,6 +43,16 @@ export interface StateDelta {
   traces: readonly TraceDelta[];
 }
 
+/**
+ * What the analyzer saves after each analysis: incident identities, and the alerts whose firings continue an earlier
+ * episode (decision 032), which the stored alerts, latest state only, do not tell. Older snapshots have no `flapping`.
+ */
+interface AnalyzerSnapshot extends TrackerSnapshot {
+  flapping?: unknown;
+}
+
+const ContinuedEpisodesSchema = z.array(z.object({ fingerprint: z.string(), startsAt: z.number(), episodeStartsAt: z.number() }));
+
 export function analyzerKeys(prefix: string): { tracker: string; lock: string } {
   const p = normalizePrefix(prefix);
   return { tracker: `${p}{analyzer}:tracker`, lock: `${p}{analyzer}:lock` };
@@ -79,7 +90,11 @@ export class Analyzer {
     engine.applyChanges(changes);
     engine.applyTraceDelta(traces);
     engine.setHistory(history);
-    if (snapshot) engine.tracker.restore(JSON.parse(snapshot) as TrackerSnapshot);
+    if (snapshot) {
+      const saved = JSON.parse(snapshot) as AnalyzerSnapshot;
+      engine.restoreContinuedEpisodes(ContinuedEpisodesSchema.catch([]).parse(saved.flapping));
+      engine.tracker.restore(saved);
+    }
     this.engine = engine;
     this.o.logger.info({ alerts: alerts.length, changes: changes.length, history: history.length }, 'analyzer state rebuilt from Redis');
     this.markDirty();
@@ -91,11 +106,7 @@ export class Analyzer {
    * is skipped); trace deltas add up, so each must be applied once.
    */
   apply(delta: StateDelta): void {
-    const known = (a: Alert) => {
-      const k = this.engine.alerts.get(a.fingerprint);
-      return k !== undefined && k.startsAt === a.startsAt && k.status === a.status;
-    };
-    const fresh = delta.alerts.filter((a) => !known(a));
+    const fresh = delta.alerts.filter((a) => !this.engine.holds(a));
     if (fresh.length > 0) this.engine.applyAlerts(fresh.sort((a, b) => a.startsAt - b.startsAt), this.now());
     if (delta.changes.length > 0) this.engine.applyChanges(delta.changes);
     for (const t of delta.traces) this.engine.applyTraceDelta(t);
@@ -118,7 +129,8 @@ export class Analyzer {
     const reports = this.engine.analyze(now);
     this.record(reports, (performance.now() - started) / 1000);
     await this.incidents.save(reports);
-    await this.o.redis.set(analyzerKeys(this.o.prefix).tracker, JSON.stringify(this.engine.tracker.snapshot()));
+    const saved: AnalyzerSnapshot = { ...this.engine.tracker.snapshot(), flapping: this.engine.continuedEpisodes() };
+    await this.o.redis.set(analyzerKeys(this.o.prefix).tracker, JSON.stringify(saved));
     this.o.onAnalysis?.(reports);
     // Clusters waiting to settle open, and deferred re-ranks run, without any new event: look again shortly.
     if ((this.engine.held > 0 || this.engine.deferredReranks > 0) && !this.timer) this.timer = setTimeout(() => {

@@ -16,6 +16,11 @@ import { callAnomaly, lazyTraceSignals, type TraceSignalLookup } from '../rank/t
 import { IncidentTracker, instanceKey, type SameFailure, type TrackedIncident } from './incident-tracker.js';
 
 const MINUTE = 60_000;
+/**
+ * An alert that fires again this soon after its last episode ended continues that episode (applyAlerts): Alertmanager's
+ * default group_interval, so that at most one round of notifications saw it resolved.
+ */
+export const FLAP_GAP_MS = 5 * MINUTE;
 
 export interface EngineOptions {
   cluster: ClusterOptions;
@@ -87,6 +92,13 @@ export interface RemediationContext {
   fixedBefore: string[];
 }
 
+/** An alert whose latest firing (dated episodeStartsAt by its sender) continues an episode that began at startsAt. */
+export interface ContinuedEpisode {
+  fingerprint: string;
+  startsAt: number;
+  episodeStartsAt: number;
+}
+
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   cluster: DEFAULT_CLUSTER_OPTIONS,
   ranking: DEFAULT_RANKING_OPTIONS,
@@ -110,6 +122,10 @@ export class Engine {
   readonly alerts = new Map<string, Alert>();
   /** Every instance seen, by instance key, so an incident can still list alerts that re-fired since. */
   private readonly instances = new Map<string, Alert>();
+  /** For an alert kept with the first start of the episode its latest firing continues (applyAlerts), that firing as its sender dated it. */
+  private readonly firings = new WeakMap<Alert, Alert>();
+  /** Per fingerprint, when its latest state was reported (applyAlerts' seenAt), when the caller said. */
+  private readonly lastReported = new Map<string, number>();
   /** When each alert instance was first applied (the caller's clock), for the settle time. */
   private readonly firstSeen = new Map<string, number>();
   /** Clusters held back by the last analysis because they had not settled yet. */
@@ -164,19 +180,80 @@ export class Engine {
   /**
    * Folds alerts in. The same alert repeated collapses; an older or stale update never overwrites a newer one.
    * `seenAt` is when they arrived (the caller's clock); without it they count as seen at their start.
+   *
+   * An alert that fires again after at most FLAP_GAP_MS without firing continues its last episode (decision 032): a
+   * rule on the edge of its threshold flaps through one failure, and each new firing is one more sign of it, not a
+   * new failure beginning later. The alert is kept with the first episode's start, so it stays one instance of the
+   * incident it joined. The gap is known when the end was reported; when a sender reports a new firing where the
+   * last report said firing (it resolved and fired again between two notifications), the gap is at most the time
+   * since that report.
    */
   applyAlerts(alerts: readonly Alert[], seenAt?: number): void {
-    for (const a of alerts) {
+    for (const incoming of alerts) {
+      const fingerprint = incoming.fingerprint;
+      const known = this.alerts.get(fingerprint);
+      let startsAt = incoming.startsAt;
+      if (known) {
+        const knownEpisode = this.episodeOf(known).startsAt;
+        if (incoming.startsAt < knownEpisode) continue; // an older episode arriving late
+        if (incoming.startsAt === knownEpisode && known.status === 'resolved' && incoming.status === 'firing') continue; // HA resend after resolve
+        const quietSince = known.status === 'resolved' ? known.endsAt : this.lastReported.get(fingerprint);
+        // A flap continues only while the new firing starts inside the trace window a ranking reads from the first
+        // start: beyond it, the calls behind this firing would lie outside what the incident's ranking reads.
+        const flapped =
+          quietSince !== null && quietSince !== undefined && incoming.startsAt - quietSince <= FLAP_GAP_MS && incoming.startsAt - known.startsAt <= this.options.traceWindowMs;
+        if (incoming.startsAt === knownEpisode || flapped) startsAt = known.startsAt;
+      }
+      const a = startsAt === incoming.startsAt ? incoming : { ...incoming, startsAt };
+      if (a !== incoming) this.firings.set(a, incoming);
+      if (seenAt !== undefined) this.lastReported.set(fingerprint, seenAt);
+      else this.lastReported.delete(fingerprint);
       const key = instanceKey(a);
       if (!this.firstSeen.has(key)) this.firstSeen.set(key, seenAt ?? a.startsAt);
-      const known = this.alerts.get(a.fingerprint);
-      if (known) {
-        if (a.startsAt < known.startsAt) continue; // an older episode arriving late
-        if (a.startsAt === known.startsAt && known.status === 'resolved' && a.status === 'firing') continue; // HA resend after resolve
-      }
-      this.alerts.set(a.fingerprint, a);
+      this.alerts.set(fingerprint, a);
       this.instances.set(key, a);
     }
+  }
+
+  /** The alerts whose latest firing continues an earlier episode: what a restart would not learn from stored alerts. */
+  continuedEpisodes(): ContinuedEpisode[] {
+    const out: ContinuedEpisode[] = [];
+    for (const a of this.alerts.values()) {
+      const firing = this.firings.get(a);
+      if (firing !== undefined) out.push({ fingerprint: a.fingerprint, startsAt: a.startsAt, episodeStartsAt: firing.startsAt });
+    }
+    return out;
+  }
+
+  /**
+   * After a restart (alerts applied from their stored latest state), dates again from their first start the alerts
+   * still in the episode a saved continuation names, so they stay the instances their incidents hold.
+   */
+  restoreContinuedEpisodes(episodes: readonly ContinuedEpisode[]): void {
+    for (const c of episodes) {
+      const a = this.alerts.get(c.fingerprint);
+      if (a === undefined || a.startsAt !== c.episodeStartsAt || !(c.startsAt < c.episodeStartsAt)) continue;
+      const continued = { ...a, startsAt: c.startsAt };
+      const key = instanceKey(a);
+      if (this.instances.get(key) === a) this.instances.delete(key);
+      this.firstSeen.delete(key);
+      const continuedKey = instanceKey(continued);
+      this.instances.set(continuedKey, continued);
+      if (!this.firstSeen.has(continuedKey)) this.firstSeen.set(continuedKey, c.startsAt);
+      this.alerts.set(c.fingerprint, continued);
+      this.firings.set(continued, a);
+    }
+  }
+
+  /** Whether this state of the alert (its episode, as its sender dates it, and status) is the one already applied. */
+  holds(a: Pick<Alert, 'fingerprint' | 'startsAt' | 'status'>): boolean {
+    const known = this.alerts.get(a.fingerprint);
+    return known !== undefined && this.episodeOf(known).startsAt === a.startsAt && known.status === a.status;
+  }
+
+  /** The alert as its sender dated its latest firing (the same object unless it continues an earlier episode). */
+  private episodeOf(a: Alert): Alert {
+    return this.firings.get(a) ?? a;
   }
 
   applyChanges(changes: readonly Change[]): void {
@@ -213,7 +290,12 @@ export class Engine {
   /** Drops what aged out: resolved alerts, changes, trace buckets, long-resolved incidents. */
   prune(now: number): void {
     const before = now - this.options.retentionMs;
-    for (const [fp, a] of this.alerts) if (a.status === 'resolved' && (a.endsAt ?? a.startsAt) < before) this.alerts.delete(fp);
+    for (const [fp, a] of this.alerts) {
+      if (a.status === 'resolved' && (a.endsAt ?? a.startsAt) < before) {
+        this.alerts.delete(fp);
+        this.lastReported.delete(fp);
+      }
+    }
     for (const [key, a] of this.instances) {
       if (this.alerts.get(a.fingerprint) !== a && a.startsAt < before) {
         this.instances.delete(key);

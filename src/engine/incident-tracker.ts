@@ -83,13 +83,19 @@ export class IncidentTracker {
     return held;
   }
 
-  /** Resolves incidents none of whose alert instances still fires; `isFiring` asks the current alert state. */
+  /**
+   * Resolves incidents none of whose alert instances still fires, and opens again a resolved one whose instance fires
+   * again (an alert that flapped: the engine keeps its firings one instance); `isFiring` asks the current alert state.
+   */
   refreshStatus(isFiring: (instance: string) => boolean, latestEnd: (incident: TrackedIncident) => number): void {
     for (const inc of this.incidents.values()) {
-      if (inc.status !== 'open') continue;
-      if (!inc.members.some(isFiring)) {
+      const firing = inc.members.some(isFiring);
+      if (inc.status === 'open' && !firing) {
         inc.status = 'resolved';
         inc.resolvedAt = latestEnd(inc);
+      } else if (inc.status === 'resolved' && firing) {
+        inc.status = 'open';
+        inc.resolvedAt = null;
       }
     }
   }

@@ -248,6 +248,7 @@ export class IncidentNotifier {
       const notes: ThreadNote[] = [];
       if (top !== null && top !== state.topSuspect) notes.push({ kind: 'new-top-suspect', previous: state.topSuspect });
       if (report.status === 'resolved' && state.status !== 'resolved') notes.push({ kind: 'resolved' });
+      if (report.status === 'open' && state.status === 'resolved') notes.push({ kind: 'reopened' });
       state = { ...state, digest, topSuspect: top, status: report.status, pendingNotes: [...state.pendingNotes, ...notes] };
       await this.saveState(incidentId, state);
     }

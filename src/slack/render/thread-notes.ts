@@ -1,11 +1,12 @@
-// Thread replies under the incident message for the changes worth a notification: a new top suspect, resolution.
+// Thread replies under the incident message for the changes worth a notification: a new top suspect, resolution,
+// and an incident open again because an alert of it fires again (decision 032).
 import type { IncidentReport } from '../../model/incident.js';
 import type { IncidentContext } from '../incident-context.js';
 import { escapeMrkdwn, message, section, truncate, type SlackMessage } from './block-kit.js';
 import { strongestEvidence } from './suspects.js';
 import { formatAge, formatScore, formatTime } from './text-format.js';
 
-export type ThreadNote = { kind: 'new-top-suspect'; previous: string | null } | { kind: 'resolved' };
+export type ThreadNote = { kind: 'new-top-suspect'; previous: string | null } | { kind: 'resolved' } | { kind: 'reopened' };
 
 export function renderThreadNote(note: ThreadNote, report: IncidentReport, ctx: IncidentContext | null, now: number): SlackMessage {
   if (note.kind === 'resolved') {
@@ -13,6 +14,10 @@ export function renderThreadNote(note: ThreadNote, report: IncidentReport, ctx: 
     const at = ctx?.resolvedAt ?? now;
     const text = `Resolved at ${formatTime(at, now)} after ${formatAge(at - openedAt)}. Was the top suspect right? Confirm it on the message so the next similar incident ranks better.`;
     return message(text, [section(`:white_check_mark: ${escapeMrkdwn(text)}`)]);
+  }
+  if (note.kind === 'reopened') {
+    const text = `Open again at ${formatTime(now, now)}: an alert of this incident fired again soon after it resolved.`;
+    return message(text, [section(`:rotating_light: ${escapeMrkdwn(text)}`)]);
   }
   const top = report.rootCauses[0];
   if (!top) return message('No suspect any more.', [section('_No suspect any more._')]);

@@ -118,7 +118,7 @@ describe('IncidentNotifier', () => {
     expect(renderBlocksAsText(blocksOf(0, 'chat.update'))).toContain('23 firing');
   });
 
-  it('posts a new top suspect and the resolution to the thread', async () => {
+  it('posts a new top suspect, the resolution, and an incident open again to the thread', async () => {
     await notifier.notify([report], contexts(report));
     await fake.waitFor((c) => c.some((x) => x.method === 'chat.postMessage'));
     const ts = (await stateOf(report.id)).ts;
@@ -136,6 +136,13 @@ describe('IncidentNotifier', () => {
     expect(fake.callsTo('chat.postMessage')[2]!.params.thread_ts).toBe(ts);
     expect(fake.callsTo('chat.postMessage')[2]!.params.text).toContain('Resolved at 09:06 UTC');
     expect(renderBlocksAsText(blocksOf(1, 'chat.update')).split('\n')[0]).toContain('RESOLVED');
+
+    // A flapping alert fires again as the same episode (decision 032): the incident is open again, and the thread says so.
+    await notifier.notify([reranked], contexts(reranked));
+    await fake.waitFor((c) => c.filter((x) => x.method === 'chat.postMessage').length === 4);
+    expect(fake.callsTo('chat.postMessage')[3]!.params.thread_ts).toBe(ts);
+    expect(fake.callsTo('chat.postMessage')[3]!.params.text).toMatch(/^Open again at \d\d:\d\d UTC: an alert of this incident fired again soon after it resolved\.$/);
+    expect(renderBlocksAsText(blocksOf(2, 'chat.update')).split('\n')[0]).not.toContain('RESOLVED');
   });
 
   it('does not post an incident first seen already resolved', async () => {

@@ -340,13 +340,14 @@ describe('open incidents that blame the same root cause', () => {
 });
 
 describe('thread notes, help and unknown names', () => {
-  it('renders a new top suspect note with its strongest evidence and a resolution note', () => {
+  it('renders a new top suspect note with its strongest evidence, a resolution note and an open-again note', () => {
     const { report, ctx } = scenario();
     const note = renderThreadNote({ kind: 'new-top-suspect', previous: 'checkout' }, report, ctx, NOW);
     expect(note.text).toBe('New top suspect: payments-db — score 0.70 (was checkout)');
     expect(renderBlocksAsText(note.blocks)).toContain('> payments-db: 67% of 720 client calls');
     const resolved = renderThreadNote({ kind: 'resolved' }, report, { ...ctx, resolvedAt: NOW }, NOW);
     expect(resolved.text).toContain('Resolved at 09:06 UTC after 6 min');
+    expect(renderThreadNote({ kind: 'reopened' }, report, ctx, NOW).text).toBe('Open again at 09:06 UTC: an alert of this incident fired again soon after it resolved.');
   });
   it('suggests near names for unknown incidents and services', () => {
     expect(renderUnknownIncident('inc-4ebda', ['inc-4ebda79c9ed0']).text).toBe('No incident `inc-4ebda`. Did you mean `inc-4ebda79c9ed0`?');

@@ -1,0 +1,71 @@
+// A flapping alert across an analyzer restart (decision 032): the stored alerts keep only each alert's latest state,
+// so the analyzer saves which firings continue an earlier episode, and a restarted analyzer keeps the incident.
+import { afterAll, describe, expect, it } from 'vitest';
+import { Analyzer, analyzerKeys } from '../../../src/analysis/analyzer.js';
+import { AlertStore } from '../../../src/store/alert-store.js';
+import type { Alert } from '../../../src/model/alert.js';
+import { deleteKeys, newTestRedis, uniquePrefix } from '../../support/redis.js';
+import { T0, alert, resolved } from '../store/alert-fixtures.js';
+import { silentLogger } from '../queue/queue-harness.js';
+
+const MIN = 60_000;
+const redis = newTestRedis();
+const prefixes: string[] = [];
+
+afterAll(async () => {
+  for (const p of prefixes) await deleteKeys(redis, p);
+  await redis.quit();
+});
+
+/** Runs the alert's life through an analyzer (each state stored as the ingest workers store it), then restarts it. */
+async function restartAfterFlapping(dropSavedContinuations: boolean) {
+  const prefix = uniquePrefix('flapping-restart');
+  prefixes.push(prefix);
+  const store = new AlertStore(redis, prefix);
+  let clock = T0;
+  const analyzer = () => new Analyzer({ redis, prefix, logger: silentLogger, now: () => clock, minIntervalMs: 3_600_000, engine: { settleMs: 0 } });
+  const first = analyzer();
+  const firstEpisode = alert({ fingerprint: 'flappy' });
+  const step = async (a: Alert, at: number) => {
+    clock = at;
+    await store.applyAlerts([a]);
+    first.apply({ alerts: [a], changes: [], traces: [] });
+    return first.analyzeNow();
+  };
+  try {
+    const [opened] = await step(firstEpisode, T0 + MIN);
+    await step(resolved(firstEpisode, T0 + 3 * MIN), T0 + 3 * MIN);
+    const beforeRestart = await step(alert({ fingerprint: 'flappy', startsAt: T0 + 6 * MIN }), T0 + 6 * MIN);
+    expect(beforeRestart.map((r) => [r.id, r.status])).toEqual([[opened!.id, 'open']]);
+  } finally {
+    await first.close();
+  }
+  if (dropSavedContinuations) {
+    const key = analyzerKeys(prefix).tracker;
+    const { flapping: _dropped, ...tracker } = JSON.parse((await redis.get(key))!) as Record<string, unknown>;
+    await redis.set(key, JSON.stringify(tracker));
+  }
+  const restarted = analyzer();
+  try {
+    await restarted.rebuild();
+    clock = T0 + 7 * MIN;
+    return { reports: await restarted.analyzeNow(), engine: restarted.state };
+  } finally {
+    await restarted.close();
+  }
+}
+
+describe('a flapping alert across a restart (decision 032)', () => {
+  it('stays the one instance of its incident, which stays open', async () => {
+    const { reports, engine } = await restartAfterFlapping(false);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ status: 'open', alerts: ['flappy'] });
+    expect(engine.alerts.get('flappy')!.startsAt).toBe(T0);
+    expect(engine.holds(alert({ fingerprint: 'flappy', startsAt: T0 + 6 * MIN }))).toBe(true);
+  });
+
+  it('without the saved continuations, would have resolved its incident and opened another', async () => {
+    const { reports } = await restartAfterFlapping(true);
+    expect(reports.map((r) => r.status).sort()).toEqual(['open', 'resolved']);
+  });
+});
