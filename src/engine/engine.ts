@@ -376,8 +376,16 @@ export class Engine {
     final: boolean,
   ): IncidentReport {
     let firing = 0;
-    for (const m of inc.members) if (this.instances.get(m)?.status === 'firing') firing++;
-    const alertsKey = `${inc.status}|${inc.members.length}|${firing}`;
+    // A flapping alert's latest firing moves the end of the ranking's window (windowAnchor): it is part of the key.
+    let latestFiring = Number.NEGATIVE_INFINITY;
+    for (const m of inc.members) {
+      const a = this.instances.get(m);
+      if (a === undefined) continue;
+      if (a.status === 'firing') firing++;
+      const refired = this.firings.get(a)?.startsAt;
+      if (refired !== undefined && refired > latestFiring) latestFiring = refired;
+    }
+    const alertsKey = `${inc.status}|${inc.members.length}|${firing}|${latestFiring}`;
     const cached = this.reportCache.get(inc.id);
     if (cached && cached.alertsKey === alertsKey) {
       // A final analysis gives what re-ranking now gives: a ranking made moments ago from fewer inputs is not kept.
@@ -391,7 +399,8 @@ export class Engine {
     const o = this.options;
     const report = this.report(inc, graph, changes, now);
     const onset = this.onsetOf(inc);
-    const read = this.rankingWindow(onset, now);
+    const windowEnd = Math.max(onset, latestFiring) + o.traceWindowMs; // as rank() sets it (windowAnchor)
+    const read = this.rankingWindow(onset, now, windowEnd);
     this.reportCache.set(inc.id, {
       alertsKey,
       inputsVersion: this.inputsVersion,
@@ -401,7 +410,7 @@ export class Engine {
       at: now,
       // The trace windows the ranking read (report() below): all of them closed when `to` was not capped at now.
       readsFrom: read.baselineFrom,
-      readsTo: onset + o.traceWindowMs <= now + 1 ? read.to : null,
+      readsTo: windowEnd <= now + 1 ? read.to : null,
       report,
     });
     return report;
@@ -508,7 +517,7 @@ export class Engine {
 
   private report(inc: TrackedIncident, graph: DependencyGraph, changes: readonly Change[], now: number): IncidentReport {
     const o = this.options;
-    const alerts = inc.members.map((m) => this.instances.get(m)).filter((a): a is Alert => a !== undefined);
+    const alerts = this.membersOf(inc);
     const { onset, services, similarIncidents, rootCauses, history } = this.openedRankings.get(inc.id) ?? this.rank(alerts, graph, changes, now, inc.openedAt);
     const alertNames = [...new Set(alerts.map((a) => a.name))];
     return {
@@ -537,15 +546,33 @@ export class Engine {
   }
 
   /**
-   * The trace windows a ranking reads: the baseline, then from a little before the onset until a while after it (or
-   * now). Both ends are rounded up to whole trace buckets, which changes nothing read: a range query reads the buckets
+   * The trace windows a ranking reads: the baseline, then from a little before the onset until `end` (a while after it,
+   * see windowAnchor) or now. Both ends are rounded up to whole trace buckets, which changes nothing read: a range query reads the buckets
    * that start inside it, the same before and after rounding up (the baseline's length and its thirds are whole
    * buckets too). Rankings with onsets in the same minute then share one window, and its lookups (traceSignals).
    */
-  private rankingWindow(onset: number, now: number): { baselineFrom: number; from: number; to: number } {
+  private rankingWindow(onset: number, now: number, end: number): { baselineFrom: number; from: number; to: number } {
     const o = this.options;
     const from = ceilToBucket(onset - o.traceLeadMs);
-    return { baselineFrom: from - o.traceBaselineMs, from, to: ceilToBucket(Math.min(now + 1, onset + o.traceWindowMs)) };
+    return { baselineFrom: from - o.traceBaselineMs, from, to: ceilToBucket(Math.min(now + 1, end)) };
+  }
+
+  /**
+   * Where a ranking's window is anchored: the onset, or the latest firing of an alert that flapped, if later (decision
+   * 032). Such an alert is dated from its first firing, and what made it fire last may lie after the window that
+   * date opens; the window then runs on to a while after that firing.
+   */
+  private windowAnchor(alerts: readonly Alert[], onset: number): number {
+    let anchor = onset;
+    for (const a of alerts) {
+      const firing = this.firings.get(a);
+      if (firing !== undefined && firing.startsAt > anchor) anchor = firing.startsAt;
+    }
+    return anchor;
+  }
+
+  private membersOf(inc: TrackedIncident): Alert[] {
+    return inc.members.map((m) => this.instances.get(m)).filter((a): a is Alert => a !== undefined);
   }
 
   /** Trace signals over a ranking window, shared by every ranking of this analysis that reads the same window. */
@@ -574,7 +601,7 @@ export class Engine {
   private rank(alerts: readonly Alert[], graph: DependencyGraph, changes: readonly Change[], now: number, openedAt = now): Ranked {
     const o = this.options;
     const onset = alerts.length > 0 ? Math.min(...alerts.map((a) => a.startsAt)) : openedAt;
-    const window = this.rankingWindow(onset, now);
+    const window = this.rankingWindow(onset, now, this.windowAnchor(alerts, onset) + o.traceWindowMs);
     const signals = this.traceSignals(graph, window);
     const failingNearby = this.traces.latestBucket < window.from ? this.failingNear(onset) : undefined;
     const services = [...new Set(alerts.map((a) => a.service).filter((s) => s !== ''))].sort();

@@ -3,11 +3,12 @@
 import { describe, it, expect } from 'vitest';
 import { DEFAULT_ENGINE_OPTIONS, Engine, FLAP_GAP_MS } from '../../../src/engine/engine.js';
 import { alert, MIN, T0 } from '../../support/alerts.js';
+import { addCall, emptyCallStats, type TraceDelta } from '../../../src/model/trace-aggregate.js';
 
-const FP = 'checkout-latency';
+const FP = 'checkout-errors';
 /** One firing of the alert, starting `start` minutes after T0; resolved at `end` when given. */
 function firing(start: number, end?: number) {
-  return alert('checkout', 'HighLatency', start, { fingerprint: FP, ...(end === undefined ? {} : { status: 'resolved' as const, endsAt: T0 + end * MIN }) });
+  return alert('checkout', 'HighErrorRate', start, { fingerprint: FP, ...(end === undefined ? {} : { status: 'resolved' as const, endsAt: T0 + end * MIN }) });
 }
 
 describe('a flapping alert (decision 032)', () => {
@@ -88,5 +89,25 @@ describe('a flapping alert (decision 032)', () => {
     // The same firing repeated stays the same instance: one incident.
     e.applyAlerts([firing(4)], T0 + 6 * MIN);
     expect(e.analyze(T0 + 7 * MIN, { final: true })).toHaveLength(1);
+  });
+
+  it("reads the traces on to a while after its latest firing: what made it fire last may come after its first start's window", () => {
+    /** checkout's calls to orders-db, one minute each from 40 minutes before T0: 80% fail from minute 11 on. */
+    const traces = Array.from({ length: 56 }, (_, k): TraceDelta => {
+      const minute = k - 40;
+      const s = emptyCallStats();
+      for (let i = 0; i < 50; i++) addCall(s, 20, minute >= 11 && i < 40);
+      return { edges: [{ caller: 'checkout', callee: 'orders-db', bucket: T0 + minute * MIN, calleeUninstrumented: true, calleeKind: 'database', ...s }], services: [] };
+    });
+    const topRoot = (firings: ReadonlyArray<[ReturnType<typeof firing>, number]>): string | undefined => {
+      const e = new Engine();
+      for (const t of traces) e.applyTraceDelta(t);
+      for (const [a, at] of firings) e.applyAlerts([a], at);
+      return e.analyze(T0 + 16 * MIN, { final: true })[0]!.rootCauses[0]?.service;
+    };
+    // Only the first firing: its window (to minute 10) holds no failing call, and checkout is its own root.
+    expect(topRoot([[firing(0), T0], [firing(0, 3), T0 + 3 * MIN]])).toBe('checkout');
+    // It fired again at minute 8, as the same episode: the window runs on past minute 10 and sees orders-db fail.
+    expect(topRoot([[firing(0), T0], [firing(0, 3), T0 + 3 * MIN], [firing(8), T0 + 8 * MIN]])).toBe('orders-db');
   });
 });

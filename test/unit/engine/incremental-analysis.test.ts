@@ -26,6 +26,8 @@ const edgeArb = fc.tuple(fc.constantFrom(...SERVICES), fc.constantFrom(...SERVIC
 const stepArb = fc.oneof(
   fc.record({ alert: fc.constantFrom(...SERVICES), ago: fc.integer({ min: 0, max: 600 }), name: fc.constantFrom('Errors', 'Latency'), ns: fc.constantFrom('a', 'b') }),
   fc.record({ resolve: fc.nat() }),
+  // An alert firing again as a new episode, which may continue its last one (decision 032).
+  fc.record({ refire: fc.nat() }),
   // Trace minutes that turn edges bad (or keep them healthy): what moves relation weights between analyses.
   // (Sometimes for the next minute: spans from a clock ahead of ours.)
   fc.record({
@@ -79,6 +81,9 @@ describe('analysis with work reused across analyses', () => {
           } else if ('resolve' in step) {
             const a = fired[step.resolve % Math.max(1, fired.length)];
             if (a) both((e) => e.applyAlerts([{ ...a, status: 'resolved', endsAt: now }], now));
+          } else if ('refire' in step) {
+            const a = fired[step.refire % Math.max(1, fired.length)];
+            if (a) both((e) => e.applyAlerts([{ ...a, status: 'firing', startsAt: now, endsAt: null }], now));
           } else if ('traces' in step) {
             const delta: TraceDelta = {
               edges: step.traces.map(([i, calls, errors]) => {
