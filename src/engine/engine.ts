@@ -122,7 +122,10 @@ export class Engine {
   readonly alerts = new Map<string, Alert>();
   /** Every instance seen, by instance key, so an incident can still list alerts that re-fired since. */
   private readonly instances = new Map<string, Alert>();
-  /** For an alert kept with the first start of the episode its latest firing continues (applyAlerts), that firing as its sender dated it. */
+  /**
+   * For an alert kept with the first start of the episode its latest firing continues (applyAlerts), that firing as
+   * its sender dated it.
+   */
   private readonly firings = new WeakMap<Alert, Alert>();
   /** Per fingerprint, when its latest state was reported (applyAlerts' seenAt), when the caller said. */
   private readonly lastReported = new Map<string, number>();
@@ -197,11 +200,10 @@ export class Engine {
         const knownEpisode = this.episodeOf(known).startsAt;
         if (incoming.startsAt < knownEpisode) continue; // an older episode arriving late
         if (incoming.startsAt === knownEpisode && known.status === 'resolved' && incoming.status === 'firing') continue; // HA resend after resolve
-        const quietSince = known.status === 'resolved' ? known.endsAt : this.lastReported.get(fingerprint);
+        const quietSince = (known.status === 'resolved' ? known.endsAt : this.lastReported.get(fingerprint)) ?? Number.NEGATIVE_INFINITY;
         // A flap continues only while the new firing starts inside the trace window a ranking reads from the first
         // start: beyond it, the calls behind this firing would lie outside what the incident's ranking reads.
-        const flapped =
-          quietSince !== null && quietSince !== undefined && incoming.startsAt - quietSince <= FLAP_GAP_MS && incoming.startsAt - known.startsAt <= this.options.traceWindowMs;
+        const flapped = incoming.startsAt - quietSince <= FLAP_GAP_MS && incoming.startsAt - known.startsAt <= this.options.traceWindowMs;
         if (incoming.startsAt === knownEpisode || flapped) startsAt = known.startsAt;
       }
       const a = startsAt === incoming.startsAt ? incoming : { ...incoming, startsAt };
@@ -546,10 +548,11 @@ export class Engine {
   }
 
   /**
-   * The trace windows a ranking reads: the baseline, then from a little before the onset until `end` (a while after it,
-   * see windowAnchor) or now. Both ends are rounded up to whole trace buckets, which changes nothing read: a range query reads the buckets
-   * that start inside it, the same before and after rounding up (the baseline's length and its thirds are whole
-   * buckets too). Rankings with onsets in the same minute then share one window, and its lookups (traceSignals).
+   * The trace windows a ranking reads: the baseline, then from a little before the onset until `end` (a while after
+   * it, see windowAnchor) or now. Both ends are rounded up to whole trace buckets, which changes nothing read: a range
+   * query reads the buckets that start inside it, the same before and after rounding up (the baseline's length and its
+   * thirds are whole buckets too). Rankings with onsets in the same minute then share one window, and its lookups
+   * (traceSignals).
    */
   private rankingWindow(onset: number, now: number, end: number): { baselineFrom: number; from: number; to: number } {
     const o = this.options;
