@@ -127,13 +127,18 @@ export interface RelationMemo {
 /** An unsettled explanation, with what is needed to tell later whether it still holds. */
 interface SessionExplanation {
   explanation: Explanation;
+  /** The call that computed it: what `unchangedSince` compares with. */
   stamp: unknown;
+  /** The last call (ExplanationMemo.calls) in which it was computed or found to hold. */
+  validIn: number;
 }
 
 /** Explanations kept for one memo: for good, and for as long as what they read does not change. */
 interface ExplanationMemo {
   lasting: Map<string, Explanation>;
   session: Map<string, SessionExplanation>;
+  /** Calls so far: a call with unchanged inputs (completeBefore +∞) vouches only for the one before it. */
+  calls: number;
 }
 
 /** Keyed by the caller's memo map, so explanations live exactly as long as the caller's memo. */
@@ -144,7 +149,7 @@ const MAX_MEMO_EXPLANATIONS = 50_000;
 
 function explanationMemoFor(memo: RelationMemo): ExplanationMemo {
   let kept = explanationMemos.get(memo.weights);
-  if (!kept) explanationMemos.set(memo.weights, (kept = { lasting: new Map(), session: new Map() }));
+  if (!kept) explanationMemos.set(memo.weights, (kept = { lasting: new Map(), session: new Map(), calls: 0 }));
   if (memo.completeBefore !== Number.POSITIVE_INFINITY && !memo.unchangedSince) kept.session.clear();
   if (kept.lasting.size + kept.session.size > MAX_MEMO_EXPLANATIONS) {
     kept.lasting.clear();
@@ -261,16 +266,26 @@ type RememberedExplanation = (key: string, from: number, to: number, compute: ()
  */
 function rememberedExplanations(memo: RelationMemo | undefined): RememberedExplanation {
   const kept = memo ? explanationMemoFor(memo) : undefined;
+  // Unchanged inputs (completeBefore +∞) vouch only for what held in the call just before: an explanation last valid in
+  // an earlier call, and not asked for since, may have read traces that changed in between.
+  const call = kept ? ++kept.calls : 0;
   return (key, from, to, compute) => {
     const settled = kept?.lasting.get(key);
     if (settled) return settled;
     const unsettled = kept?.session.get(key);
-    if (unsettled && (memo!.completeBefore === Number.POSITIVE_INFINITY || memo!.unchangedSince?.(unsettled.stamp, from, to))) return unsettled.explanation;
+    if (
+      unsettled &&
+      ((memo!.completeBefore === Number.POSITIVE_INFINITY && unsettled.validIn === call - 1) ||
+        memo!.unchangedSince?.(unsettled.stamp, from, to))
+    ) {
+      unsettled.validIn = call;
+      return unsettled.explanation;
+    }
     const explanation = compute();
     if (kept && memo) {
       // The coupling snaps windows out to whole minutes: settled once that minute is complete.
       if (memo.completeBefore !== Number.POSITIVE_INFINITY && to + 60_000 < memo.completeBefore) kept.lasting.set(key, explanation);
-      else kept.session.set(key, { explanation, stamp: memo.stamp });
+      else kept.session.set(key, { explanation, stamp: memo.stamp, validIn: call });
     }
     return explanation;
   };

@@ -201,8 +201,9 @@ export class Engine {
         if (incoming.startsAt < knownEpisode) continue; // an older episode arriving late
         if (incoming.startsAt === knownEpisode && known.status === 'resolved' && incoming.status === 'firing') continue; // HA resend after resolve
         const quietSince = (known.status === 'resolved' ? known.endsAt : this.lastReported.get(fingerprint)) ?? Number.NEGATIVE_INFINITY;
-        // A flap continues only while the new firing starts inside the trace window a ranking reads from the first
-        // start: beyond it, the calls behind this firing would lie outside what the incident's ranking reads.
+        // A flap continues only within traceWindowMs of the first start: that start becomes the onset the clustering
+        // and the onset order read, and a rule that keeps flapping for longer is more likely badly tuned than one
+        // failure's sign.
         const flapped = incoming.startsAt - quietSince <= FLAP_GAP_MS && incoming.startsAt - known.startsAt <= this.options.traceWindowMs;
         if (incoming.startsAt === knownEpisode || flapped) startsAt = known.startsAt;
       }

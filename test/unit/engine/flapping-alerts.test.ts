@@ -47,7 +47,7 @@ describe('a flapping alert (decision 032)', () => {
     expect(e.alerts.get(FP)!.startsAt).toBe(T0 + 9 * MIN);
   });
 
-  it('continues only while the new firing starts within the trace window a ranking reads from its first start', () => {
+  it('continues only while the new firing starts within ten minutes (traceWindowMs) of its first start', () => {
     expect(DEFAULT_ENGINE_OPTIONS.traceWindowMs).toBe(10 * MIN);
     const e = new Engine();
     e.applyAlerts([firing(0)], T0);
