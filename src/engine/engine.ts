@@ -8,6 +8,7 @@ import { TRACE_BUCKET_MS, type TraceDelta } from '../model/trace-aggregate.js';
 import type { HistoricalIncident } from '../model/history.js';
 import { TraceAggregates } from '../traces/trace-store.js';
 import { HistoryIndex } from '../history/similarity-index.js';
+import type { IncidentSignature } from '../history/incident-signature.js';
 import { buildDependencyGraph, downstreamOf, type DeclaredDependency, type DependencyGraph } from '../topology/dependency-graph.js';
 import { clusterAlerts, DEFAULT_CLUSTER_OPTIONS, type ClusterOptions, type RelationMemo } from '../correlate/incident-clusters.js';
 import { rateCouplingFor, traceCouplingFor } from '../correlate/trace-coupling.js';
@@ -610,17 +611,8 @@ export class Engine {
     const failingNearby = this.traces.latestBucket < window.from ? this.failingNear(onset) : undefined;
     const services = [...new Set(alerts.map((a) => a.service).filter((s) => s !== ''))].sort();
 
-    // Dependencies that look anomalous in traces belong to the incident's signature (a silent database).
-    const dependencies = new Set<string>();
-    for (const s of services) {
-      for (const d of downstreamOf(graph, s, 2).keys()) {
-        if (d !== s && callAnomaly(signals.get(d)?.incoming ?? null) >= 0.3) dependencies.add(d);
-      }
-    }
-    const matches = this.history.search(
-      { services, alerts: alerts.map((a) => ({ service: a.service, alertname: a.name })), dependencies: [...dependencies].sort() },
-      5,
-    );
+    // Only a search reads the incident's signature: with no past incidents (a replay without --history), none is built.
+    const matches = this.history.size > 0 ? this.history.search(this.signatureOf(alerts, services, graph, signals), 5) : [];
     const similarIncidents = matches.map((m) => ({ id: m.incident.id, similarity: round3(m.similarity), rootCause: m.incident.rootCause.service }));
     // What fixed those incidents goes into the evidence and the runbook order; the report's list keeps its shape.
     const history = matches.map((m, i) => ({ ...similarIncidents[i]!, ...(m.incident.remediation ? { fixedWith: m.incident.remediation } : {}) }));
@@ -638,6 +630,17 @@ export class Engine {
       o.ranking,
     );
     return { onset, services, similarIncidents, rootCauses, history };
+  }
+
+  /** What the history is searched by: the alerts, their services, and the dependencies that look anomalous in traces (a silent database). */
+  private signatureOf(alerts: readonly Alert[], services: string[], graph: DependencyGraph, signals: TraceSignalLookup): IncidentSignature {
+    const dependencies = new Set<string>();
+    for (const s of services) {
+      for (const d of downstreamOf(graph, s, 2).keys()) {
+        if (d !== s && callAnomaly(signals.get(d)?.incoming ?? null) >= 0.3) dependencies.add(d);
+      }
+    }
+    return { services, alerts: alerts.map((a) => ({ service: a.service, alertname: a.name })), dependencies: [...dependencies].sort() };
   }
 
   /**

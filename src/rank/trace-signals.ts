@@ -272,31 +272,40 @@ export interface TraceWindowSource {
   edgeVersions?(caller: string, callee: string, from: number, to: number): VersionWindow[] | null;
 }
 
+/** The inner map of a memo keyed by caller, then callee. */
+function memoFor<V>(memo: Map<string, Map<string, V>>, caller: string): Map<string, V> {
+  let byCallee = memo.get(caller);
+  if (byCallee === undefined) memo.set(caller, (byCallee = new Map()));
+  return byCallee;
+}
+
 /**
  * Trace signals computed on demand for the services and edges ranking actually looks at, memoised: the cost follows the
  * incident's candidates and their in-edges, not the size of the whole graph.
  */
 export function lazyTraceSignals(source: TraceWindowSource, window: { baselineFrom: number; from: number; to: number }): TraceSignalLookup {
   const memo = new Map<string, ServiceTraceSignal>();
-  const edgeMemo = new Map<string, CallChange | null>();
-  const edgeSplitMemo = new Map<string, VersionSplit | null>();
+  // By caller, then callee: a ranking asks for edges tens of thousands of times, and a key joined from both names would
+  // be a new string, allocated and hashed, on every ask.
+  const edgeMemo = new Map<string, Map<string, CallChange | null>>();
+  const edgeSplitMemo = new Map<string, Map<string, VersionSplit | null>>();
   const baseline = (caller: string, callee: string): CallTotals | null =>
     (source.edgeBaseline ?? source.edge)(caller, callee, window.baselineFrom, window.from);
   return {
     edge(caller: string, callee: string): CallChange | null {
-      const key = `${caller}\u0000${callee}`;
-      let change = edgeMemo.get(key);
+      const byCallee = memoFor(edgeMemo, caller);
+      let change = byCallee.get(callee);
       if (change === undefined) {
         const now = source.edge(caller, callee, window.from, window.to);
         change = now ? compareCalls(now, baseline(caller, callee) ?? undefined) : null;
-        edgeMemo.set(key, change);
+        byCallee.set(callee, change);
       }
       return change;
     },
     edgeVersionSplit(caller: string, callee: string): VersionSplit | null {
-      const key = `${caller}\u0000${callee}`;
-      let split = edgeSplitMemo.get(key);
-      if (split === undefined) edgeSplitMemo.set(key, (split = versionSplitOf(source.edgeVersions?.(caller, callee, window.from, window.to))));
+      const byCallee = memoFor(edgeSplitMemo, caller);
+      let split = byCallee.get(callee);
+      if (split === undefined) byCallee.set(callee, (split = versionSplitOf(source.edgeVersions?.(caller, callee, window.from, window.to))));
       return split;
     },
     get(service: string): ServiceTraceSignal {

@@ -4,6 +4,7 @@ import type { PeerKind } from '../model/span.js';
 import {
   emptyCallStats,
   LATENCY_BUCKETS,
+  TRACE_BUCKET_MS,
   mergeCallStats,
   type CallStats,
   type CallTotals,
@@ -161,8 +162,8 @@ interface BucketSeries<T> {
   /** Unboxed when they hold epoch milliseconds (not small integers), so the binary searches over them are cheap. */
   starts: number[];
   rows: T[];
-  /** Prefix sums over the rows, built on first range query, dropped when the series changes. */
-  prefix: PrefixSums | null;
+  /** What range queries read (RangeIndex), built on the first after the series changed, dropped when it changes. */
+  prefix: RangeIndex | null;
 }
 
 interface EdgeSeries extends BucketSeries<EdgeBucket> {
@@ -218,6 +219,51 @@ function buildPrefix(rows: ReadonlyArray<CallTotals & { originErrors?: number; c
     sums[at + 3] = sums[at + 3 - PREFIX_STRIDE]! + (b.originErrors ?? b.clientLatencySumMs ?? 0);
   }
   return sums;
+}
+
+/** What a series' range queries read: its prefix sums, and where each minute falls among its buckets. */
+interface RangeIndex {
+  sums: PrefixSums;
+  /**
+   * `minutes[k]`: the index of the first bucket that starts at or after `starts[0]` + k trace buckets, for k up to the
+   * last bucket's. A query's bounds are then one read each, not a binary search each: the analysis' most frequent
+   * operation, an edge read over a ranking's window and its baseline's three parts, tens of thousands of times
+   * (bench/analysis.bench.ts). Null when a bucket is off the grid, or the series spans many more minutes than it holds
+   * buckets (an edge seen twice an hour apart): binary search then.
+   */
+  minutes: Int32Array | null;
+}
+
+/** A sparse series spans at most this many minutes per bucket it holds (plus a few) and still gets a minute index. */
+const MINUTES_PER_BUCKET = 4;
+
+function buildRangeIndex(series: BucketSeries<CallTotals & { originErrors?: number; clientLatencySumMs?: number }>): RangeIndex {
+  return { sums: buildPrefix(series.rows), minutes: minuteIndex(series.starts) };
+}
+
+function minuteIndex(starts: readonly number[]): Int32Array | null {
+  const n = starts.length;
+  const first = starts[0]!;
+  const span = (starts[n - 1]! - first) / TRACE_BUCKET_MS;
+  if (span + 1 > MINUTES_PER_BUCKET * n + 16) return null;
+  for (let i = 0; i < n; i++) if ((starts[i]! - first) % TRACE_BUCKET_MS !== 0) return null;
+  const minutes = new Int32Array(span + 1);
+  for (let k = 0, i = 0; k <= span; k++) {
+    const t = first + k * TRACE_BUCKET_MS;
+    while (starts[i]! < t) i++; // stops at the last bucket at the latest: it starts at first + span minutes
+    minutes[k] = i;
+  }
+  return minutes;
+}
+
+/** Index of the first start ≥ t: lowerBound, read off the minute index when there is one. */
+function firstAtOrAfter(starts: readonly number[], minutes: Int32Array | null, t: number): number {
+  if (minutes === null) return lowerBound(starts, t);
+  const first = starts[0]!;
+  if (!(t > first)) return 0;
+  // Every start lies on the grid from the first: the first at or after t is the first at or after t rounded up to it.
+  const k = Math.ceil((t - first) / TRACE_BUCKET_MS);
+  return k < minutes.length ? minutes[k]! : starts.length;
 }
 
 /** Index of the first start ≥ t. */
@@ -342,15 +388,25 @@ function median3(a: number, b: number, c: number): number {
 /** Filled by sumRange: a range's calls, errors, latency and fourth number (see PrefixSums). Reused: no allocation per query. */
 const rangeSums = new Float64Array(PREFIX_STRIDE);
 
-/** Sums a series' buckets that start in [from, to) into `rangeSums`; false when none does. O(log buckets). */
+/**
+ * Sums a series' buckets that start in [from, to) into `rangeSums`; false when none does. O(1) with a minute index,
+ * else O(log buckets); the index is O(buckets + minutes spanned) to build.
+ */
 function sumRange(series: BucketSeries<CallTotals & { originErrors?: number; clientLatencySumMs?: number }>, from: number, to: number): boolean {
-  const lo = lowerBound(series.starts, from);
-  const hi = lowerBound(series.starts, to);
+  if (series.starts.length === 0) return false;
+  const index = (series.prefix ??= buildRangeIndex(series));
+  const lo = firstAtOrAfter(series.starts, index.minutes, from);
+  const hi = firstAtOrAfter(series.starts, index.minutes, to);
   if (hi <= lo) return false;
-  const p = (series.prefix ??= buildPrefix(series.rows));
+  const p = index.sums;
   for (let k = 0; k < PREFIX_STRIDE; k++) rangeSums[k] = p[hi * PREFIX_STRIDE + k]! - p[lo * PREFIX_STRIDE + k]!;
   return true;
 }
+
+/** Filled by TraceAggregates.timeEdge: one edge's calls over a range, timed. Reused: no object per query. */
+const timed: CallTotals = { calls: 0, errors: 0, latencySumMs: 0 };
+/** The range's totals timeEdge reads, both timings, for driftOf. Reused likewise. */
+const rangeTimesScratch: EdgeTimes = { calls: 0, errors: 0, latencySumMs: 0, clientLatencySumMs: 0, instrumented: true };
 
 /** A series' totals over [from, to), both timings; null when it carried no call then. */
 function rangeTimes(series: EdgeSeries, from: number, to: number): EdgeTimes | null {
@@ -541,17 +597,34 @@ export class TraceAggregates {
    * more judgements than reading it whole.
    */
   private timedEdge(series: EdgeSeries, caller: string, callee: string, from: number, to: number, judgeFrom: number, judgeTo: number): CallTotals | null {
-    const times = rangeTimes(series, from, to);
-    if (times === null) return null;
-    const { calls, errors } = times;
+    return this.timeEdge(series, caller, callee, from, to, judgeFrom, judgeTo) ? { calls: timed.calls, errors: timed.errors, latencySumMs: timed.latencySumMs } : null;
+  }
+
+  /** timedEdge into `timed`, without an object per query (a baseline reads three parts); false when no call was carried. */
+  private timeEdge(series: EdgeSeries, caller: string, callee: string, from: number, to: number, judgeFrom: number, judgeTo: number): boolean {
+    if (!sumRange(series, from, to)) return false;
+    // Read out before slowSender, whose range queries refill rangeSums.
+    const times = rangeTimesScratch;
+    const calls = (times.calls = rangeSums[0]!);
+    const errors = (times.errors = rangeSums[1]!);
+    const latencySumMs = (times.latencySumMs = rangeSums[2]!);
+    const clientLatencySumMs = (times.clientLatencySumMs = rangeSums[3]!);
+    times.instrumented = !series.summary.uninstrumented;
+    let timedLatencySumMs: number;
     if (series.summary.uninstrumented) {
       // Only the caller's timing exists: take off what the caller adds to every call it makes, if it is slow to send.
       const late = sendingDelayMs(this.slowSender(caller, judgeFrom, judgeTo)) * calls;
-      return { calls, errors, latencySumMs: Math.max(0, times.clientLatencySumMs - late) };
+      timedLatencySumMs = Math.max(0, clientLatencySumMs - late);
+    } else if (driftOf(times) <= 0) {
+      timedLatencySumMs = latencySumMs;
+    } else {
+      const callersDelay = gapIsCallers(this.slowSender(caller, judgeFrom, judgeTo), this.slowSender(callee, judgeFrom, judgeTo));
+      timedLatencySumMs = callersDelay ? latencySumMs : clientLatencySumMs;
     }
-    if (driftOf(times) <= 0) return { calls, errors, latencySumMs: times.latencySumMs };
-    const callersDelay = gapIsCallers(this.slowSender(caller, judgeFrom, judgeTo), this.slowSender(callee, judgeFrom, judgeTo));
-    return { calls, errors, latencySumMs: callersDelay ? times.latencySumMs : times.clientLatencySumMs };
+    timed.calls = calls;
+    timed.errors = errors;
+    timed.latencySumMs = timedLatencySumMs;
+    return true;
   }
 
   /**
@@ -568,12 +641,11 @@ export class TraceAggregates {
     let calls = 0;
     let trusted = 0;
     for (let k = 0; k < BASELINE_PARTS; k++) {
-      const part = this.timedEdge(series, caller, callee, from + k * step, k === BASELINE_PARTS - 1 ? to : from + (k + 1) * step, from, to);
-      if (part === null) continue;
-      calls += part.calls;
-      if (part.calls < BASELINE_MIN_CALLS) continue;
-      partErrorRates[trusted] = part.errors / part.calls;
-      partMeanLatencies[trusted] = part.latencySumMs / part.calls;
+      if (!this.timeEdge(series, caller, callee, from + k * step, k === BASELINE_PARTS - 1 ? to : from + (k + 1) * step, from, to)) continue;
+      calls += timed.calls;
+      if (timed.calls < BASELINE_MIN_CALLS) continue;
+      partErrorRates[trusted] = timed.errors / timed.calls;
+      partMeanLatencies[trusted] = timed.latencySumMs / timed.calls;
       trusted++;
     }
     if (trusted < BASELINE_PARTS) return calls === 0 ? null : this.timedEdge(series, caller, callee, from, to, from, to);

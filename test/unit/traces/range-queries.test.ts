@@ -8,10 +8,10 @@ import { lazyTraceSignals } from '../../../src/rank/trace-signals.js';
 
 const T0 = Date.parse('2026-10-14T08:00:00Z');
 
-function delta(minute: number, calls: number, errors: number, latency: number): TraceDelta {
+function delta(minute: number, calls: number, errors: number, latency: number, offGridMs = 0): TraceDelta {
   const s = emptyCallStats();
   for (let i = 0; i < calls; i++) addCall(s, latency, i < errors);
-  const bucket = T0 + minute * TRACE_BUCKET_MS;
+  const bucket = T0 + minute * TRACE_BUCKET_MS + offGridMs;
   return {
     edges: [{ caller: 'a', callee: 'b', bucket, calleeUninstrumented: false, calleeKind: 'service', ...s }],
     services: [{ service: 'b', bucket, originErrors: errors, ...s }],
@@ -45,6 +45,33 @@ describe('range queries on trace aggregates', () => {
           const fastSvc = t.serviceStats('b', from, to);
           if (!svc) expect(fastSvc).toBeNull();
           else expect(fastSvc).toEqual({ calls: svc.calls, errors: svc.errors, latencySumMs: svc.latencySumMs, originErrors: svc.originErrors });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('agree with the plain merges whether the series is dense, sparse or off the minute grid (minute index or binary search)', () => {
+    fc.assert(
+      fc.property(
+        // Minutes spread over 40 (dense: a minute index) or 400 (sparse for fewer than ~100 buckets: binary search).
+        fc.constantFrom(40, 400),
+        fc.array(fc.record({ minute: fc.double({ min: 0, max: 1, noNaN: true }), calls: fc.integer({ min: 1, max: 9 }), errors: fc.integer({ min: 0, max: 3 }) }), { minLength: 1, maxLength: 60 }),
+        fc.boolean(),
+        fc.array(fc.tuple(fc.integer({ min: -10 * TRACE_BUCKET_MS, max: 410 * TRACE_BUCKET_MS }), fc.integer({ min: 0, max: 120 * TRACE_BUCKET_MS })), { minLength: 1, maxLength: 8 }),
+        (spread, buckets, offGrid, ranges) => {
+          const t = new TraceAggregates();
+          // Off the grid: one bucket half a minute late, which makes the whole series take binary search.
+          buckets.forEach((b, i) => t.apply(delta(Math.floor(b.minute * spread), b.calls, Math.min(b.errors, b.calls), 20, offGrid && i === 0 ? 30_000 : 0)));
+          for (const [fromOffset, span] of ranges) {
+            const from = T0 + fromOffset;
+            const to = from + span;
+            const merged = t.edges(from, to)[0];
+            const fast = t.edgeStats('a', 'b', from, to);
+            if (!merged) expect(fast).toBeNull();
+            else expect(fast).toEqual({ calls: merged.stats.calls, errors: merged.stats.errors, latencySumMs: merged.stats.latencySumMs });
+            expect(t.serviceStats('b', from, to)?.calls ?? 0).toBe(t.services(from, to).get('b')?.calls ?? 0);
+          }
         },
       ),
       { numRuns: 300 },
