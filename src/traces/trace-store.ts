@@ -4,7 +4,6 @@ import type { PeerKind } from '../model/span.js';
 import {
   emptyCallStats,
   LATENCY_BUCKETS,
-  TRACE_BUCKET_MS,
   mergeCallStats,
   type CallStats,
   type CallTotals,
@@ -162,8 +161,8 @@ interface BucketSeries<T> {
   /** Unboxed when they hold epoch milliseconds (not small integers), so the binary searches over them are cheap. */
   starts: number[];
   rows: T[];
-  /** What range queries read (RangeIndex), built on the first after the series changed, dropped when it changes. */
-  prefix: RangeIndex | null;
+  /** Prefix sums over the rows, built on first range query, dropped when the series changes. */
+  prefix: PrefixSums | null;
 }
 
 interface EdgeSeries extends BucketSeries<EdgeBucket> {
@@ -219,51 +218,6 @@ function buildPrefix(rows: ReadonlyArray<CallTotals & { originErrors?: number; c
     sums[at + 3] = sums[at + 3 - PREFIX_STRIDE]! + (b.originErrors ?? b.clientLatencySumMs ?? 0);
   }
   return sums;
-}
-
-/** What a series' range queries read: its prefix sums, and where each minute falls among its buckets. */
-interface RangeIndex {
-  sums: PrefixSums;
-  /**
-   * `minutes[k]`: the index of the first bucket that starts at or after `starts[0]` + k trace buckets, for k up to the
-   * last bucket's. A query's bounds are then one read each, not a binary search each: the analysis' most frequent
-   * operation, an edge read over a ranking's window and its baseline's three parts, tens of thousands of times
-   * (bench/analysis.bench.ts). Null when a bucket is off the grid, or the series spans many more minutes than it holds
-   * buckets (an edge seen twice an hour apart): binary search then.
-   */
-  minutes: Int32Array | null;
-}
-
-/** A sparse series spans at most this many minutes per bucket it holds (plus a few) and still gets a minute index. */
-const MINUTES_PER_BUCKET = 4;
-
-function buildRangeIndex(series: BucketSeries<CallTotals & { originErrors?: number; clientLatencySumMs?: number }>): RangeIndex {
-  return { sums: buildPrefix(series.rows), minutes: minuteIndex(series.starts) };
-}
-
-function minuteIndex(starts: readonly number[]): Int32Array | null {
-  const n = starts.length;
-  const first = starts[0]!;
-  const span = (starts[n - 1]! - first) / TRACE_BUCKET_MS;
-  if (span + 1 > MINUTES_PER_BUCKET * n + 16) return null;
-  for (let i = 0; i < n; i++) if ((starts[i]! - first) % TRACE_BUCKET_MS !== 0) return null;
-  const minutes = new Int32Array(span + 1);
-  for (let k = 0, i = 0; k <= span; k++) {
-    const t = first + k * TRACE_BUCKET_MS;
-    while (starts[i]! < t) i++; // stops at the last bucket at the latest: it starts at first + span minutes
-    minutes[k] = i;
-  }
-  return minutes;
-}
-
-/** Index of the first start ≥ t: lowerBound, read off the minute index when there is one. */
-function firstAtOrAfter(starts: readonly number[], minutes: Int32Array | null, t: number): number {
-  if (minutes === null) return lowerBound(starts, t);
-  const first = starts[0]!;
-  if (!(t > first)) return 0;
-  // Every start lies on the grid from the first: the first at or after t is the first at or after t rounded up to it.
-  const k = Math.ceil((t - first) / TRACE_BUCKET_MS);
-  return k < minutes.length ? minutes[k]! : starts.length;
 }
 
 /** Index of the first start ≥ t. */
@@ -388,17 +342,12 @@ function median3(a: number, b: number, c: number): number {
 /** Filled by sumRange: a range's calls, errors, latency and fourth number (see PrefixSums). Reused: no allocation per query. */
 const rangeSums = new Float64Array(PREFIX_STRIDE);
 
-/**
- * Sums a series' buckets that start in [from, to) into `rangeSums`; false when none does. O(1) with a minute index,
- * else O(log buckets); the index is O(buckets + minutes spanned) to build.
- */
+/** Sums a series' buckets that start in [from, to) into `rangeSums`; false when none does. O(log buckets). */
 function sumRange(series: BucketSeries<CallTotals & { originErrors?: number; clientLatencySumMs?: number }>, from: number, to: number): boolean {
-  if (series.starts.length === 0) return false;
-  const index = (series.prefix ??= buildRangeIndex(series));
-  const lo = firstAtOrAfter(series.starts, index.minutes, from);
-  const hi = firstAtOrAfter(series.starts, index.minutes, to);
+  const lo = lowerBound(series.starts, from);
+  const hi = lowerBound(series.starts, to);
   if (hi <= lo) return false;
-  const p = index.sums;
+  const p = (series.prefix ??= buildPrefix(series.rows));
   for (let k = 0; k < PREFIX_STRIDE; k++) rangeSums[k] = p[hi * PREFIX_STRIDE + k]! - p[lo * PREFIX_STRIDE + k]!;
   return true;
 }
