@@ -44,14 +44,17 @@ export interface StateDelta {
 }
 
 /**
- * What the analyzer saves after each analysis: incident identities, and the alerts whose firings continue an earlier
- * episode (decision 032), which the stored alerts, latest state only, do not tell. Older snapshots have no `flapping`.
+ * What the analyzer saves after each analysis: incident identities, the alerts whose firings continue an earlier
+ * episode (decision 032), and when firing alerts were last reported (within the flap gap), which the stored alerts,
+ * latest state only, do not tell. Older snapshots have no `flapping` or `reported`.
  */
 interface AnalyzerSnapshot extends TrackerSnapshot {
   flapping?: unknown;
+  reported?: unknown;
 }
 
 const ContinuedEpisodesSchema = z.array(z.object({ fingerprint: z.string(), startsAt: z.number(), episodeStartsAt: z.number() }));
+const RecentReportsSchema = z.array(z.tuple([z.string(), z.number()]));
 
 export function analyzerKeys(prefix: string): { tracker: string; lock: string } {
   const p = normalizePrefix(prefix);
@@ -93,6 +96,7 @@ export class Analyzer {
     if (snapshot) {
       const saved = JSON.parse(snapshot) as AnalyzerSnapshot;
       engine.restoreContinuedEpisodes(ContinuedEpisodesSchema.catch([]).parse(saved.flapping));
+      engine.restoreReports(RecentReportsSchema.catch([]).parse(saved.reported));
       engine.tracker.restore(saved);
     }
     this.engine = engine;
@@ -129,7 +133,7 @@ export class Analyzer {
     const reports = this.engine.analyze(now);
     this.record(reports, (performance.now() - started) / 1000);
     await this.incidents.save(reports);
-    const saved: AnalyzerSnapshot = { ...this.engine.tracker.snapshot(), flapping: this.engine.continuedEpisodes() };
+    const saved: AnalyzerSnapshot = { ...this.engine.tracker.snapshot(), flapping: this.engine.continuedEpisodes(), reported: this.engine.recentReports(now) };
     await this.o.redis.set(analyzerKeys(this.o.prefix).tracker, JSON.stringify(saved));
     this.o.onAnalysis?.(reports);
     // Clusters waiting to settle open, and deferred re-ranks run, without any new event: look again shortly.

@@ -230,6 +230,28 @@ export class Engine {
   }
 
   /**
+   * When firing alerts were last reported: what a restart needs in order to tell whether a firing reported again with a
+   * later start continues its episode (the stored alerts keep no arrival times). Only episodes a new firing can still
+   * continue: begun within traceWindowMs of `now`, and FLAP_GAP_MS more for a firing delivered late.
+   */
+  recentReports(now: number): Array<[fingerprint: string, at: number]> {
+    const out: Array<[string, number]> = [];
+    const since = now - this.options.traceWindowMs - FLAP_GAP_MS;
+    for (const [fingerprint, at] of this.lastReported) {
+      const a = this.alerts.get(fingerprint);
+      if (a !== undefined && a.status === 'firing' && a.startsAt >= since) out.push([fingerprint, at]);
+    }
+    return out;
+  }
+
+  /** After a restart (alerts applied without arrival times), when firing alerts were last reported (recentReports). */
+  restoreReports(reports: ReadonlyArray<readonly [string, number]>): void {
+    for (const [fingerprint, at] of reports) {
+      if (this.alerts.get(fingerprint)?.status === 'firing' && !this.lastReported.has(fingerprint)) this.lastReported.set(fingerprint, at);
+    }
+  }
+
+  /**
    * After a restart (alerts applied from their stored latest state), dates again from their first start the alerts
    * still in the episode a saved continuation names, so they stay the instances their incidents hold.
    */

@@ -69,3 +69,62 @@ describe('a flapping alert across a restart (decision 032)', () => {
     expect(reports.map((r) => r.status).sort()).toEqual(['open', 'resolved']);
   });
 });
+
+/**
+ * An alert that resolved and fired again between two of its sender's notifications: the sender reports firing, then
+ * firing with a later start. Whether that continues the episode depends on when the first report arrived, which the
+ * stored alerts do not keep: the analyzer saves it, and a restart in between keeps the episode.
+ */
+async function refireAcrossRestart(dropSavedReports: boolean) {
+  const prefix = uniquePrefix('refire-restart');
+  prefixes.push(prefix);
+  const store = new AlertStore(redis, prefix);
+  let clock = T0;
+  const analyzer = () => new Analyzer({ redis, prefix, logger: silentLogger, now: () => clock, minIntervalMs: 3_600_000, engine: { settleMs: 0 } });
+  const first = analyzer();
+  const firstEpisode = alert({ fingerprint: 'refiring' });
+  let opened: string | undefined;
+  try {
+    clock = T0 + MIN;
+    await store.applyAlerts([firstEpisode]);
+    first.apply({ alerts: [firstEpisode], changes: [], traces: [] });
+    opened = (await first.analyzeNow())[0]?.id;
+    expect(opened).toBeDefined();
+  } finally {
+    await first.close();
+  }
+  if (dropSavedReports) {
+    const key = analyzerKeys(prefix).tracker;
+    const { reported: _dropped, ...tracker } = JSON.parse((await redis.get(key))!) as Record<string, unknown>;
+    await redis.set(key, JSON.stringify(tracker));
+  }
+  const restarted = analyzer();
+  try {
+    clock = T0 + 2 * MIN;
+    await restarted.rebuild();
+    await restarted.analyzeNow(); // as a restarted analyzer does at once (and then waits minIntervalMs: no timer races)
+    // Three minutes after the first report, firing again since T0 + 4 min: a gap of at most three minutes.
+    const again = alert({ fingerprint: 'refiring', startsAt: T0 + 4 * MIN });
+    clock = T0 + 4 * MIN + 30_000;
+    await store.applyAlerts([again]);
+    restarted.apply({ alerts: [again], changes: [], traces: [] });
+    return { opened, reports: await restarted.analyzeNow(), engine: restarted.state };
+  } finally {
+    await restarted.close();
+  }
+}
+
+describe('an alert reported firing again with a later start, across a restart (decision 032)', () => {
+  it('continues its episode: one instance, dated from the first start, of the incident it opened, which stays open', async () => {
+    const { opened, reports, engine } = await refireAcrossRestart(false);
+    expect(reports.map((r) => [r.id, r.status])).toEqual([[opened, 'open']]);
+    expect(engine.alerts.get('refiring')!.startsAt).toBe(T0);
+    expect(engine.holds(alert({ fingerprint: 'refiring', startsAt: T0 + 4 * MIN }))).toBe(true);
+  });
+
+  it('without the saved report times, would begin a new episode, dated from the new start', async () => {
+    const { engine } = await refireAcrossRestart(true);
+    expect(engine.alerts.get('refiring')!.startsAt).toBe(T0 + 4 * MIN);
+    expect(engine.holds(alert({ fingerprint: 'refiring', startsAt: T0 + 4 * MIN }))).toBe(true);
+  });
+});

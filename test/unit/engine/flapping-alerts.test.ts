@@ -110,4 +110,25 @@ describe('a flapping alert (decision 032)', () => {
     // It fired again at minute 8, as the same episode: the window runs on past minute 10 and sees orders-db fail.
     expect(topRoot([[firing(0), T0], [firing(0, 3), T0 + 3 * MIN], [firing(8), T0 + 8 * MIN]])).toBe('orders-db');
   });
+
+  it('keeps, for a restart, when firing alerts whose episode a new firing can still continue were last reported', () => {
+    const e = new Engine();
+    const old = alert('cart', 'HighErrorRate', 0, { fingerprint: 'old' });
+    e.applyAlerts([old], T0 + MIN);
+    e.applyAlerts([firing(14)], T0 + 15 * MIN);
+    e.applyAlerts([alert('cart', 'HighLatency', 13, { fingerprint: 'gone', status: 'resolved', endsAt: T0 + 14 * MIN })], T0 + 14 * MIN);
+    // `old` began 16 minutes ago: more than the ten-minute limit plus the flap gap; `gone` is not firing.
+    const now = T0 + 16 * MIN;
+    expect(DEFAULT_ENGINE_OPTIONS.traceWindowMs + FLAP_GAP_MS).toBe(15 * MIN);
+    expect(e.recentReports(now)).toEqual([[FP, T0 + 15 * MIN]]);
+
+    // Restored after a restart, for alerts firing then and not reported since; what arrived since wins.
+    const restarted = new Engine();
+    restarted.applyAlerts([firing(14), alert('cart', 'HighLatency', 13, { fingerprint: 'gone', status: 'resolved', endsAt: T0 + 14 * MIN })]);
+    restarted.restoreReports([[FP, T0 + 15 * MIN], ['gone', T0 + 14 * MIN], ['unknown', T0]]);
+    expect(restarted.recentReports(now)).toEqual([[FP, T0 + 15 * MIN]]);
+    // Reported firing again with a later start three minutes after that report: the same episode.
+    restarted.applyAlerts([firing(17)], T0 + 18 * MIN);
+    expect(restarted.alerts.get(FP)!.startsAt).toBe(T0 + 14 * MIN);
+  });
 });
