@@ -45,8 +45,8 @@ export interface StateDelta {
 
 /**
  * What the analyzer saves after each analysis: incident identities, the alerts whose firings continue an earlier
- * episode (decision 032), and when firing alerts were last reported (within the flap gap), which the stored alerts,
- * latest state only, do not tell. Older snapshots have no `flapping` or `reported`.
+ * episode (decision 032), and when firing alerts a new firing can still continue were last reported, which the stored
+ * alerts, latest state only, do not tell. Older snapshots have no `flapping` or `reported`.
  */
 interface AnalyzerSnapshot extends TrackerSnapshot {
   flapping?: unknown;

@@ -17,17 +17,30 @@ afterAll(async () => {
   await redis.quit();
 });
 
+/** A fresh key prefix, its alert store, and analyzers on it that read `clock.now`. */
+function analyzerSetup(name: string) {
+  const prefix = uniquePrefix(name);
+  prefixes.push(prefix);
+  const clock = { now: T0 };
+  const analyzer = () => new Analyzer({ redis, prefix, logger: silentLogger, now: () => clock.now, minIntervalMs: 3_600_000, engine: { settleMs: 0 } });
+  return { prefix, store: new AlertStore(redis, prefix), clock, analyzer };
+}
+
+/** Drops one field from the analyzer's saved snapshot, as a snapshot written before it existed. */
+async function dropFromSnapshot(prefix: string, field: string): Promise<void> {
+  const key = analyzerKeys(prefix).tracker;
+  const saved = JSON.parse((await redis.get(key))!) as Record<string, unknown>;
+  delete saved[field];
+  await redis.set(key, JSON.stringify(saved));
+}
+
 /** Runs the alert's life through an analyzer (each state stored as the ingest workers store it), then restarts it. */
 async function restartAfterFlapping(dropSavedContinuations: boolean) {
-  const prefix = uniquePrefix('flapping-restart');
-  prefixes.push(prefix);
-  const store = new AlertStore(redis, prefix);
-  let clock = T0;
-  const analyzer = () => new Analyzer({ redis, prefix, logger: silentLogger, now: () => clock, minIntervalMs: 3_600_000, engine: { settleMs: 0 } });
+  const { prefix, store, clock, analyzer } = analyzerSetup('flapping-restart');
   const first = analyzer();
   const firstEpisode = alert({ fingerprint: 'flappy' });
   const step = async (a: Alert, at: number) => {
-    clock = at;
+    clock.now = at;
     await store.applyAlerts([a]);
     first.apply({ alerts: [a], changes: [], traces: [] });
     return first.analyzeNow();
@@ -40,15 +53,11 @@ async function restartAfterFlapping(dropSavedContinuations: boolean) {
   } finally {
     await first.close();
   }
-  if (dropSavedContinuations) {
-    const key = analyzerKeys(prefix).tracker;
-    const { flapping: _dropped, ...tracker } = JSON.parse((await redis.get(key))!) as Record<string, unknown>;
-    await redis.set(key, JSON.stringify(tracker));
-  }
+  if (dropSavedContinuations) await dropFromSnapshot(prefix, 'flapping');
   const restarted = analyzer();
   try {
     await restarted.rebuild();
-    clock = T0 + 7 * MIN;
+    clock.now = T0 + 7 * MIN;
     return { reports: await restarted.analyzeNow(), engine: restarted.state };
   } finally {
     await restarted.close();
@@ -76,16 +85,12 @@ describe('a flapping alert across a restart (decision 032)', () => {
  * stored alerts do not keep: the analyzer saves it, and a restart in between keeps the episode.
  */
 async function refireAcrossRestart(dropSavedReports: boolean) {
-  const prefix = uniquePrefix('refire-restart');
-  prefixes.push(prefix);
-  const store = new AlertStore(redis, prefix);
-  let clock = T0;
-  const analyzer = () => new Analyzer({ redis, prefix, logger: silentLogger, now: () => clock, minIntervalMs: 3_600_000, engine: { settleMs: 0 } });
+  const { prefix, store, clock, analyzer } = analyzerSetup('refire-restart');
   const first = analyzer();
   const firstEpisode = alert({ fingerprint: 'refiring' });
   let opened: string | undefined;
   try {
-    clock = T0 + MIN;
+    clock.now = T0 + MIN;
     await store.applyAlerts([firstEpisode]);
     first.apply({ alerts: [firstEpisode], changes: [], traces: [] });
     opened = (await first.analyzeNow())[0]?.id;
@@ -93,19 +98,15 @@ async function refireAcrossRestart(dropSavedReports: boolean) {
   } finally {
     await first.close();
   }
-  if (dropSavedReports) {
-    const key = analyzerKeys(prefix).tracker;
-    const { reported: _dropped, ...tracker } = JSON.parse((await redis.get(key))!) as Record<string, unknown>;
-    await redis.set(key, JSON.stringify(tracker));
-  }
+  if (dropSavedReports) await dropFromSnapshot(prefix, 'reported');
   const restarted = analyzer();
   try {
-    clock = T0 + 2 * MIN;
+    clock.now = T0 + 2 * MIN;
     await restarted.rebuild();
     await restarted.analyzeNow(); // as a restarted analyzer does at once (and then waits minIntervalMs: no timer races)
     // Three minutes after the first report, firing again since T0 + 4 min: a gap of at most three minutes.
     const again = alert({ fingerprint: 'refiring', startsAt: T0 + 4 * MIN });
-    clock = T0 + 4 * MIN + 30_000;
+    clock.now = T0 + 4 * MIN + 30_000;
     await store.applyAlerts([again]);
     restarted.apply({ alerts: [again], changes: [], traces: [] });
     return { opened, reports: await restarted.analyzeNow(), engine: restarted.state };
