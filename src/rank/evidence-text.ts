@@ -140,11 +140,19 @@ export function describeOneFailingCaller(service: string, caller: string, silent
   return `${service}: ${caller} ${slowOnly ? 'is slow' : 'fails'}, and ${service} is ${which} with no alert and no calls that traces judge`;
 }
 
-export function describeChange(change: Change, onset: number, brokenBelow: readonly string[] = [], failingAfter: readonly string[] = []): string {
+export function describeChange(
+  change: Change,
+  onset: number,
+  brokenBelow: readonly string[] = [],
+  failingAfter: readonly string[] = [],
+  servedFrom: number | null = null,
+): string {
   const from = change.previousVersion ? ` (from ${change.previousVersion})` : '';
   const rel = change.at <= onset ? `${minutes(onset - change.at)} before the first alert` : `${minutes(change.at - onset)} after the first alert`;
   const what = change.failed ? `${change.service} tried to deploy ${change.version}${from} ${rel}; the rollout failed` : `${change.service} deployed ${change.version}${from} ${rel}`;
-  return `${what}${brokenByWhatItSends(change.service, brokenBelow)}${failingAfterItsDeploy(change.service, failingAfter)}`;
+  // Decision 033: spans that show the new version serving only after the alerts began clear the deploy.
+  const after = servedFrom === null ? '' : `; its spans show ${change.version} serving from ${hhmm(servedFrom)} only, after every alert of the incident began, so it caused none of them`;
+  return `${what}${after}${brokenByWhatItSends(change.service, brokenBelow)}${failingAfterItsDeploy(change.service, failingAfter)}`;
 }
 
 /**

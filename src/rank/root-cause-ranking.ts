@@ -19,6 +19,7 @@ import { alertSignal, alertSymptom, isSaturation } from '../model/alert-signal.j
 import type { Change } from '../model/change.js';
 import type { IncidentFix } from '../model/history.js';
 import type { Evidence, RootCause } from '../model/incident.js';
+import type { VersionWindow } from '../model/trace-aggregate.js';
 import { downstreamOf, upstreamOf, type DependencyGraph } from '../topology/dependency-graph.js';
 import {
   callAnomaly,
@@ -201,6 +202,9 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
   // Read only where no calls into a failing service tell (decision 030): most rankings with traces never need it.
   let firstFailures: FirstFailures | undefined;
   const firstFailureAt = (): FirstFailures => (firstFailures ??= firstFailureAlerts(input.alerts));
+  // Read only for a deploy reported after the onset (decision 033).
+  let lastAlertAt: number | undefined;
+  const lastAlertStart = (): number => (lastAlertAt ??= input.alerts.reduce((latest, a) => Math.max(latest, a.startsAt), Number.NEGATIVE_INFINITY));
   const blameOf = (service: string): CallerVersionBlame | null => {
     let blame = blamedAbove.get(service);
     if (blame === undefined) blamedAbove.set(service, (blame = failingOnlyForNewCode(input, service, recentChanges, firstFailureAt)));
@@ -380,8 +384,11 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     let changeScore = 0;
     const splitShown = split !== null && splitStrength >= 0.2;
     if (change) {
-      changeScore = deployStrength(change, input.onset);
-      evidence.push({ kind: 'deploy', detail: describeChange(change, input.onset, splitShown ? [] : shownBroken, failingAfter) });
+      // A deploy reported after the onset counts (at half) because the alerts may have fired on its first pods; when
+      // the spans show its version serving only after the alerts began, they did not (decision 033).
+      const servedFrom = firstServedAfter(f.trace?.versions, change, input.onset, lastAlertStart());
+      changeScore = servedFrom === null ? deployStrength(change, input.onset) : 0;
+      evidence.push({ kind: 'deploy', detail: describeChange(change, input.onset, splitShown ? [] : shownBroken, failingAfter, servedFrom) });
     }
     // A newer version that fails beside the older one is a deploy the traces saw, reported or not: it counts as one as
     // clearly as it fails, from the first minute it served.
@@ -533,6 +540,18 @@ function deployedCallerFailingFirst(
   const change = recentChanges.get(failing);
   if (!change || change.at > input.onset) return null;
   return { caller: failing, share: deployStrength(change, input.onset) * UNTOLD_DEPLOY_SHARE, shownOnCalls: false };
+}
+
+/**
+ * For a deploy reported after the onset: the first minute the service's own spans show its version serving, when that
+ * minute began after every alert of the incident had begun (the deploy can then have caused none of them); else null.
+ * Every alert, not the first: an incident may hold a failure that began before the deploy and one it caused. The spans
+ * show versions only when two or more served in the window, which a rollout under way does.
+ */
+function firstServedAfter(versions: readonly VersionWindow[] | null | undefined, change: Change, onset: number, lastAlertAt: number): number | null {
+  if (change.at <= onset || !versions) return null;
+  const v = versions.find((w) => w.version === change.version);
+  return v !== undefined && v.firstSeen > lastAlertAt ? v.firstSeen : null;
 }
 
 /** How strongly a change at `at` counts as the incident's cause: full at the onset, decaying over 20 minutes before it, half just after. */

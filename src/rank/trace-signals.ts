@@ -24,6 +24,8 @@ export interface ServiceTraceSignal {
   originAnomaly: number;
   /** A newer version of the service failing or slow beside an older one serving the same minutes well; else null. */
   versionSplit: VersionSplit | null;
+  /** The service's own spans per version in the window, when two or more served in it. */
+  versions: readonly VersionWindow[] | null;
 }
 
 /**
@@ -256,6 +258,7 @@ function signalOf(f: ServiceWindowFacts): ServiceTraceSignal {
     originErrorRateBase,
     originAnomaly,
     versionSplit: versionSplitOf(f.versions),
+    versions: f.versions,
   };
 }
 

@@ -220,3 +220,39 @@ describe('without calls into a dependency that tell, a caller that deployed and 
     expect(after.some((r) => r.evidence.some((e) => e.detail.includes('may fail on what')))).toBe(false);
   });
 });
+
+describe('a deploy reported after the onset whose version the spans show serving only after it (decision 033)', () => {
+  // payments fails on its own; checkout reports a deploy 3 min after the first alert.
+  const input = (versions: Record<string, VersionWindow[]> = {}, incidentAlerts = alerts): RankingInput => ({
+    alerts: incidentAlerts,
+    graph,
+    traceSignals: signalsFrom(current, baseline, own, versions),
+    changes: [deploy('checkout', 3, 'v2.14.1')],
+    history: [],
+    onset: T0,
+  });
+  const checkout = (ranked: ReturnType<typeof rankRootCauses>) => ranked.find((r) => r.service === 'checkout')!;
+  const deployLine = (ranked: ReturnType<typeof rankRootCauses>) => checkout(ranked).evidence.find((e) => e.kind === 'deploy')!.detail;
+  // The same spans on both versions: no split, only when each began to serve.
+  const servedFrom = (minute: number) => ({ checkout: [version('v2.14.0', 150, 18, 60, -40), version('v2.14.1', 50, 6, 60, minute)] });
+
+  it('clears the deploy when its version first served after the alerts began, and says why', () => {
+    const unknown = rankRootCauses(input());
+    const later = rankRootCauses(input(servedFrom(3)));
+    expect(later[0]!.service).toBe('payments');
+    // The deploy counted at half its strength (w.change 0.15 × 0.5) and now counts nothing; nothing else moves.
+    expect(checkout(unknown).score - checkout(later).score).toBeCloseTo(0.075, 3);
+    expect(deployLine(later)).toBe('checkout deployed v2.14.1 (from v1) 3 min after the first alert; its spans show v2.14.1 serving from 09:03 only, after every alert of the incident began, so it caused none of them');
+  });
+
+  it('keeps it at half when the version served before an alert began, or the spans name no such version', () => {
+    const unknown = checkout(rankRootCauses(input())).score;
+    expect(checkout(rankRootCauses(input(servedFrom(0)))).score).toBe(unknown);
+    expect(checkout(rankRootCauses(input(servedFrom(-2)))).score).toBe(unknown);
+    // An alert that began after the new version served may be its doing, though the incident's first alert was not.
+    const lateAlert = [...alerts, alert('frontend', 'HighLatency', 5)];
+    expect(checkout(rankRootCauses(input(servedFrom(3), lateAlert))).score).toBe(checkout(rankRootCauses(input({}, lateAlert))).score);
+    expect(checkout(rankRootCauses(input({ checkout: [version('v2.13.0', 150, 18, 60, -40), version('v2.14.0', 50, 6, 60, 3)] }))).score).toBe(unknown);
+    expect(deployLine(rankRootCauses(input(servedFrom(-2))))).toBe('checkout deployed v2.14.1 (from v1) 3 min after the first alert');
+  });
+});
