@@ -386,7 +386,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     if (change) {
       // A deploy reported after the onset counts (at half) because the alerts may have fired on its first pods; when
       // the spans show its version serving only after the alerts began, they did not (decision 033).
-      const servedFrom = firstServedAfter(f.trace?.versions, change, input.onset, lastAlertStart());
+      const servedFrom = firstServedAfter(f.trace?.versions, change, input.onset, lastAlertStart);
       changeScore = servedFrom === null ? deployStrength(change, input.onset) : 0;
       evidence.push({ kind: 'deploy', detail: describeChange(change, input.onset, splitShown ? [] : shownBroken, failingAfter, servedFrom) });
     }
@@ -548,10 +548,10 @@ function deployedCallerFailingFirst(
  * Every alert, not the first: an incident may hold a failure that began before the deploy and one it caused. The spans
  * show versions only when two or more served in the window, which a rollout under way does.
  */
-function firstServedAfter(versions: readonly VersionWindow[] | null | undefined, change: Change, onset: number, lastAlertAt: number): number | null {
+function firstServedAfter(versions: readonly VersionWindow[] | null | undefined, change: Change, onset: number, lastAlertAt: () => number): number | null {
   if (change.at <= onset || !versions) return null;
   const v = versions.find((w) => w.version === change.version);
-  return v !== undefined && v.firstSeen > lastAlertAt ? v.firstSeen : null;
+  return v !== undefined && v.firstSeen > lastAlertAt() ? v.firstSeen : null;
 }
 
 /** How strongly a change at `at` counts as the incident's cause: full at the onset, decaying over 20 minutes before it, half just after. */
