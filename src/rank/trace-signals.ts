@@ -69,9 +69,11 @@ const SPLIT_Z = 1.64;
 
 /**
  * The clearest split between a newer version and an older one beside it over the same range (VersionSplit), or null.
- * The older version must have MIN_CALLS spans: few spans can show a failure, never health. More errors on the newer
- * version count when Fisher's exact test says they are not luck (sampled traces leave both sides a handful of spans),
- * and then as much as the rates differ; a slowdown by the ratio of mean latencies less the spread of so few spans.
+ * More errors on the newer version count when Fisher's exact test says they are not luck (sampled traces leave both
+ * sides a handful of spans), and then as much as the rates differ. The test weighs how few spans each side has, so it
+ * asks no least number of them: 3 good spans of the older version against 10 failed of the newer pass it, 2 against 8
+ * do not. A slowdown counts by the ratio of mean latencies less the spread of so few spans, and only against an older
+ * version with MIN_CALLS spans: few spans can show a failure, never health, and a mean of fewer is no baseline.
  */
 export function versionSplitOf(versions: readonly VersionWindow[] | null | undefined): VersionSplit | null {
   if (!versions || versions.length < 2) return null;
@@ -79,7 +81,7 @@ export function versionSplitOf(versions: readonly VersionWindow[] | null | undef
   for (const worse of versions) {
     if (worse.calls === 0) continue;
     for (const better of versions) {
-      if (better === worse || better.calls < MIN_CALLS || !(worse.firstSeen > better.firstSeen)) continue;
+      if (better === worse || better.calls === 0 || !(worse.firstSeen > better.firstSeen)) continue;
       const worseRate = worse.errors / worse.calls;
       const betterRate = better.errors / better.calls;
       const errors =
@@ -88,7 +90,7 @@ export function versionSplitOf(versions: readonly VersionWindow[] | null | undef
           : 0;
       const betterMean = better.latencySumMs / better.calls;
       const spread = SPLIT_Z * CALL_LOG_SPREAD * Math.sqrt(1 / worse.calls + 1 / better.calls);
-      const latency = betterMean > 0 ? latencyRise((worse.latencySumMs / worse.calls / betterMean) * Math.exp(-spread)) : 0;
+      const latency = better.calls >= MIN_CALLS && betterMean > 0 ? latencyRise((worse.latencySumMs / worse.calls / betterMean) * Math.exp(-spread)) : 0;
       const strength = Math.max(errors, latency);
       if (strength > 0 && (best === null || strength > best.strength)) best = { worse, better, strength, symptom: errors >= latency ? 'errors' : 'latency' };
     }

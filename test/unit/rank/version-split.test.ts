@@ -36,10 +36,27 @@ describe('a newer version failing beside an older one (version split)', () => {
     expect(versionSplitOf([version('v1', 20, 0, 20, -30), version('v2', 1, 1, 20, -2)])).toBeNull();
     // The older version is the one failing: not a new version's doing (and not this signal's to judge).
     expect(versionSplitOf([version('v1', 20, 12, 20, -30), version('v2', 20, 0, 20, -2)])).toBeNull();
-    // Four spans of the older version cannot show it healthy.
+    // Four good spans of the older version against 8 failed of 10: all 8 failures land on the newer version by luck
+    // with p = C(6,2)/C(14,10) = 15/1001, over the 1% asked.
+    expect(moreErrorsByChance(8, 10, 8, 14)).toBeCloseTo(15 / 1001, 10);
     expect(versionSplitOf([version('v1', 4, 0, 20, -30), version('v2', 10, 8, 20, -2)])).toBeNull();
     // Alike rates on both.
     expect(versionSplitOf([version('v1', 50, 2, 20, -30), version('v2', 20, 1, 20, -2)])).toBeNull();
+  });
+
+  it('weighs few spans of the older version by the test alone for errors, and not at all for latency', () => {
+    // A canary's calls in a ranking's window (canary-release seed 148, decision 034): 8 of 8 fail from the new version,
+    // 0 of 4 from the older one in the same minutes. Luck would put all 8 failures on the new version with p = 1/C(12,4).
+    expect(moreErrorsByChance(8, 8, 8, 12)).toBeCloseTo(1 / 495, 10);
+    const split = versionSplitOf([version('v1.30.10', 4, 0, 20, -30), version('v1.30.11', 8, 8, 20, -2)]);
+    expect(split?.worse.version).toBe('v1.30.11');
+    expect(split?.symptom).toBe('errors');
+    expect(split?.strength).toBe(1);
+    // Two good spans against 8 failed of 8: p = 1/45, not enough.
+    expect(versionSplitOf([version('v1', 2, 0, 20, -30), version('v2', 8, 8, 20, -2)])).toBeNull();
+    // Four spans are no latency baseline: twenty times slower on the newer version says nothing against them.
+    expect(versionSplitOf([version('v1', 4, 0, 20, -30), version('v2', 10, 0, 400, -2)])).toBeNull();
+    expect(versionSplitOf([version('v1', 5, 0, 20, -30), version('v2', 10, 0, 400, -2)])?.symptom).toBe('latency');
   });
 
   it('names a newer version that is clearly slower, allowing for the spread of few spans', () => {
@@ -177,11 +194,19 @@ describe("a dependency failing only on the calls of its caller's newer version (
     expect(ranked(canaryCalls([160, 0], [40, 40]))[0]).toBe('checkout');
   });
 
-  it("keeps the dependency first when the older version's calls fail as much, another caller's fail too, or the older version made too few", () => {
+  it("keeps the dependency first when the older version's calls fail as much, another caller's fail too, or the older version made too few to tell", () => {
     expect(rank(canaryCalls([160, 32], [40, 8]))[0]!.service).toBe('payments');
     const failingForRefunds = current.map((e) => (e.caller === 'refunds' ? { ...e, stats: stats(50, 10, 30) } : e));
     expect(rank(canaryCalls([160, 0], [40, 40]), failingForRefunds)[0]!.service).toBe('payments');
-    expect(rank(canaryCalls([4, 0], [40, 40]))[0]!.service).toBe('payments');
+    // Two good calls against 8 failed: p = 1/45.
+    expect(rank(canaryCalls([2, 0], [8, 8]))[0]!.service).toBe('payments');
+  });
+
+  it('blames the newer version on few calls of the older one when the test says they are not luck', () => {
+    // Four good calls against 40 failed in the same minutes: p = 1/C(44,4), about 7 in a million.
+    const ranked = rank(canaryCalls([4, 0], [40, 40]));
+    expect(ranked[0]!.service).toBe('checkout');
+    expect(ranked[0]!.evidence.find((e) => e.kind === 'version')!.detail).toMatch(/^payments fails 100% of 40 calls from checkout v2\.14\.1 .* and 0% of 4 calls from v2\.14\.0 in the same minutes/);
   });
 });
 
