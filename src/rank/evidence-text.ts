@@ -73,9 +73,17 @@ export function describeVersionSplit(service: string, split: VersionSplit, broke
  * minutes: it fails on what the new version sends it" (decision 031: the caller's calls into it, split by its version on
  * errors, the only split the ranking reads there).
  */
-export function describeCallsByVersion(service: string, caller: string, { worse, better }: VersionSplit): string {
+export function describeCallsByVersion(
+  service: string,
+  caller: string,
+  { worse, better }: VersionSplit,
+  alsoFailing?: { callers: readonly string[]; callerShare: number },
+): string {
   const calls = (n: number): string => `${n} call${n === 1 ? '' : 's'}`;
-  return `${service} fails ${pct(worse.errors / worse.calls)} of ${calls(worse.calls)} from ${caller} ${worse.version} (calling since ${hhmm(worse.firstSeen)}) and ${pct(better.errors / better.calls)} of ${calls(better.calls)} from ${better.version} in the same minutes: it fails on what the new version sends it`;
+  const others = alsoFailing
+    ? `; calls from ${listNames(alsoFailing.callers)} fail too, so this accounts for ${pct(alsoFailing.callerShare)} of its failed calls`
+    : '';
+  return `${service} fails ${pct(worse.errors / worse.calls)} of ${calls(worse.calls)} from ${caller} ${worse.version} (calling since ${hhmm(worse.firstSeen)}) and ${pct(better.errors / better.calls)} of ${calls(better.calls)} from ${better.version} in the same minutes: it fails on what the new version sends it${others}`;
 }
 
 /** "; payments-db fails only on what checkout calls it with" (dependencies failing only on the new code's calls). */

@@ -375,8 +375,8 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     const failingAfter = brokenByNewCode.length === 0 ? brokenByNewCode : brokenByNewCode.filter((s) => !blamedAbove.get(s)!.shownOnCalls);
     if (split && splitStrength >= 0.2) evidence.push({ kind: 'version', detail: describeVersionSplit(f.service, split, shownBroken) });
     for (const s of brokenByNewCode) {
-      const byVersion = blamedAbove.get(s)!.callsByVersion;
-      if (byVersion) evidence.push({ kind: 'version', detail: describeCallsByVersion(s, f.service, byVersion) });
+      const { callsByVersion: byVersion, alsoFailing } = blamedAbove.get(s)!;
+      if (byVersion) evidence.push({ kind: 'version', detail: describeCallsByVersion(s, f.service, byVersion, alsoFailing) });
     }
 
     // Change: the latest deploy of the candidate before (or just after) the onset.
@@ -467,14 +467,17 @@ interface CallerVersionBlame {
   shownOnCalls: boolean;
   /** The caller's calls into the service by its version, when their split is what shows it (decision 031). */
   callsByVersion?: VersionSplit;
+  /** Other callers whose calls fail too, and the blamed caller's share of the failed calls (decision 035). */
+  alsoFailing?: { callers: string[]; callerShare: number };
 }
 
 /**
  * Whether `service` fails only for one caller whose new code sends it what it cannot take: the caller's newer version
  * fails while its older one serves well (decision 026), or the caller deployed shortly before the onset while calls
- * from another caller still succeed and nothing of the service's own changed (decision 028). Null when calls from any
- * other caller fail too, or the failing caller shows no such change. When no calls into it tell, the alerts' onsets and
- * a reported deploy decide, at half the share (decision 030, deployedCallerFailingFirst).
+ * from another caller still succeed and nothing of the service's own changed (decision 028). When calls from other
+ * callers fail too, only a caller's calls splitting by its version still say so, for its share of the failed calls
+ * (decision 035, oneCallersNewCodeAmongSeveral). Null when the failing caller shows no such change. When no calls into
+ * it tell, the alerts' onsets and a reported deploy decide, at half the share (decision 030, deployedCallerFailingFirst).
  */
 function failingOnlyForNewCode(
   input: RankingInput,
@@ -483,8 +486,7 @@ function failingOnlyForNewCode(
   firstFailureAt: () => FirstFailures,
 ): CallerVersionBlame | null {
   if (!input.graph.hasNode(service)) return null;
-  let failing: string | null = null;
-  let otherFailing = false;
+  const failingCallers: FailingCaller[] = [];
   let healthyBeside = false;
   let told = false;
   if (input.traceSignals.edge !== undefined)
@@ -493,11 +495,12 @@ function failingOnlyForNewCode(
       if (!callsTell(calls)) return;
       told = true;
       if (calls.errorAnomaly < BAD_CALLS) healthyBeside ||= calls.callsNow >= MIN_CALLS;
-      else if (failing === null) failing = caller;
-      else otherFailing = true;
+      else failingCallers.push({ caller, errors: calls.callsNow * calls.errorRateNow });
     });
   if (!told) return deployedCallerFailingFirst(input, service, recentChanges, firstFailureAt());
-  if (failing === null || otherFailing) return null;
+  if (failingCallers.length === 0) return null;
+  if (failingCallers.length > 1) return oneCallersNewCodeAmongSeveral(input, service, failingCallers);
+  const failing = failingCallers[0]!.caller;
   const split = input.traceSignals.get(failing)?.versionSplit;
   if (split?.symptom === 'errors') return { caller: failing, share: split.strength, shownOnCalls: true };
   // The caller's own calls into the service, by its version: the newer one's fail beside the older one's succeeding in
@@ -511,6 +514,35 @@ function failingOnlyForNewCode(
   const change = recentChanges.get(failing);
   if (!change || change.at > input.onset) return null;
   return { caller: failing, share: deployStrength(change, input.onset), shownOnCalls: true };
+}
+
+interface FailingCaller {
+  caller: string;
+  /** Its failed calls into the service over the ranking's window. */
+  errors: number;
+}
+
+/**
+ * When calls from several callers fail (decision 035): the service fails for more than one caller's code, so a
+ * caller's deploy or its own failing version no longer says what breaks it. Its calls into the service splitting by
+ * its version still do, for the caller whose calls split: the same caller's older code is served well in the same
+ * minutes. That caller's new code then accounts for its share of the service's failed calls; the rest stay the
+ * service's own. Null when no failing caller's calls split, or more than one's do.
+ */
+function oneCallersNewCodeAmongSeveral(input: RankingInput, service: string, failingCallers: readonly FailingCaller[]): CallerVersionBlame | null {
+  let blamed: { caller: string; errors: number; split: VersionSplit } | null = null;
+  let errors = 0;
+  for (const f of failingCallers) {
+    errors += f.errors;
+    const split = input.traceSignals.edgeVersionSplit?.(f.caller, service);
+    if (split?.symptom !== 'errors') continue;
+    if (blamed !== null) return null;
+    blamed = { ...f, split };
+  }
+  if (blamed === null || !(errors > 0)) return null;
+  const callerShare = blamed.errors / errors;
+  const callers = failingCallers.filter((f) => f.caller !== blamed.caller).map((f) => f.caller);
+  return { caller: blamed.caller, share: blamed.split.strength * callerShare, shownOnCalls: true, callsByVersion: blamed.split, alsoFailing: { callers, callerShare } };
 }
 
 /**

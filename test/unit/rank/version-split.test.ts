@@ -194,12 +194,36 @@ describe("a dependency failing only on the calls of its caller's newer version (
     expect(ranked(canaryCalls([160, 0], [40, 40]))[0]).toBe('checkout');
   });
 
-  it("keeps the dependency first when the older version's calls fail as much, another caller's fail too, or the older version made too few to tell", () => {
+  it("keeps the dependency first when the older version's calls fail as much, or the older version made too few to tell", () => {
     expect(rank(canaryCalls([160, 32], [40, 8]))[0]!.service).toBe('payments');
-    const failingForRefunds = current.map((e) => (e.caller === 'refunds' ? { ...e, stats: stats(50, 10, 30) } : e));
-    expect(rank(canaryCalls([160, 0], [40, 40]), failingForRefunds)[0]!.service).toBe('payments');
     // Two good calls against 8 failed: p = 1/45.
     expect(rank(canaryCalls([2, 0], [8, 8]))[0]!.service).toBe('payments');
+  });
+
+  // refunds' calls into payments fail too: payments fails for more than checkout's new code (decision 035).
+  const failingForRefunds = (errors: number): TestEdge[] => current.map((e) => (e.caller === 'refunds' ? { ...e, stats: stats(50, errors, 30) } : e));
+
+  it("blames the caller's newer version for its share of the failed calls when another caller's calls fail too", () => {
+    const blamed = (errors: number) => rankRootCauses({ alerts, graph, traceSignals: signalsFrom(failingForRefunds(errors), baseline, own, {}, canaryCalls([160, 0], [40, 40])), changes: [], history: [], onset: T0 });
+    // 40 of the 50 failed calls into payments come from checkout v2.14.1.
+    const ranked = blamed(10);
+    expect(ranked[0]!.service).toBe('checkout');
+    expect(ranked[0]!.evidence.find((e) => e.kind === 'version')!.detail).toMatch(
+      /^payments fails 100% of 40 calls from checkout v2\.14\.1 .* it fails on what the new version sends it; calls from refunds fail too, so this accounts for 80% of its failed calls$/,
+    );
+    const payments = ranked.find((r) => r.service === 'payments')!;
+    // payments keeps a fifth of its failure as its own: above what it keeps when checkout's calls alone fail.
+    const alone = rank(canaryCalls([160, 0], [40, 40])).find((r) => r.service === 'payments')!;
+    expect(payments.score).toBeGreaterThan(alone.score);
+    // refunds failing as often as checkout: half the failure is payments' own, and it stays first.
+    expect(blamed(40)[0]!.service).toBe('payments');
+  });
+
+  it('blames no caller when the calls of two callers split by their versions', () => {
+    const both = { ...canaryCalls([160, 0], [40, 40]), 'refunds→payments': [version('v3.1.0', 40, 0, 30, -40), version('v3.2.0', 10, 10, 30, -3)] };
+    const ranked = rankRootCauses({ alerts, graph, traceSignals: signalsFrom(failingForRefunds(10), baseline, own, {}, both), changes: [], history: [], onset: T0 });
+    expect(ranked[0]!.service).toBe('payments');
+    expect(ranked[0]!.evidence.some((e) => e.kind === 'version')).toBe(false);
   });
 
   it('blames the newer version on few calls of the older one when the test says they are not luck', () => {
