@@ -71,7 +71,8 @@ export function describeVersionSplit(service: string, split: VersionSplit, broke
 /**
  * "payments-db fails 100% of 4 calls from checkout v2.14.1 (calling since 09:01) and 0% of 26 from v2.14.0 in the same
  * minutes: it fails on what the new version sends it" (decision 031: the caller's calls into it, split by its version on
- * errors, the only split the ranking reads there).
+ * errors, the only split the ranking reads there), and when other callers' calls fail too "; calls from refunds fail
+ * too, so this accounts for 80% of its failed calls" (decision 035).
  */
 export function describeCallsByVersion(
   service: string,
