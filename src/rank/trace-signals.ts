@@ -62,6 +62,13 @@ const CALL_LOG_SPREAD = 1;
 /** The least anomaly fewer than MIN_CALLS calls must show to say anything: few calls can show a failure, never health. */
 const FEW_CALLS_SPEAK = 0.5;
 
+/**
+ * How far before a ranking's window a caller's calls into a dependency are read by the caller's version (decision 036):
+ * a canary's new version serves, and breaks what it calls, a minute or two before the alerts fire, and those minutes
+ * are its clearest. Only minutes in which both versions served count (TraceAggregates.edgeVersions).
+ */
+export const VERSION_LEAD_MS = 5 * 60_000;
+
 /** The chance (one-sided) below which a newer version's extra errors are not luck: 1%. */
 const SPLIT_P = 0.01;
 /** One-sided z of the confidence asked of a newer version's slowdown (95%), as its mean latency's spread is assumed. */
@@ -296,6 +303,8 @@ export function lazyTraceSignals(source: TraceWindowSource, window: { baselineFr
   const edgeSplitMemo = new Map<string, Map<string, VersionSplit | null>>();
   const baseline = (caller: string, callee: string): CallTotals | null =>
     (source.edgeBaseline ?? source.edge)(caller, callee, window.baselineFrom, window.from);
+  // A caller's calls by version are read from a little before the window (decision 036).
+  const versionsFrom = window.from - VERSION_LEAD_MS;
   return {
     edge(caller: string, callee: string): CallChange | null {
       const byCallee = memoFor(edgeMemo, caller);
@@ -310,7 +319,7 @@ export function lazyTraceSignals(source: TraceWindowSource, window: { baselineFr
     edgeVersionSplit(caller: string, callee: string): VersionSplit | null {
       const byCallee = memoFor(edgeSplitMemo, caller);
       let split = byCallee.get(callee);
-      if (split === undefined) byCallee.set(callee, (split = versionSplitOf(source.edgeVersions?.(caller, callee, window.from, window.to))));
+      if (split === undefined) byCallee.set(callee, (split = versionSplitOf(source.edgeVersions?.(caller, callee, versionsFrom, window.to))));
       return split;
     },
     get(service: string): ServiceTraceSignal {

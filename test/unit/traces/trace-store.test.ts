@@ -9,6 +9,7 @@ import {
   type ServiceAggregate,
 } from '../../../src/model/trace-aggregate.js';
 import type { PeerKind } from '../../../src/model/span.js';
+import { lazyTraceSignals, versionSplitOf } from '../../../src/rank/trace-signals.js';
 
 const B0 = 1_800_000_000_000;
 const B1 = B0 + TRACE_BUCKET_MS;
@@ -274,6 +275,27 @@ describe("an edge's calls per version of its caller (decision 031)", () => {
       ['v2', 1, 0, B(1)],
     ]);
     expect(store.edgeVersions('checkout', 'payments', B(2), B(4))).toBeNull();
+  });
+
+  it("gives a ranking the caller's versions from five minutes before its window (decision 036)", () => {
+    const store = new TraceAggregates();
+    // v2 from minute 8 on, failing every call; v1 beside it; the ranking's window opens at minute 10.
+    const both = (m: number): EdgeAggregate => calls(m, [['v2', 1, 1], ['v1', m === 9 ? 1 : 2, 0]]);
+    store.apply({ edges: [calls(2, [['v1', 4, 0]]), calls(7, [['v1', 3, 0]]), both(8), both(9), both(10), both(11), both(12)], services: [] });
+    // The window alone: 3 of 3 failed against 6 good, 1 chance in 84 of luck: no split.
+    expect(versionSplitOf(store.edgeVersions('checkout', 'payments', B(10), B(13)))).toBeNull();
+    const window = { baselineFrom: B(0), from: B(10), to: B(13) };
+    const source = {
+      callers: () => ['checkout'],
+      edge: (caller: string, callee: string, from: number, to: number) => store.edgeStats(caller, callee, from, to),
+      service: (service: string, from: number, to: number) => store.serviceStats(service, from, to),
+      edgeVersions: (caller: string, callee: string, from: number, to: number) => store.edgeVersions(caller, callee, from, to),
+    };
+    // From minute 8, when v2 began (minutes 2 and 7 held v1 alone): 5 of 5 against 9 good, 1 in C(14,5) = 2002.
+    const split = lazyTraceSignals(source, window).edgeVersionSplit!('checkout', 'payments');
+    expect([split?.worse.version, split?.worse.calls, split?.worse.errors, split?.worse.firstSeen]).toEqual(['v2', 5, 5, B(8)]);
+    expect([split?.better.version, split?.better.calls, split?.better.errors]).toEqual(['v1', 9, 0]);
+    expect(split?.symptom).toBe('errors');
   });
 
   it('says nothing for one version at a time, calls that named none, or an unknown edge', () => {
