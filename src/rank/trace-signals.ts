@@ -67,7 +67,7 @@ const FEW_CALLS_SPEAK = 0.5;
  * a canary's new version serves, and breaks what it calls, a minute or two before the alerts fire, and those minutes
  * are its clearest. Only minutes in which both versions served count (TraceAggregates.edgeVersions).
  */
-export const VERSION_LEAD_MS = 5 * 60_000;
+const VERSION_LEAD_MS = 5 * 60_000;
 
 /** The chance (one-sided) below which a newer version's extra errors are not luck: 1%. */
 const SPLIT_P = 0.01;
@@ -303,7 +303,6 @@ export function lazyTraceSignals(source: TraceWindowSource, window: { baselineFr
   const edgeSplitMemo = new Map<string, Map<string, VersionSplit | null>>();
   const baseline = (caller: string, callee: string): CallTotals | null =>
     (source.edgeBaseline ?? source.edge)(caller, callee, window.baselineFrom, window.from);
-  // A caller's calls by version are read from a little before the window (decision 036).
   const versionsFrom = window.from - VERSION_LEAD_MS;
   return {
     edge(caller: string, callee: string): CallChange | null {
