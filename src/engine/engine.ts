@@ -12,7 +12,9 @@ import type { IncidentSignature } from '../history/incident-signature.js';
 import { buildDependencyGraph, downstreamOf, type DeclaredDependency, type DependencyGraph } from '../topology/dependency-graph.js';
 import { clusterAlerts, DEFAULT_CLUSTER_OPTIONS, type ClusterOptions, type RelationMemo } from '../correlate/incident-clusters.js';
 import { rateCouplingFor, traceCouplingFor } from '../correlate/trace-coupling.js';
-import { DEFAULT_RANKING_OPTIONS, deployStrengthNear, rankRootCauses, type HistoryMatch, type RankingOptions } from '../rank/root-cause-ranking.js';
+import { rankRootCauses } from '../rank/root-cause-ranking.js';
+import { DEFAULT_RANKING_OPTIONS, type HistoryMatch, type RankingOptions } from '../rank/ranking-input.js';
+import { deployStrengthNear } from '../rank/deploy-strength.js';
 import { callAnomaly, lazyTraceSignals, type TraceSignalLookup } from '../rank/trace-signals.js';
 import { IncidentTracker, instanceKey, type SameFailure, type TrackedIncident } from './incident-tracker.js';
 

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { buildDependencyGraph } from '../../../src/topology/dependency-graph.js';
-import { rankRootCauses, type RankingInput } from '../../../src/rank/root-cause-ranking.js';
+import { rankRootCauses } from '../../../src/rank/root-cause-ranking.js';
+import type { RankingInput } from '../../../src/rank/ranking-input.js';
 import { moreErrorsByChance, versionSplitOf } from '../../../src/rank/trace-signals.js';
 import type { VersionWindow } from '../../../src/model/trace-aggregate.js';
 import { signalsFrom, type TestEdge } from '../../support/trace-windows.js';

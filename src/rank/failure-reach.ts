@@ -1,0 +1,155 @@
+// How strongly a failure at a candidate reaches each anomalous service above it, along the calls between them (decisions
+// 016, 017, 023). Pure.
+import { downstreamOf } from '../topology/dependency-graph.js';
+import { callAnomaly, callsTell, HEALTHY_CALLS_COUPLING, pooledAnomaly, type CallChange } from './trace-signals.js';
+import { failsInIncident, TRACE_ANOMALOUS, type ServiceFacts } from './service-facts.js';
+import { onlySlowedShare } from './slowdown-share.js';
+import type { RankingInput } from './ranking-input.js';
+
+/**
+ * Calls this anomalous (0..1, trace-signals.ts) pass a failure on in full. Far from full anomaly: fallbacks and retries
+ * absorb much of a failure on its way up, so the calls above a failing service go only a little bad.
+ */
+export const BAD_CALLS = 0.2;
+/**
+ * Without calls to judge, each service a failure would pass through on its way up without failing itself weakens the
+ * path this much (as a hop does in the clustering): only the alerts on the way say that the failure travelled it.
+ */
+const SILENT_HOP_FACTOR = 0.8;
+
+/** A call edge as a path up through it reads it (failureReach): how fully it passes a failure on, 0..1 (HEALTHY_CALLS_COUPLING and up). */
+interface CallerLink {
+  caller: string;
+  coupling: number;
+  /** Its calls cannot tell, and a call of the caller to another dependency that went bad explains the caller's failure. */
+  explainedAway: boolean;
+}
+
+export interface FailureReach {
+  /** Whether paths are judged by the calls along them (else by the topology and the alerts on the way). */
+  judgedByCalls: boolean;
+  /** How strongly a failure at `candidate` can reach the anomalous service `from`, 0..1. */
+  strength(from: string, candidate: string): number;
+  /** Whether that path is weak because `from`'s failure (or one on the way) shows on calls to another dependency. */
+  failsElsewhere(from: string, candidate: string): boolean;
+  /** Whether calls of `caller` that traces judge go bad enough to account for its failure in full (decision 016). */
+  explainedBelow(caller: string): boolean;
+}
+
+/**
+ * How strongly a failure at a candidate can reach each anomalous service above it, 0..1: the strongest path of calls
+ * from the anomalous service down to the candidate, each call weighing as much as the calls along it went bad
+ * (HEALTHY_CALLS_COUPLING when seen and healthy; an edge with few calls borrows its callee's calls from every caller,
+ * as the clustering does: pooledAnomaly). A dependency whose callers' calls to it stayed healthy explains none of their
+ * failures however they are wired. Calls that cannot tell count fully, less as much as another call of the same caller
+ * clearly went bad (decision 016: that failure already explains the caller's). When the traces show no failure anywhere
+ * in the incident (none sampled, or the alerts watch what spans do not carry), calls cannot judge a path: it counts
+ * fully through services that fail themselves and SILENT_HOP_FACTOR less through each one that does not (decision 017).
+ * Paths are searched upward from the candidate, only through services below some anomalous one, memoised per edge:
+ * O(edges among the incident's services and what lies below them) per candidate.
+ */
+export function failureReach(
+  input: RankingInput,
+  facts: ReadonlyMap<string, ServiceFacts>,
+  anomalous: readonly ServiceFacts[],
+  maxDepth: number,
+): FailureReach {
+  const signals = input.traceSignals;
+  const tracesShowFailures = [...facts.values()].some((f) => callAnomaly(f.trace?.incoming ?? null) >= TRACE_ANOMALOUS);
+  const judgedByCalls = signals.edge !== undefined && tracesShowFailures;
+  /** Without calls to judge: how fully a failure at `candidate` passes through `service` on its way up. */
+  const passesThrough = (service: string, candidate: string): number =>
+    service === candidate || failsInIncident(facts, service) ? 1 : SILENT_HOP_FACTOR;
+  // Every path from an anomalous service down to a candidate runs through what lies below that service (itself included).
+  const below = new Set<string>();
+  for (const a of anomalous) for (const d of downstreamOf(input.graph, a.service, maxDepth).keys()) below.add(d);
+  const seen = (calls: CallChange | null): number | null => (callsTell(calls) ? callAnomaly(calls) : null);
+  /** How bad the calls along the edge went (null: they cannot tell), its callee's calls from every caller filling in. */
+  const edgeAnomaly = (caller: string, callee: string): number | null => {
+    const own = signals.edge!(caller, callee);
+    const incoming = (facts.get(callee)?.trace ?? signals.get(callee))?.incoming ?? null;
+    return pooledAnomaly({ anomaly: seen(own), calls: own?.callsNow ?? 0 }, seen(incoming));
+  };
+  /** How fully calls this anomalous pass a failure on, 0..1 (BAD_CALLS and worse: fully). */
+  const badShare = (anomaly: number): number => Math.min(1, anomaly / BAD_CALLS);
+  const clearestBelow = new Map<string, number>();
+  /** The clearest failure among the caller's judged calls, 0..1: what already explains its trouble (decision 016). */
+  const clearestFailureBelow = (caller: string): number => {
+    let clearest = clearestBelow.get(caller);
+    if (clearest === undefined) {
+      let worst = 0;
+      input.graph.forEachOutNeighbor(caller, (callee) => {
+        const anomaly = edgeAnomaly(caller, callee);
+        if (anomaly !== null && anomaly > worst) worst = anomaly;
+      });
+      clearestBelow.set(caller, (clearest = worst));
+    }
+    return clearest;
+  };
+  /** How fully calls from `caller` pass a failure at `callee` on, and whether its caller's failure is explained away. */
+  const link = (caller: string, callee: string): CallerLink => {
+    const anomaly = edgeAnomaly(caller, callee);
+    // Calls that cannot tell pass a failure on in full, unless a call of the caller that went bad already explains it.
+    // Calls that only slowed pass it on as far as they account for the caller's own slowdown: what lies above the
+    // caller fails through the caller, so no more of it than of the caller (decision 023).
+    const slowedShare = anomaly !== null ? onlySlowedShare(signals.edge!(caller, callee), (facts.get(caller)?.trace ?? signals.get(caller))?.incoming ?? null) : 1;
+    const share = (anomaly !== null ? badShare(anomaly) : 1 - badShare(clearestFailureBelow(caller))) * slowedShare;
+    return { caller, coupling: HEALTHY_CALLS_COUPLING + (1 - HEALTHY_CALLS_COUPLING) * share, explainedAway: anomaly === null && share < 1 };
+  };
+  /**
+   * Per callee, its callers that lie below an anomalous service (the only ones a path up can pass), in the graph's
+   * order, with their links: worked out once per ranking, although every candidate's search may pass the callee.
+   */
+  const linksInto = new Map<string, CallerLink[]>();
+  const callersBelow = (callee: string): CallerLink[] => {
+    let links = linksInto.get(callee);
+    if (links === undefined) {
+      const found: CallerLink[] = [];
+      if (input.graph.hasNode(callee)) {
+        input.graph.forEachInNeighbor(callee, (caller) => {
+          if (below.has(caller)) found.push(judgedByCalls ? link(caller, callee) : { caller, coupling: 1, explainedAway: false });
+        });
+      }
+      linksInto.set(callee, (links = found));
+    }
+    return links;
+  };
+  /** Per candidate: the strongest path from each service above it, and the services whose path was explained away. */
+  const memo = new Map<string, { strengths: Map<string, number>; elsewhere: Set<string> }>();
+  const pathsTo = (candidate: string): { strengths: Map<string, number>; elsewhere: Set<string> } => {
+    let paths = memo.get(candidate);
+    if (!paths) {
+      const strengths = new Map([[candidate, 1]]);
+      const elsewhere = new Set<string>();
+      let level = new Map([[candidate, 1]]);
+      for (let depth = 1; depth <= maxDepth && level.size > 0; depth++) {
+        const next = new Map<string, number>();
+        const nextElsewhere = new Set<string>();
+        for (const [callee, strength] of level) {
+          for (const { caller, coupling, explainedAway } of callersBelow(callee)) {
+            const s = strength * (judgedByCalls ? coupling : passesThrough(callee, candidate));
+            if (s > (strengths.get(caller) ?? 0) && s > (next.get(caller) ?? 0)) {
+              next.set(caller, s);
+              if (elsewhere.has(callee) || explainedAway) nextElsewhere.add(caller);
+              else nextElsewhere.delete(caller);
+            }
+          }
+        }
+        for (const [node, strength] of next) {
+          strengths.set(node, strength);
+          if (nextElsewhere.has(node)) elsewhere.add(node);
+          else elsewhere.delete(node);
+        }
+        level = next;
+      }
+      memo.set(candidate, (paths = { strengths, elsewhere }));
+    }
+    return paths;
+  };
+  return {
+    judgedByCalls,
+    strength: (from, candidate) => pathsTo(candidate).strengths.get(from) ?? 0,
+    failsElsewhere: (from, candidate) => pathsTo(candidate).elsewhere.has(from),
+    explainedBelow: (caller) => judgedByCalls && badShare(clearestFailureBelow(caller)) >= 1,
+  };
+}
