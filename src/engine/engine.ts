@@ -17,6 +17,8 @@ import { DEFAULT_RANKING_OPTIONS, type HistoryMatch, type RankingOptions } from 
 import { deployStrengthNear } from '../rank/deploy-strength.js';
 import { callAnomaly, lazyTraceSignals, type TraceSignalLookup } from '../rank/trace-signals.js';
 import { IncidentTracker, instanceKey, type SameFailure, type TrackedIncident } from './incident-tracker.js';
+import { addOpenIncident, decisiveRoot, isAnotherFailure, undecidedPair, victimOf, type OpenIncident } from './same-failure.js';
+import { TraceChangeLog } from './trace-change-log.js';
 
 const MINUTE = 60_000;
 /**
@@ -745,102 +747,6 @@ export class Engine {
   }
 }
 
-/**
- * How far a ranking's top root cause must lead the next for incidents to be joined on it (decision 008). Scores are
- * comparable (0..1); a closer race means the ranking itself is unsure, and joining on it would carry one wrong
- * guess into another incident (in a storm of silent databases, four failures once became one incident that way).
- */
-const DECISIVE_MARGIN = 0.1;
-
-/**
- * Whether alerts ranked alone (`alone`) are another failure than an open incident ranked `open`: both rankings decisive,
- * on different roots, and neither lists the other's root at all. Listing it would mean the two relate (a victim of
- * the open incident's root, or the evidence that will correct its ranking), so those alerts still join.
- */
-export function isAnotherFailure(open: readonly RootCause[] | undefined, alone: readonly RootCause[]): boolean {
-  const openRoot = decisiveRoot(open);
-  const root = decisiveRoot(alone);
-  if (openRoot === undefined || root === undefined || root === openRoot) return false;
-  return !open!.some((c) => c.service === root) && !alone.some((c) => c.service === openRoot);
-}
-
-/** The top root cause when it leads the next by DECISIVE_MARGIN; undefined when the ranking is not decisive. */
-export function decisiveRoot(rootCauses: readonly RootCause[] | undefined): string | undefined {
-  const [top, next] = rootCauses ?? [];
-  if (top === undefined) return undefined;
-  // Scores are rounded to 0.001: a lead of exactly the margin counts, whatever the float subtraction says.
-  return next === undefined || top.score - next.score > DECISIVE_MARGIN - 1e-9 ? top.service : undefined;
-}
-
-/**
- * An undecided ranking's first two suspects, in order, as one key: undefined for a decisive ranking, with fewer than
- * two candidates, or when a third ties the second (then which two come first says nothing). Two rankings with the same
- * key could not tell the same two services apart: twin dependencies that topology cannot separate (two databases
- * every caller uses), seen by two clusters of one failure.
- */
-export function undecidedPair(rootCauses: readonly RootCause[] | undefined): string | undefined {
-  const [top, next, third] = rootCauses ?? [];
-  if (top === undefined || next === undefined || decisiveRoot(rootCauses) !== undefined) return undefined;
-  if (third !== undefined && third.score >= next.score) return undefined;
-  return `${top.service}\u0000${next.service}`;
-}
-
-/**
- * How far down a cluster's own ranking the root of an open incident may stand for the cluster to be its victim
- * (decision 013): the three candidates AC@3 vouches for. Further down sit services merely reachable from the
- * cluster's, and joins on them were wrong (noise on callers of the failing service) in every case measured.
- */
-const VICTIM_RANKS = 3;
-/** A deploy of a cluster's first suspect weaker than this as a cause says too little to keep the cluster apart. */
-const STRONG_DEPLOY = 0.5;
-/** Evidence that a candidate is where trouble starts, beyond its own alerts and its place in the graph. */
-const OWN_EVIDENCE: ReadonlySet<string> = new Set(['traces', 'error-origin', 'saturation', 'deploy', 'version', 'history']);
-
-/**
- * The open incident a cluster about to open is a victim of (decision 013), or undefined. A victim cluster reports only
- * errors or slowness (no saturation, process down, traffic or future warning); the service its ranking blames first
- * has nothing against it but those alerts (no failing calls, no error origin, no saturation, version split or history,
- * and no deploy that `deployStrength` counts for at least half a cause: the addendum); and
- * among its top VICTIM_RANKS candidates is the decisive root of an open incident that began at or before the cluster
- * and within `gapMs` of it. Such alerts are the failing root's callers showing it late, from a corner of the graph
- * whose sampled calls say little: the root's incident has heard from the rest of the failure, the cluster alone only
- * from itself. `rootCauses` is the cluster's own ranking; `openByRoot` the open incidents by their decisive root;
- * `deployStrength` how strongly a service's deploy counts as the cluster's cause (unknown: every deploy counts).
- */
-export function victimOf(
-  alerts: readonly Alert[],
-  rootCauses: readonly RootCause[],
-  onset: number,
-  openByRoot: ReadonlyMap<string, readonly OpenIncident[]>,
-  gapMs: number,
-  deployStrength: (service: string) => number = () => 1,
-): string | undefined {
-  const [top] = rootCauses;
-  if (top === undefined) return undefined;
-  for (const e of top.evidence) {
-    if (!OWN_EVIDENCE.has(e.kind)) continue;
-    if (e.kind !== 'deploy' || deployStrength(top.service) >= STRONG_DEPLOY) return undefined;
-  }
-  for (const a of alerts) if (a.service !== '' && (alertSignal(a) !== 'failure' || isSaturation(a))) return undefined;
-  for (const candidate of rootCauses.slice(1, VICTIM_RANKS)) {
-    const open = openByRoot.get(candidate.service)?.find((inc) => inc.onset <= onset && onset - inc.onset <= gapMs);
-    if (open) return open.id;
-  }
-  return undefined;
-}
-
-/** An open incident as sameFailure compares clusters with it. */
-export interface OpenIncident {
-  id: string;
-  onset: number;
-}
-
-function addOpenIncident(byRoot: Map<string, OpenIncident[]>, root: string, incident: OpenIncident): void {
-  const list = byRoot.get(root);
-  if (list) list.push(incident);
-  else byRoot.set(root, [incident]);
-}
-
 /** A ranking of a set of alerts, with what the report needs besides it. */
 interface Ranked {
   onset: number;
@@ -871,36 +777,6 @@ interface CachedReport {
   /** End of the trace windows it read; null while they were still open (capped at the analysis time). */
   readsTo: number | null;
   report: IncidentReport;
-}
-
-/**
- * What each trace change touched: the earliest bucket it wrote and the horizon it pruned before. Entries are few
- * (one per trace flush); past MAX_ENTRIES the oldest are folded together, which can only make `untouchedSince`
- * answer more cautiously (an earlier bucket, a later horizon), never wrongly.
- */
-class TraceChangeLog {
-  private static readonly MAX_ENTRIES = 512;
-  private entries: Array<{ version: number; earliestBucket: number; prunedBefore: number }> = [];
-
-  record(version: number, earliestBucket: number, prunedBefore: number): void {
-    this.entries.push({ version, earliestBucket, prunedBefore });
-    if (this.entries.length > TraceChangeLog.MAX_ENTRIES) {
-      const [a, b] = this.entries;
-      this.entries.splice(0, 2, { version: b!.version, earliestBucket: Math.min(a!.earliestBucket, b!.earliestBucket), prunedBefore: Math.max(a!.prunedBefore, b!.prunedBefore) });
-    }
-  }
-
-  /**
-   * Whether no trace change after `version` touched [from, to): no bucket at or after `from` was written before
-   * `to`, and no prune reached past `from`. Folded entries count from their later version: more cautious, never wrong.
-   */
-  untouchedSince(version: number, from: number, to: number): boolean {
-    for (let i = this.entries.length - 1; i >= 0 && this.entries[i]!.version > version; i--) {
-      const e = this.entries[i]!;
-      if (e.earliestBucket < to || e.prunedBefore > from) return false;
-    }
-    return true;
-  }
 }
 
 /** The runbooks that fixed the similar incidents caused by `rootCause`, most similar first, each once. */

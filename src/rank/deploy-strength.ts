@@ -37,7 +37,7 @@ export function deployStrength(change: Change, onset: number): number {
 
 /**
  * How strongly `service`'s latest deploy near `onset` counts as the cause (deployStrength; 0 without one), as the
- * ranking reads it: for callers that weigh a ranking's deploy evidence (engine.ts victimOf).
+ * ranking reads it: for callers that weigh a ranking's deploy evidence (engine/same-failure.ts victimOf).
  */
 export function deployStrengthNear(changes: readonly Change[], service: string, onset: number, lookbackMs: number): number {
   const latest = latestChangesNear(changes, onset, lookbackMs).get(service);

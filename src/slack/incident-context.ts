@@ -3,7 +3,8 @@
 import type { Alert, Severity } from '../model/alert.js';
 import type { IncidentFix } from '../model/history.js';
 import type { IncidentReport } from '../model/incident.js';
-import { decisiveRoot, type Engine } from '../engine/engine.js';
+import type { Engine } from '../engine/engine.js';
+import { decisiveRoot } from '../engine/same-failure.js';
 
 export type TimelineKind = 'first-alert' | 'alerts-joined' | 'deploy' | 'alerts-resolved' | 'incident-resolved';
 

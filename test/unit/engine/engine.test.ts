@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { decisiveRoot, DEFAULT_ENGINE_OPTIONS, Engine, isAnotherFailure, undecidedPair, victimOf, type RemediationContext } from '../../../src/engine/engine.js';
+import { DEFAULT_ENGINE_OPTIONS, Engine, type RemediationContext } from '../../../src/engine/engine.js';
+import { decisiveRoot, isAnotherFailure, undecidedPair, victimOf } from '../../../src/engine/same-failure.js';
 import { alert, deploy, MIN, T0 } from '../../support/alerts.js';
 import type { Alert } from '../../../src/model/alert.js';
 import type { Change } from '../../../src/model/change.js';
