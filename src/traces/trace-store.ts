@@ -1,5 +1,4 @@
 // Trace aggregates over time for analysis: TraceDeltas folded into per-bucket series, queried over a time range.
-import { z } from 'zod';
 import type { PeerKind } from '../model/span.js';
 import {
   emptyCallStats,
@@ -7,13 +6,14 @@ import {
   mergeCallStats,
   type CallStats,
   type CallTotals,
-  addVersionTotals,
   type EdgeAggregate,
   type TraceDelta,
-  type VersionTotals,
   type VersionWindow,
 } from '../model/trace-aggregate.js';
 import { strongerCalleeKind } from './callee-kind.js';
+import { bucketIndex, forEachBucketIn, insertBucket, lowerBound, rangeSums, sumRange, type BucketSeries } from './bucket-series.js';
+import { padHistogram, trimHistogram, TraceAggregatesJsonSchema, versionsFromJson, versionsJson, type EdgeBucketJson, type ServiceBucketJson, type TraceAggregatesJson } from './trace-store-json.js';
+import { compactVersions, mergeVersions, soleVersion, versionLifetimes, versionsIn, versionsOf, type VersionedRow } from './version-rows.js';
 import { driftOf, gapIsCallers, senderEvidence, sendingDelayMs, type EdgeTimes, type SenderEvidence } from './slow-sender.js';
 
 export interface EdgeSummary {
@@ -28,53 +28,7 @@ export interface EdgeSummary {
 
 export type ServiceStats = CallStats & { originErrors: number };
 
-/**
- * A row's totals per version: a service's own spans per its service.version (ServiceAggregate.versions), an edge's calls
- * per its caller's (EdgeAggregate.versions). Nearly every minute has one version, named by all its spans: that row keeps
- * the name alone (`version`; its totals are the row's own), not an array of one, which took half as much memory again
- * as the row's stats (bench/trace-memory.bench.ts). `versions` holds the minutes of a rollout or a canary (two
- * versions), and minutes where some spans named none.
- */
-type VersionedRow = CallTotals & { version?: string; versions?: VersionTotals[] };
-
 type ServiceRow = ServiceStats & VersionedRow;
-
-/** The one version every span of the aggregate named, or undefined. */
-function soleVersion(s: CallTotals & { versions?: readonly VersionTotals[] }): string | undefined {
-  const only = s.versions?.length === 1 ? s.versions[0]! : undefined;
-  return only !== undefined && only.calls === s.calls && only.errors === s.errors && only.latencySumMs === s.latencySumMs ? only.version : undefined;
-}
-
-/** The row's spans per version (an empty list when none named one). */
-function versionsOf(row: VersionedRow): readonly VersionTotals[] {
-  if (row.version !== undefined) return [{ version: row.version, calls: row.calls, errors: row.errors, latencySumMs: row.latencySumMs }];
-  return row.versions ?? [];
-}
-
-/**
- * A new service row's versions from its aggregate's, in their compact form, to spread into the row's literal: a field
- * added to a row after it is built would move its fields out of the object, 32 bytes a row (bench/trace-memory.bench.ts).
- */
-function compactVersions(s: CallTotals & { versions?: readonly VersionTotals[] }): { version: string } | { versions: VersionTotals[] } | undefined {
-  if (!s.versions) return undefined;
-  const sole = soleVersion(s);
-  return sole !== undefined ? { version: sole } : { versions: s.versions.map((v) => ({ ...v })) };
-}
-
-/**
- * Adds an aggregate's versions to the row of its minute, keeping them in their compact form. Before the row's totals
- * take the aggregate's: a compact row's one version reads the row's totals.
- */
-function mergeVersions(row: VersionedRow, s: CallTotals & { versions?: readonly VersionTotals[] }): void {
-  const sole = row.version;
-  // Still one version named by every span: the row's totals remain its totals.
-  if (sole !== undefined && soleVersion(s) !== sole) {
-    row.versions = [...versionsOf(row)];
-    // Not `delete`: that would turn the row into a dictionary, slower to read and larger.
-    row.version = undefined;
-  }
-  if (row.version === undefined && s.versions) for (const v of s.versions) addVersionTotals((row.versions ??= []), v.version, v.calls, v.errors, v.latencySumMs);
-}
 
 /**
  * A new edge row, its versions in their compact form. Each shape is one literal: a field added to a row after it is
@@ -93,76 +47,11 @@ function newEdgeRow(e: EdgeAggregate): EdgeBucket {
   return { calls, errors, latencySumMs, clientLatencySumMs, latencyHist, uninstrumented, kind, versions: e.versions.map((v) => ({ ...v })) };
 }
 
-/** Whether a row holds two or more versions. */
-function twoVersions(row: VersionedRow): boolean {
-  return row.versions !== undefined && row.versions.length > 1;
-}
-
-/**
- * Totals per version over the rows of [from, to) in the minutes two or more versions served (by default: the row's
- * own); null when there are none (one version at a time, or spans that named none). Each version's firstSeen is the
- * first bucket held in which it served. O(buckets held) for a series with two versions in range, O(range buckets)
- * otherwise.
- */
-function versionsIn(series: BucketSeries<VersionedRow>, from: number, to: number, bothServed = (_start: number, row: VersionedRow) => twoVersions(row)): VersionWindow[] | null {
-  const totals: VersionTotals[] = [];
-  // Only the minutes in which two versions served: a rollout's one minute of both says nothing of the failure an
-  // unrelated fault brings minutes later to the version that then serves alone.
-  forEachBucketIn(series, from, to, (start, row) => {
-    if (bothServed(start, row)) for (const v of versionsOf(row)) addVersionTotals(totals, v.version, v.calls, v.errors, v.latencySumMs);
-  });
-  if (totals.length < 2) return null;
-  const out: VersionWindow[] = totals.map((v) => ({ ...v, firstSeen: Number.POSITIVE_INFINITY }));
-  let unseen = out.length;
-  for (let i = 0; i < series.rows.length && unseen > 0; i++) {
-    for (const { version } of versionsOf(series.rows[i]!)) {
-      const w = out.find((o) => o.version === version);
-      if (w !== undefined && w.firstSeen === Number.POSITIVE_INFINITY) {
-        w.firstSeen = series.starts[i]!;
-        unseen--;
-      }
-    }
-  }
-  return out;
-}
-
-/** The first and last bucket of [from, to) in which each version served, over the given series. */
-function versionLifetimes(series: ReadonlyArray<BucketSeries<VersionedRow>>, from: number, to: number): Array<{ first: number; last: number }> {
-  const byVersion = new Map<string, { first: number; last: number }>();
-  for (const one of series) {
-    forEachBucketIn(one, from, to, (start, row) => {
-      for (const { version } of versionsOf(row)) {
-        const l = byVersion.get(version);
-        if (l === undefined) byVersion.set(version, { first: start, last: start });
-        else {
-          if (start < l.first) l.first = start;
-          if (start > l.last) l.last = start;
-        }
-      }
-    });
-  }
-  return [...byVersion.values()];
-}
-
 interface EdgeBucket extends CallStats, VersionedRow {
   /** The same calls timed by the caller's client spans (EdgeAggregate.clientLatencySumMs). */
   clientLatencySumMs: number;
   uninstrumented: boolean;
   kind: PeerKind;
-}
-
-/**
- * A series' buckets in time order: `rows[i]` starts at `starts[i]` (ms). Buckets nearly always arrive in time
- * order, so adding one is an append or a merge into the last, and a late one is found by binary search. Sorted
- * arrays rather than a Map keyed by start: no hashing of a start (not a small integer) for every delta, and range
- * queries, prefix sums and prune read them in order without sorting.
- */
-interface BucketSeries<T> {
-  /** Unboxed when they hold epoch milliseconds (not small integers), so the binary searches over them are cheap. */
-  starts: number[];
-  rows: T[];
-  /** Prefix sums over the rows, built on first range query, dropped when the series changes. */
-  prefix: PrefixSums | null;
 }
 
 interface EdgeSeries extends BucketSeries<EdgeBucket> {
@@ -199,129 +88,8 @@ function copyHistogram(hist: readonly number[]): number[] {
   return out;
 }
 
-/**
- * Running totals over a series' rows, one row of PREFIX_STRIDE numbers per bucket boundary: row k holds calls,
- * errors, latency and a fourth number (origin errors of a service, the client-timed latency of an edge) summed over
- * the first k buckets, so a range's totals are row hi − row lo. One array, the row's numbers side by side: a query
- * reads two places in memory, not eight.
- */
-type PrefixSums = Float64Array;
-const PREFIX_STRIDE = 4;
-
-function buildPrefix(rows: ReadonlyArray<CallTotals & { originErrors?: number; clientLatencySumMs?: number }>): PrefixSums {
-  const sums = new Float64Array((rows.length + 1) * PREFIX_STRIDE);
-  for (let k = 0, at = PREFIX_STRIDE; k < rows.length; k++, at += PREFIX_STRIDE) {
-    const b = rows[k]!;
-    sums[at] = sums[at - PREFIX_STRIDE]! + b.calls;
-    sums[at + 1] = sums[at + 1 - PREFIX_STRIDE]! + b.errors;
-    sums[at + 2] = sums[at + 2 - PREFIX_STRIDE]! + b.latencySumMs;
-    sums[at + 3] = sums[at + 3 - PREFIX_STRIDE]! + (b.originErrors ?? b.clientLatencySumMs ?? 0);
-  }
-  return sums;
-}
-
-/** Index of the first start ≥ t. */
-function lowerBound(starts: readonly number[], t: number): number {
-  let lo = 0;
-  let hi = starts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (starts[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Where a series holds the bucket starting at `start`: its index, or −1 − the index where it belongs. */
-function bucketIndex(starts: readonly number[], start: number): number {
-  const n = starts.length;
-  // Nearly always the latest bucket, or a new one after it: no search.
-  if (n === 0 || start > starts[n - 1]!) return -1 - n;
-  const i = start === starts[n - 1] ? n - 1 : lowerBound(starts, start);
-  return starts[i] === start ? i : -1 - i;
-}
-
-/** Adds a row where bucketIndex said it belongs (−1 − index), keeping the series in time order. */
-function insertBucket<T>(series: BucketSeries<T>, index: number, start: number, row: T): void {
-  const at = -1 - index;
-  if (at === series.starts.length) {
-    series.starts.push(start);
-    series.rows.push(row);
-  } else {
-    series.starts.splice(at, 0, start);
-    series.rows.splice(at, 0, row);
-  }
-}
-
 // Names never hold NUL, so it separates caller and callee in a key without ambiguity.
 const SEP = '\u0000';
-
-const PEER_KINDS = ['service', 'database', 'cache', 'queue', 'external'] as const satisfies readonly PeerKind[];
-
-const Count = z.number().int().nonnegative();
-const Histogram = z.array(Count).max(LATENCY_BUCKETS);
-const VersionsJson = z.array(z.tuple([z.string(), Count, Count, z.number().nonnegative()]));
-/** Persisted form: one row per bucket, histograms with trailing zeros trimmed. Version 1. */
-const TraceAggregatesJsonSchema = z.object({
-  v: z.literal(1),
-  edges: z.array(
-    z.object({
-      caller: z.string(),
-      callee: z.string(),
-      // [bucket, calls, errors, latencySumMs, uninstrumented 0|1, kind, histogram, clientLatencySumMs (absent: = latencySumMs),
-      //  versions of the caller: [version, calls, errors, latencySumMs][]]
-      buckets: z.array(
-        z.tuple([
-          z.number(),
-          Count,
-          Count,
-          z.number().nonnegative(),
-          z.union([z.literal(0), z.literal(1)]),
-          z.enum(PEER_KINDS),
-          Histogram,
-          z.number().nonnegative().optional(),
-          VersionsJson.optional(),
-        ]),
-      ),
-    }),
-  ),
-  services: z.array(
-    z.object({
-      service: z.string(),
-      // [bucket, calls, errors, latencySumMs, originErrors, histogram, versions: [version, calls, errors, latencySumMs][]]
-      buckets: z.array(z.tuple([z.number(), Count, Count, z.number().nonnegative(), Count, Histogram, VersionsJson.optional()])),
-    }),
-  ),
-});
-export type TraceAggregatesJson = z.infer<typeof TraceAggregatesJsonSchema>;
-type ServiceBucketJson = TraceAggregatesJson['services'][number]['buckets'][number];
-type EdgeBucketJson = TraceAggregatesJson['edges'][number]['buckets'][number];
-
-function versionsJson(versions: readonly VersionTotals[]): Array<[string, number, number, number]> {
-  return versions.map((v) => [v.version, v.calls, v.errors, v.latencySumMs]);
-}
-
-function versionsFromJson(versions: ReadonlyArray<readonly [string, number, number, number]>): VersionTotals[] {
-  return versions.map(([version, calls, errors, latencySumMs]) => ({ version, calls, errors, latencySumMs }));
-}
-
-function trimHistogram(hist: readonly number[]): number[] {
-  let end = hist.length;
-  while (end > 0 && hist[end - 1] === 0) end--;
-  return hist.slice(0, end);
-}
-
-function padHistogram(hist: readonly number[]): number[] {
-  const out = new Array<number>(LATENCY_BUCKETS).fill(0);
-  for (let i = 0; i < hist.length; i++) out[i] = hist[i]!;
-  return out;
-}
-
-/** Visits the buckets of a series that start in [from, to), in time order. */
-function forEachBucketIn<T>(series: BucketSeries<T>, from: number, to: number, visit: (bucket: number, stats: T) => void): void {
-  const { starts, rows } = series;
-  for (let i = lowerBound(starts, from); i < starts.length && starts[i]! < to; i++) visit(starts[i]!, rows[i]!);
-}
 
 /**
  * A baseline range is read in this many equal parts (edgeBaselineStats): the median of three ignores one bad part.
@@ -337,19 +105,6 @@ const BASELINE_MIN_CALLS = 5;
 /** The middle one of three numbers, without the array and sort a general median allocates on every baseline read. */
 function median3(a: number, b: number, c: number): number {
   return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
-}
-
-/** Filled by sumRange: a range's calls, errors, latency and fourth number (see PrefixSums). Reused: no allocation per query. */
-const rangeSums = new Float64Array(PREFIX_STRIDE);
-
-/** Sums a series' buckets that start in [from, to) into `rangeSums`; false when none does. O(log buckets). */
-function sumRange(series: BucketSeries<CallTotals & { originErrors?: number; clientLatencySumMs?: number }>, from: number, to: number): boolean {
-  const lo = lowerBound(series.starts, from);
-  const hi = lowerBound(series.starts, to);
-  if (hi <= lo) return false;
-  const p = (series.prefix ??= buildPrefix(series.rows));
-  for (let k = 0; k < PREFIX_STRIDE; k++) rangeSums[k] = p[hi * PREFIX_STRIDE + k]! - p[lo * PREFIX_STRIDE + k]!;
-  return true;
 }
 
 /** Filled by TraceAggregates.timeEdge: one edge's calls over a range, timed. Reused: no object per query. */
