@@ -42,6 +42,7 @@ export function firstFailureAlerts(alerts: readonly Alert[]): FirstFailures {
   return first;
 }
 
+/** What the ranking knows of one candidate service (gatherFacts). */
 export interface ServiceFacts {
   service: string;
   alerts: Alert[];
