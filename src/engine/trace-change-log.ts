@@ -1,4 +1,4 @@
-// What each trace change touched, so that a cached ranking or explanation can tell whether it read any of it. Pure.
+// The engine's record of trace changes, read by its caches (Engine.rankingStillHolds, the relation memo). Pure.
 
 /**
  * What each trace change touched: the earliest bucket it wrote and the horizon it pruned before. Entries are few
