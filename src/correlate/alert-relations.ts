@@ -19,7 +19,10 @@ export const DEFAULT_RELATION_OPTIONS: RelationOptions = {
  * How much a call edge (caller → callee) couples failures of its two ends, 0..1:
  * calls along it failing or slowing → up to 1; calls seen and healthy → low; too few calls to tell → neutral.
  */
-export type EdgeCoupling = (caller: string, callee: string) => number;
+export type EdgeCoupling = ((caller: string, callee: string) => number) & {
+  /** Whether the calls into `callee` (this edge's, read with the callee's from every caller) show it failing. */
+  showsFailure?: (caller: string, callee: string) => boolean;
+};
 
 /** Without trace evidence every edge couples fully: the relation is the call-graph pattern alone. */
 const topologyOnly: EdgeCoupling = () => 1;
@@ -38,6 +41,8 @@ export interface ExplanationStep {
   strength: number;
   /** Calls along that path (0: the alert's own service). */
   depth: number;
+  /** A direct dependency whose calls show it failing (EdgeCoupling.showsFailure). */
+  shownFailing?: true;
 }
 
 /** What could explain an alert on one service: services → how strongly. */
@@ -109,7 +114,8 @@ function followCalls(
     }
     for (const [node, strength] of next) {
       const known = out.get(node);
-      if (known === undefined || strength > known.strength) out.set(node, { strength, depth });
+      if (known !== undefined && strength <= known.strength) continue;
+      out.set(node, depth === 1 && direction === 'down' && coupling.showsFailure?.(service, node) ? { strength, depth, shownFailing: true } : { strength, depth });
     }
     layer = next;
   }

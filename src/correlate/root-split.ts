@@ -12,7 +12,8 @@
 import type { AlertGroup } from './incident-clusters.js';
 import { SAME_EVALUATION_MS, type Alert } from '../model/alert.js';
 import { alertSymptom } from '../model/alert-signal.js';
-import { sharedExplanation, timeAffinity, type Explanation, type RelationOptions } from './alert-relations.js';
+import { sharedExplanation, timeAffinity, type Explanation, type ExplanationStep, type RelationOptions } from './alert-relations.js';
+import { HEALTHY_COUPLING } from './trace-coupling.js';
 
 /** What explains the alerts of group `i` that watch one symptom, judged from their own first onset (`onset`). */
 export type SymptomExplanation = (i: number, symptom: 'errors' | 'latency', onset: number) => Explanation | null;
@@ -20,7 +21,8 @@ export type SymptomExplanation = (i: number, symptom: 'errors' | 'latency', onse
 /**
  * Returns the community's alerts (its members are indices into `groups`) split by independent root sets, or all of
  * them as one part when it has one (or no) set of roots. A root is a failure group whose explanation reaches no other
- * failing service of the community strongly (≥ `minWeight`); roots whose explanations meet (two callers of one silent
+ * failing service of the community: strongly (≥ `minWeight`), or directly through calls that show it failing
+ * (reachesFailure, decision 037); roots whose explanations meet (two callers of one silent
  * database) are one set, and so are roots whose onsets are the same instant (SAME_EVALUATION_MS) below one failing
  * group that explains both. Traffic groups are never roots: their cause is above them. Each group goes to the set that
  * explains it best, whole, except one that alerts on both its service's errors and its latency and is no root: it may
@@ -107,6 +109,23 @@ function symptomParts(alerts: readonly Alert[]): { errors: Alert[]; latency: Ale
   return parts.errors.length > 0 && parts.latency.length > 0 ? parts : null;
 }
 
+/**
+ * Whether a step of a failure group's explanation reaches the failing service it names: strongly (≥ `minWeight`), or
+ * directly when the calls into that dependency show it failing and its failure accounts for some of the group's
+ * (decision 037). A failure travels up every call to a failing service; a direct caller's own few sampled calls may
+ * show it only weakly, and that says how much of its failure the dependency accounts for, not whether it is a root.
+ */
+function reachesFailure(step: ExplanationStep, minWeight: number, clearestBelow: number): boolean {
+  return step.strength >= minWeight || (step.depth === 1 && step.shownFailing === true && step.strength > HEALTHY_COUPLING && step.strength >= clearestBelow);
+}
+
+/** The strength of the strongest path below the group's own service (0 when it reaches nothing). */
+function clearestCauseBelow(explanation: Explanation): number {
+  let clearest = 0;
+  for (const step of explanation.values()) if (step.depth > 0 && step.strength > clearest) clearest = step.strength;
+  return clearest;
+}
+
 /** A community's independent root sets, and where a member goes. */
 interface RootPlan {
   sets: number[][];
@@ -128,8 +147,9 @@ function planRoots(
   const failingServices = new Set(failing.map((i) => groups[i]!.service));
   const roots = failing.filter((i) => {
     const own = groups[i]!.service;
+    const clearest = clearestCauseBelow(explanations[i]!);
     for (const [service, step] of explanations[i]!) {
-      if (service !== own && step.depth > 0 && step.strength >= options.minWeight && failingServices.has(service)) return false;
+      if (service !== own && step.depth > 0 && failingServices.has(service) && reachesFailure(step, options.minWeight, clearest)) return false;
     }
     return true;
   });

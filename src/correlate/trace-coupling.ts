@@ -52,6 +52,8 @@ const FULL_BLAME_SHARE = 0.5;
  */
 export function traceCouplingFor(traces: TraceAggregates, now: number, baselineMs: number): CouplingForWindow {
   const memo = new Map<string, number>();
+  /** The memo's keys whose judged calls showed the callee failing (showsFailure). */
+  const shownFailing = new Set<string>();
   const pooledMemo = new Map<string, PooledCalls>();
   const blameMemo = new Map<string, ReadonlyMap<string, number>>();
   const clearestMemo = new Map<string, number>();
@@ -114,12 +116,14 @@ export function traceCouplingFor(traces: TraceAggregates, now: number, baselineM
       }
       return clearest;
     };
-    return (caller, callee) => {
-      const key = `${caller}\u0000${callee}\u0000${window}\u0000${callersOf ? (calleesOf ? 'b' : 'p') : 'e'}`;
+    const keyOf = (caller: string, callee: string): string => `${caller}\u0000${callee}\u0000${window}\u0000${callersOf ? (calleesOf ? 'b' : 'p') : 'e'}`;
+    const coupling: EdgeCoupling = (caller, callee) => {
+      const key = keyOf(caller, callee);
       let c = memo.get(key);
       if (c === undefined) {
         const judged = edgeVerdict(caller, callee);
         c = couplingOf(judged);
+        if (judged.anomaly !== null && judged.anomaly > 0) shownFailing.add(key);
         // Calls that cannot tell: the neutral weight, less what a measured failure below the caller already explains.
         if (callersOf && calleesOf && judged.anomaly === null) c = HEALTHY_COUPLING + (c - HEALTHY_COUPLING) * (1 - clearestFailureBelow(caller, calleesOf));
         const share = callersOf && calleesOf && c > HEALTHY_COUPLING ? sharesOf(caller, callersOf, calleesOf).get(callee) : undefined;
@@ -128,6 +132,13 @@ export function traceCouplingFor(traces: TraceAggregates, now: number, baselineM
       }
       return c;
     };
+    // Asked after the coupling itself (downstreamExplanation): its verdict is in the memo by then.
+    coupling.showsFailure = (caller, callee) => {
+      const key = keyOf(caller, callee);
+      if (!memo.has(key)) coupling(caller, callee);
+      return shownFailing.has(key);
+    };
+    return coupling;
   };
 }
 

@@ -3,6 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { buildDependencyGraph } from '../../../src/topology/dependency-graph.js';
 import { clusterAlerts, DEFAULT_CLUSTER_OPTIONS, groupAlerts } from '../../../src/correlate/incident-clusters.js';
 import { downstreamExplanation } from '../../../src/correlate/alert-relations.js';
+import { HEALTHY_COUPLING } from '../../../src/correlate/trace-coupling.js';
 import { splitAlertsByRoots } from '../../../src/correlate/root-split.js';
 import type { Alert } from '../../../src/model/alert.js';
 import { alert, edge } from '../../support/alerts.js';
@@ -77,6 +78,28 @@ describe('splitting a community by its independent roots', () => {
 
   it('never makes a request-rate alert a root: its cause is above it', () => {
     expect(split([alert('catalog', 'HighErrorRate', 0), alert('price-cache', 'RequestRateDrop', 0)])).toEqual([['catalog', 'price-cache']]);
+  });
+
+  it('makes no root of a direct caller whose calls show its failing dependency failing, however weakly (decision 037)', () => {
+    // frontend's own few calls into the failing scheduler succeeded, so they couple it weakly (0.25: under minWeight);
+    // its calls to its other dependencies look healthy (0.15), or one of them, catalog, clearly fails (0.9).
+    const splitWith = (shows: boolean, catalog = HEALTHY_COUPLING): string[][] => {
+      const coupling = Object.assign(
+        (caller: string, callee: string) => (caller !== 'frontend' ? 1 : callee === 'scheduler' ? 0.25 : callee === 'catalog' ? catalog : HEALTHY_COUPLING),
+        { showsFailure: (caller: string, callee: string) => shows && caller === 'frontend' && callee === 'scheduler' },
+      );
+      const alerts = [alert('scheduler', 'HighErrorRate', 0), alert('frontend', 'HighErrorRate', 0.5)];
+      const groups = groupAlerts(alerts, DEFAULT_CLUSTER_OPTIONS.groupGapMs);
+      const explanations = groups.map((g) => downstreamExplanation(graph, g.service, coupling));
+      return services(splitAlertsByRoots(groups.map((_, i) => i), groups, explanations, DEFAULT_CLUSTER_OPTIONS, (i) => explanations[i]!));
+    };
+    // The calls into the scheduler (from every caller) show it failing, and nothing below the frontend explains it
+    // better: the failure reaches the frontend.
+    expect(splitWith(true)).toEqual([['frontend', 'scheduler']]);
+    // The same weak coupling from calls that cannot tell (lowered by a failure elsewhere) is no reach.
+    expect(splitWith(false)).toEqual([['frontend'], ['scheduler']]);
+    // Nor is it when a dependency that raised nothing explains the frontend more strongly: that is its failure.
+    expect(splitWith(true, 0.9)).toEqual([['frontend'], ['scheduler']]);
   });
 
   it('applies inside the clustering', () => {

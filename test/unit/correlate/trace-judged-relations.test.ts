@@ -64,6 +64,32 @@ describe('edge coupling from traces', () => {
     expect(couplingFor(T0, T0 + 7 * MIN, callersOf)('rare', 'orders-db')).toBeGreaterThan(0.95);
   });
 
+  it("says the calls show a callee failing when its callers see it fail, though the edge's own few calls succeed (decision 037)", () => {
+    const traces = new TraceAggregates();
+    for (const c of ['c1', 'c2', 'c3']) {
+      traffic(traces, c, 'orders-db', -40, 0, 50, 0);
+      traffic(traces, c, 'orders-db', 0, 10, 50, 3); // 6% of calls fail
+    }
+    traffic(traces, 'rare', 'orders-db', -40, 0, 1, 0);
+    traffic(traces, 'rare', 'orders-db', 0, 10, 1, 0); // one call a minute, all answered
+    const coupling = traceCouplingFor(traces, T0 + 10 * MIN, BASELINE_MS)(T0, T0 + 5 * MIN, callersOf);
+    const c = coupling('rare', 'orders-db');
+    expect(c).toBeGreaterThan(HEALTHY_COUPLING);
+    expect(c).toBeLessThan(DEFAULT_CLUSTER_OPTIONS.minWeight); // weak: its own five calls succeeded
+    expect(coupling.showsFailure?.('rare', 'orders-db')).toBe(true);
+    // A callee healthy for its callers shows nothing, to them or to a caller whose own calls the traces did not see.
+    const healthy = new TraceAggregates();
+    traffic(healthy, 'c1', 'orders-db', -40, 10, 50, 0);
+    const onHealthy = traceCouplingFor(healthy, T0 + 10 * MIN, BASELINE_MS)(T0, T0 + 5 * MIN, callersOf);
+    expect(onHealthy.showsFailure?.('c1', 'orders-db')).toBe(false);
+    expect(onHealthy('c2', 'orders-db')).toBe(HEALTHY_COUPLING);
+    expect(onHealthy.showsFailure?.('c2', 'orders-db')).toBe(false);
+    // Nor does an edge whose calls cannot tell: no calls into the callee at all.
+    const unseen = traceCouplingFor(new TraceAggregates(), T0 + 10 * MIN, BASELINE_MS)(T0, T0 + 5 * MIN, callersOf);
+    expect(unseen('rare', 'orders-db')).toBe(UNKNOWN_COUPLING);
+    expect(unseen.showsFailure?.('rare', 'orders-db')).toBe(false);
+  });
+
   it('does not take one stray error among a few calls for an outage when the callee is healthy for everyone else', () => {
     const traces = new TraceAggregates();
     for (const c of ['c1', 'c2', 'c3']) traffic(traces, c, 'orders-db', -40, 10, 10, 0);
