@@ -17,7 +17,7 @@ import { DEFAULT_RANKING_OPTIONS, type HistoryMatch, type RankingOptions } from 
 import { deployStrengthNear } from '../rank/deploy-strength.js';
 import { callAnomaly, lazyTraceSignals, type TraceSignalLookup } from '../rank/trace-signals.js';
 import { IncidentTracker, instanceKey, type SameFailure, type TrackedIncident } from './incident-tracker.js';
-import { addOpenIncident, decisiveRoot, isAnotherFailure, undecidedPair, victimOf, type OpenIncident } from './same-failure.js';
+import { addOpenIncident, decisiveRoot, failingThroughCalls, isAnotherFailure, undecidedPair, victimOf, type OpenIncident } from './same-failure.js';
 import { TraceChangeLog } from './trace-change-log.js';
 
 const MINUTE = 60_000;
@@ -520,8 +520,15 @@ export class Engine {
         const same =
           (named === undefined ? undefined : near(openIncidents().byRoot.get(named))) ??
           (pair === undefined ? undefined : near(openIncidents().bySuspects.get(pair))) ??
-          victimOf(alerts, ranked.rootCauses, ranked.onset, openIncidents().byRoot, gapMs, (service) =>
-            deployStrengthNear(changes, service, ranked.onset, this.options.ranking.changeLookbackMs));
+          victimOf(
+            alerts,
+            ranked.rootCauses,
+            ranked.onset,
+            openIncidents().byRoot,
+            gapMs,
+            (service) => deployStrengthNear(changes, service, ranked.onset, this.options.ranking.changeLookbackMs),
+            failingThroughCalls(graph, alerts, ranked.signals),
+          );
         if (same !== undefined) this.openedRankings.delete(same); // it gains these alerts: rank it again
         return same;
       },
@@ -655,7 +662,7 @@ export class Engine {
       },
       o.ranking,
     );
-    return { onset, services, similarIncidents, rootCauses, history };
+    return { onset, services, similarIncidents, rootCauses, history, signals };
   }
 
   /** What the history is searched by: the alerts, their services, and the dependencies that look anomalous in traces (a silent database). */
@@ -755,6 +762,8 @@ interface Ranked {
   rootCauses: RootCause[];
   /** The similar incidents as the ranking read them: with what fixed each, when the history says. */
   history: HistoryMatch[];
+  /** The trace signals over the ranking's window. */
+  signals: TraceSignalLookup;
 }
 
 /** What an unsettled explanation was computed from (see windowUnchangedSince). */

@@ -1,8 +1,11 @@
 // Whether alerts about to open an incident, or to join one, are the failure an open incident is already about, by the
 // root causes the open incidents and the alerts rank (decisions 008 and 013). Pure.
 import type { Alert } from '../model/alert.js';
-import { alertSignal, isSaturation } from '../model/alert-signal.js';
+import { alertSignal, alertSymptom, isSaturation } from '../model/alert-signal.js';
 import type { RootCause } from '../model/incident.js';
+import type { DependencyGraph } from '../topology/dependency-graph.js';
+import { BAD_CALLS } from '../rank/failure-reach.js';
+import type { CallChange, TraceSignalLookup } from '../rank/trace-signals.js';
 
 /**
  * How far a ranking's top root cause must lead the next for incidents to be joined on it (decision 008). Scores are
@@ -63,7 +66,8 @@ const OWN_EVIDENCE: ReadonlySet<string> = new Set(['traces', 'error-origin', 'sa
  * has nothing against it but those alerts (no failing calls, no error origin, no saturation, version split or history,
  * and no deploy that `deployStrength` counts for at least half a cause: the addendum); and
  * among its top VICTIM_RANKS candidates is the decisive root of an open incident that began at or before the cluster
- * and within `gapMs` of it. Such alerts are the failing root's callers showing it late, from a corner of the graph
+ * and within `gapMs` of it; further down, such a root counts only when the cluster's services call it directly and
+ * the calls show it failing the way the cluster's alerts watch (`failsThroughCalls`, decision 038). Such alerts are the failing root's callers showing it late, from a corner of the graph
  * whose sampled calls say little: the root's incident has heard from the rest of the failure, the cluster alone only
  * from itself. `rootCauses` is the cluster's own ranking; `openByRoot` the open incidents by their decisive root;
  * `deployStrength` how strongly a service's deploy counts as the cluster's cause (unknown: every deploy counts).
@@ -75,6 +79,7 @@ export function victimOf(
   openByRoot: ReadonlyMap<string, readonly OpenIncident[]>,
   gapMs: number,
   deployStrength: (service: string) => number = () => 1,
+  failsThroughCalls: (service: string) => boolean = () => false,
 ): string | undefined {
   const [top] = rootCauses;
   if (top === undefined) return undefined;
@@ -83,11 +88,47 @@ export function victimOf(
     if (e.kind !== 'deploy' || deployStrength(top.service) >= STRONG_DEPLOY) return undefined;
   }
   for (const a of alerts) if (a.service !== '' && (alertSignal(a) !== 'failure' || isSaturation(a))) return undefined;
+  const openOf = (service: string): OpenIncident | undefined => openByRoot.get(service)?.find((inc) => inc.onset <= onset && onset - inc.onset <= gapMs);
   for (const candidate of rootCauses.slice(1, VICTIM_RANKS)) {
-    const open = openByRoot.get(candidate.service)?.find((inc) => inc.onset <= onset && onset - inc.onset <= gapMs);
+    const open = openOf(candidate.service);
+    if (open) return open.id;
+  }
+  // Further down, only a dependency the cluster's own services call, whose calls show it failing the way the cluster's
+  // alerts watch (decision 038): a failure travels up every call to a failing service, whatever the cluster's ranking
+  // made of its few calls.
+  for (const candidate of rootCauses.slice(VICTIM_RANKS)) {
+    if (!failsThroughCalls(candidate.service)) continue;
+    const open = openOf(candidate.service);
     if (open) return open.id;
   }
   return undefined;
+}
+
+/**
+ * Whether the alerts' own services call `service` directly (by the dependency graph) and the calls into it (from every
+ * caller, over the alerts' ranking window: `signals`) show it failing the way the alerts watch: failing for error
+ * alerts, slowing for latency alerts, either for the rest. A dependency that fails fast explains no caller's slowness
+ * (decision 027).
+ */
+export function failingThroughCalls(graph: DependencyGraph, alerts: readonly Alert[], signals: TraceSignalLookup): (service: string) => boolean {
+  return (service) =>
+    graph.hasNode(service) &&
+    alerts.some((a) => a.service !== '' && graph.hasNode(a.service) && graph.hasDirectedEdge(a.service, service)) &&
+    callsFailAsWatched(alerts, signals.get(service)?.incoming ?? null);
+}
+
+/** Whether calls went bad (BAD_CALLS) the way the alerts watch: errors, latency, or either when they watch both or neither. */
+export function callsFailAsWatched(alerts: readonly Alert[], calls: CallChange | null): boolean {
+  if (calls === null) return false;
+  let errors = false;
+  let latency = false;
+  for (const a of alerts) {
+    if (a.service === '') continue;
+    const symptom = alertSymptom(a);
+    if (symptom !== 'latency') errors = true;
+    if (symptom !== 'errors') latency = true;
+  }
+  return (errors && calls.errorAnomaly >= BAD_CALLS) || (latency && calls.latencyAnomaly >= BAD_CALLS);
 }
 
 /** An open incident as sameFailure compares clusters with it. */

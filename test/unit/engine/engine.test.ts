@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { DEFAULT_ENGINE_OPTIONS, Engine, type RemediationContext } from '../../../src/engine/engine.js';
-import { decisiveRoot, isAnotherFailure, undecidedPair, victimOf } from '../../../src/engine/same-failure.js';
+import { callsFailAsWatched, decisiveRoot, failingThroughCalls, isAnotherFailure, undecidedPair, victimOf } from '../../../src/engine/same-failure.js';
+import { buildDependencyGraph } from '../../../src/topology/dependency-graph.js';
 import { alert, deploy, MIN, T0 } from '../../support/alerts.js';
 import type { Alert } from '../../../src/model/alert.js';
 import type { Change } from '../../../src/model/change.js';
@@ -367,6 +368,51 @@ describe('engine', () => {
     expect(victimOf(symptoms, ranking, T0 + 31 * MIN, open, gap)).toBeUndefined(); // past the group gap
     expect(victimOf(symptoms, ranking, T0, open, gap)).toBe('inc-cache'); // at the same minute
     expect(victimOf(symptoms, [cause('cache', 0.6, 'traces')], at, open, gap)).toBeUndefined(); // the root itself first: not a victim (decision 008 joins it)
+  });
+
+  it('finds a victim further down only in a dependency the cluster calls whose calls show it failing (decision 038)', () => {
+    const cause = (service: string, score: number, ...kinds: string[]) => ({ service, score, evidence: kinds.map((kind) => ({ kind, detail: '' })) });
+    const open = new Map([['cache', [{ id: 'inc-cache', onset: T0 }]]]);
+    const symptoms = [alert('v', 'HighErrorRate', 4)];
+    const at = T0 + 4 * MIN;
+    const gap = 30 * MIN;
+    const ranking = [cause('v', 0.5, 'alerts'), cause('w', 0.35, 'topology', 'history'), cause('x', 0.3, 'topology'), cause('cache', 0.2, 'topology', 'traces')];
+    const cacheFailing = (s: string) => s === 'cache';
+    expect(victimOf(symptoms, ranking, at, open, gap, () => 1, cacheFailing)).toBe('inc-cache');
+    // Merely reachable, or its calls not failing: no victim.
+    expect(victimOf(symptoms, ranking, at, open, gap, () => 1, () => false)).toBeUndefined();
+    // The first suspect with evidence of its own still keeps the cluster apart.
+    expect(victimOf(symptoms, [cause('v', 0.5, 'alerts', 'error-origin'), ...ranking.slice(1)], at, open, gap, () => 1, cacheFailing)).toBeUndefined();
+    expect(victimOf(symptoms, ranking, T0 + 31 * MIN, open, gap, () => 1, cacheFailing)).toBeUndefined(); // past the group gap
+  });
+
+  it('reads calls as failing the way the alerts watch: errors, slowness, or either', () => {
+    const change = (errorAnomaly: number, latencyAnomaly: number) => ({ callsNow: 20, errorRateNow: 0, errorRateBase: 0, meanLatencyNow: 0, meanLatencyBase: 0, errorAnomaly, latencyAnomaly });
+    const errors = [alert('v', 'HighErrorRate', 0)];
+    const latency = [alert('v', 'HighRequestLatency', 0)];
+    expect(callsFailAsWatched(errors, change(0.5, 0))).toBe(true);
+    expect(callsFailAsWatched(errors, change(0, 0.9))).toBe(false); // slower calls explain no errors
+    expect(callsFailAsWatched(latency, change(0.9, 0))).toBe(false); // a dependency failing fast explains no slowness
+    expect(callsFailAsWatched(latency, change(0, 0.5))).toBe(true);
+    expect(callsFailAsWatched([...errors, ...latency], change(0, 0.5))).toBe(true);
+    expect(callsFailAsWatched(errors, change(0.1, 0))).toBe(false); // barely worse than usual
+    expect(callsFailAsWatched(errors, null)).toBe(false); // too few calls to tell
+  });
+
+  it('asks for a dependency the alerts\' own services call directly, its calls into it failing', () => {
+    const graph = buildDependencyGraph(
+      ['v>w', 'w>cache', 'u>cache'].map((pair) => {
+        const [caller, callee] = pair.split('>') as [string, string];
+        return { caller, callee, stats: { calls: 5 }, calleeUninstrumented: false, calleeKind: 'service' as const, lastSeen: T0 };
+      }),
+    );
+    const failing = { callsNow: 20, errorRateNow: 0.4, errorRateBase: 0, meanLatencyNow: 10, meanLatencyBase: 10, errorAnomaly: 0.8, latencyAnomaly: 0 };
+    const signals = new Map(['w', 'cache', 'v', 'u'].map((s) => [s, { incoming: failing, callers: [], originErrorRateNow: 0, originErrorRateBase: null, originAnomaly: 0, versionSplit: null, versions: null }]));
+    const fails = failingThroughCalls(graph, [alert('v', 'HighErrorRate', 0), alert('u', 'HighErrorRate', 1)], signals);
+    expect(['w', 'cache', 'v', 'u', 'unknown'].map(fails)).toEqual([true, true, false, false, false]);
+    expect(failingThroughCalls(graph, [alert('v', 'HighErrorRate', 0)], signals)('cache')).toBe(false); // two calls away
+    expect(failingThroughCalls(graph, [alert('v', 'HighRequestLatency', 0)], signals)('w')).toBe(false); // fails fast, v is slow
+    expect(failingThroughCalls(graph, [alert('v', 'HighErrorRate', 0)], new Map())('w')).toBe(false); // no calls to tell
   });
 
   it('does not join an open incident whose ranking is undecided between its top two root causes', () => {
