@@ -1,5 +1,5 @@
 // Whether alerts about to open an incident, or to join one, are the failure an open incident is already about, by the
-// root causes the open incidents and the alerts rank (decisions 008 and 013). Pure.
+// root causes the open incidents and the alerts rank (decisions 008, 013 and 038). Pure.
 import type { Alert } from '../model/alert.js';
 import { alertSignal, alertSymptom, isSaturation } from '../model/alert-signal.js';
 import type { RootCause } from '../model/incident.js';
@@ -67,9 +67,9 @@ const OWN_EVIDENCE: ReadonlySet<string> = new Set(['traces', 'error-origin', 'sa
  * and no deploy that `deployStrength` counts for at least half a cause: the addendum); and
  * among its top VICTIM_RANKS candidates is the decisive root of an open incident that began at or before the cluster
  * and within `gapMs` of it; further down, such a root counts only when the cluster's services call it directly and
- * the calls show it failing the way the cluster's alerts watch (`failsThroughCalls`, decision 038). Such alerts are the failing root's callers showing it late, from a corner of the graph
- * whose sampled calls say little: the root's incident has heard from the rest of the failure, the cluster alone only
- * from itself. `rootCauses` is the cluster's own ranking; `openByRoot` the open incidents by their decisive root;
+ * the calls show it failing the way the cluster's alerts watch (`failsThroughCalls`, decision 038). Such alerts are
+ * the failing root's callers showing it late, from a corner of the graph whose sampled calls say little: the root's
+ * incident has heard from the rest of the failure, the cluster alone only from itself. `rootCauses` is the cluster's own ranking; `openByRoot` the open incidents by their decisive root;
  * `deployStrength` how strongly a service's deploy counts as the cluster's cause (unknown: every deploy counts).
  */
 export function victimOf(
