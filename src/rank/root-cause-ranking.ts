@@ -37,11 +37,11 @@ import {
   describeCallsByVersion,
 } from './evidence-text.js';
 import { DEFAULT_RANKING_OPTIONS, type HistoryMatch, type RankingInput, type RankingOptions } from './ranking-input.js';
-import { alertedWithOrAfter, callsInto, firstFailureAlerts, gatherFacts, ownShare, TRACE_ANOMALOUS, type FirstFailures } from './service-facts.js';
+import { alertedWithOrAfter, callsInto, firstFailureAlerts, gatherFacts, onlySlows, ownShare, TRACE_ANOMALOUS, type FirstFailures } from './service-facts.js';
 import { failingOnlyForNewCode, type CallerVersionBlame } from './new-code-blame.js';
 import { failingCallers, failureShownBeside } from './silent-dependency.js';
 import { failureReach } from './failure-reach.js';
-import { edgeSlowdownShare, onlySlowedShare, slowdownReach } from './slowdown-share.js';
+import { edgeSlowdownShare, onlySlowedShare, slowdownAccountedFor, slowdownReach } from './slowdown-share.js';
 import { CHANGE_AFTER_ONSET_MS, changeStrength, deployStrength, firstServedAfter, latestChangesNear } from './deploy-strength.js';
 
 const MINUTE = 60_000;
@@ -159,6 +159,9 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     // One pass over its callees also gives how much of its own slowdown they account for (origin, below).
     let worstCallee = 0;
     let worstCalleeName = '';
+    /** How much longer the candidate takes to answer: as its callers see it, or its own spans where nothing traced calls it. */
+    const ownSlowdown = f.trace?.incoming ?? f.trace?.own ?? null;
+    let slowsOnly: boolean | undefined; // asked only of a candidate with a slowed callee
     let calleeLatency = 0;
     if (input.graph.hasNode(f.service))
       input.graph.forEachOutNeighbor(f.service, (callee) => {
@@ -176,7 +179,11 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
         // A callee failing on what the candidate's own new code sends it does not make the candidate its victim.
         const broken = blamedAbove.get(callee);
         const ownDoing = broken?.caller === f.service ? broken.share : 0;
-        const propagated = (measured ? Math.min(failure, callAnomaly(measured)) * onlySlowedShare(measured, f.trace?.incoming ?? null) : failure) * (1 - ownDoing);
+        // A candidate that only slows is as much a victim of calls that only slowed as they account for its own measured
+        // slowdown, however mildly they slowed: the milliseconds add up (decision 039).
+        const accounted = failure > 0 && measured && (slowsOnly ??= onlySlows(f)) ? slowdownAccountedFor(measured, ownSlowdown) : null;
+        const severity = accounted ?? (measured ? Math.min(failure, callAnomaly(measured)) * onlySlowedShare(measured, f.trace?.incoming ?? null) : failure);
+        const propagated = severity * (1 - ownDoing);
         if (propagated > worstCallee) {
           worstCallee = propagated;
           worstCalleeName = callee;

@@ -28,6 +28,17 @@ export function onlySlowedShare(calls: CallChange | null | undefined, callerInco
 }
 
 /**
+ * How much of a caller's own slowdown its calls along one edge account for, 0..1, when both are measured and slowed
+ * (the calls clearly and only: their errors did not rise); null otherwise. `callerOwn` is how long the caller takes to
+ * answer: what its callers wait for, or its own spans where nothing traced calls it.
+ */
+export function slowdownAccountedFor(calls: CallChange | null | undefined, callerOwn: CallChange | null): number | null {
+  if (!callsTell(calls) || calls.errorAnomaly >= SLOW_ONLY || calls.latencyAnomaly === 0) return null;
+  const addedAtCaller = addedLatencyMs(callerOwn);
+  return addedAtCaller === null || addedAtCaller <= 0 ? null : edgeSlowdownShare(calls, callerOwn);
+}
+
+/**
  * How much of a caller's own slowdown (what its callers wait for it longer, `callerIncoming`) its calls along one edge
  * account for, 0..1: their added latency times calls per request.
  */

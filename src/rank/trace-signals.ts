@@ -18,6 +18,11 @@ export interface ServiceTraceSignal {
   /** Calls into the service from its callers, merged over all callers (see EdgeAggregate for how they are timed). */
   incoming: CallChange | null;
   callers: string[];
+  /**
+   * How the service's own spans (server and root spans: how long it takes to answer) changed; what a service nothing
+   * traced calls (the entry, a scheduled job) has instead of `incoming`. Absent where a test builds signals by hand.
+   */
+  own?: CallChange | null;
   /** The service's own failing work (errors that did not come from its callees). */
   originErrorRateNow: number;
   originErrorRateBase: number | null;
@@ -263,6 +268,7 @@ function signalOf(f: ServiceWindowFacts): ServiceTraceSignal {
   return {
     incoming,
     callers: [...new Set(f.incomingNow.map((e) => e.caller))].sort(),
+    own: own ? compareCalls(own, ownBase) : null,
     originErrorRateNow,
     originErrorRateBase,
     originAnomaly,

@@ -263,6 +263,44 @@ describe('ranking root causes', () => {
     expect(slowCache.find((r) => r.service === 'coupons')!.evidence[0]!.detail).toBe('coupons: 1 of 1 anomalous services depend on it, but its dependency profile-redis is anomalous too, so it may be a victim');
   });
 
+  it('sees an alerting service as the victim of a callee whose calls slowed by all it slowed, however mildly (decision 039)', () => {
+    // web, which nothing traced calls, alerts on latency; its calls to api, deployed 3 min before, take 50 ms longer
+    // (100 against 50 ms: a mild ratio). web's own spans say how much longer it takes to answer.
+    const g = buildDependencyGraph([edge('web', 'api'), edge('web', 'static')]);
+    const rank = (webAddedMs: number | null, alertName = 'HighLatency') =>
+      rankRootCauses({
+        ...input({
+          alerts: [alert('web', alertName, 0)],
+          changes: [deploy('api', -3)],
+          traceSignals: signalsFrom(
+            [{ caller: 'web', callee: 'api', stats: stats(100, 0, 100) }, { caller: 'web', callee: 'static', stats: stats(100, 0, 5) }],
+            [{ caller: 'web', callee: 'api', stats: stats(100, 0, 50) }, { caller: 'web', callee: 'static', stats: stats(100, 0, 5) }],
+            webAddedMs === null
+              ? {}
+              : { web: { now: { calls: 100, errors: 0, latencySumMs: 100 * (90 + webAddedMs), originErrors: 0 }, base: { calls: 100, errors: 0, latencySumMs: 100 * 90, originErrors: 0 } } },
+          ),
+        }),
+        graph: g,
+      });
+    const score = (ranked: ReturnType<typeof rank>, service: string) => ranked.find((r) => r.service === service)!.score;
+    // Without web's own spans its slowdown is not measured: api's mild ratio alone makes web little of a victim.
+    const unmeasured = rank(null);
+    expect(unmeasured[0]!.service).toBe('web');
+    // web answers 55 ms later, 50 of them waiting for api: web is api's victim, and api, deployed just before, the root.
+    const waiting = rank(55);
+    expect(waiting[0]!.service).toBe('api');
+    expect(score(waiting, 'web')).toBeLessThan(score(unmeasured, 'web') - 0.15);
+    expect(waiting.find((r) => r.service === 'web')!.evidence[0]!.detail).toBe('web: its dependency api is anomalous too, so it may be a victim');
+    // web answers 600 ms later: api's 50 ms are a small part of it, and web leads as if api had not slowed.
+    const slowItself = rank(600);
+    expect(slowItself[0]!.service).toBe('web');
+    expect(Math.abs(score(slowItself, 'web') - score(unmeasured, 'web'))).toBeLessThan(0.05);
+    // web alerts on errors: calls that only slowed explain none of them (decision 027), however much of its slowdown.
+    const failing = rank(55, 'HighErrorRate');
+    expect(failing[0]!.service).toBe('web');
+    expect(Math.abs(score(failing, 'web') - score(rank(null, 'HighErrorRate'), 'web'))).toBeLessThan(0.05);
+  });
+
   it('credits a dependency with no more of the services above its caller than with the caller: a slowdown travels through it (decision 023)', () => {
     // users is starved: it answers 1.09 s later than usual, and reads its database late too, 0.56 s a call; orders and
     // frontend wait on users. What waits on users can have lost to users-db only what users lost to it.
