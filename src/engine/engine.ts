@@ -17,7 +17,7 @@ import { DEFAULT_RANKING_OPTIONS, type HistoryMatch, type RankingOptions } from 
 import { deployStrengthNear } from '../rank/deploy-strength.js';
 import { callAnomaly, lazyTraceSignals, type TraceSignalLookup } from '../rank/trace-signals.js';
 import { IncidentTracker, instanceKey, type SameFailure, type TrackedIncident } from './incident-tracker.js';
-import { addOpenIncident, decisiveRoot, failingThroughCalls, isAnotherFailure, undecidedPair, victimOf, type OpenIncident } from './same-failure.js';
+import { addOpenIncident, decisiveRoot, failingThroughCalls, firstSuspect, isAnotherFailure, undecidedPair, victimOf, type OpenIncident } from './same-failure.js';
 import { TraceChangeLog } from './trace-change-log.js';
 
 const MINUTE = 60_000;
@@ -469,10 +469,10 @@ export class Engine {
   }
 
   /**
-   * Before a cluster opens a new incident: the open incident whose top root cause is the cluster's own, the open
-   * incident's ranking decisive (decisiveRoot), with onsets within the clustering's group gap. Louvain maximises
-   * modularity, so it cuts one failure in two when its alerts form dense subtrees that touch only through a few
-   * relations (the callers of one silent cache, each with callers of its own); the ranking, which reads the whole
+   * Before a cluster opens a new incident: the open incident whose top root cause is the cluster's own, either ranking
+   * decisive (decisiveRoot; the cluster's since decision 040), with onsets within the clustering's group gap. Louvain
+   * maximises modularity, so it cuts one failure in two when its alerts form dense subtrees that touch only through a
+   * few relations (the callers of one silent cache, each with callers of its own); the ranking, which reads the whole
    * dependency graph, still names one root for both halves, and two incidents blaming the same service at the same
    * time would send on-call to one failure twice. Only the top root is compared, only with open incidents (their last
    * ranking, or the cluster's that opened them in this analysis), and a cluster of nothing but service-less or local
@@ -482,18 +482,22 @@ export class Engine {
    */
   private sameFailure(graph: DependencyGraph, changes: readonly Change[], now: number): SameFailure {
     // Built on the first question only: most analyses open nothing. Open incidents by their decisive root, and the
-    // undecided ones by their first two suspects in order (undecidedPair).
-    type OpenIncidents = { byRoot: Map<string, OpenIncident[]>; bySuspects: Map<string, OpenIncident[]> };
+    // undecided ones by their first two suspects in order (undecidedPair) and by their first suspect (decision 040).
+    type OpenIncidents = { byRoot: Map<string, OpenIncident[]>; bySuspects: Map<string, OpenIncident[]>; byFirst: Map<string, OpenIncident[]> };
     let open: OpenIncidents | null = null;
     const register = (into: OpenIncidents, rootCauses: readonly RootCause[] | undefined, incident: OpenIncident): void => {
       const root = decisiveRoot(rootCauses);
       const pair = undecidedPair(rootCauses);
       if (root !== undefined) addOpenIncident(into.byRoot, root, incident);
-      else if (pair !== undefined) addOpenIncident(into.bySuspects, pair, incident);
+      else {
+        if (pair !== undefined) addOpenIncident(into.bySuspects, pair, incident);
+        const first = firstSuspect(rootCauses);
+        if (first !== undefined) addOpenIncident(into.byFirst, first, incident);
+      }
     };
     const openIncidents = (): OpenIncidents => {
       if (open) return open;
-      const built: OpenIncidents = { byRoot: new Map(), bySuspects: new Map() };
+      const built: OpenIncidents = { byRoot: new Map(), bySuspects: new Map(), byFirst: new Map() };
       for (const inc of this.tracker.incidents.values()) {
         if (inc.status === 'open') register(built, this.reportCache.get(inc.id)?.report.rootCauses, { id: inc.id, onset: this.onsetOf(inc) });
       }
@@ -509,17 +513,27 @@ export class Engine {
         // Only the open incident's ranking must be decisive; the cluster's need only name the root first (a tie names
         // nothing): a few alerts on services the root makes fail often rank their own service or another dependency
         // close behind it, and the open incident has already heard from the rest of the failure.
-        const [top, next] = ranked.rootCauses;
-        const named = top !== undefined && (next === undefined || top.score > next.score) ? top.service : undefined;
+        const named = firstSuspect(ranked.rootCauses);
         // Failing that, when the cluster's ranking is undecided, an undecided open incident with the same first two
         // suspects in the same order: both saw one failure and could not tell its two candidates apart (decision 008,
         // third addendum). Failing that, a cluster with nothing against its own first suspect joins the earlier
         // incident of a root it ranks close behind (decision 013).
-        const near = (list: readonly OpenIncident[] | undefined): string | undefined => list?.find((inc) => Math.abs(inc.onset - ranked.onset) <= gapMs)?.id;
+        const nearest = (list: readonly OpenIncident[] | undefined): OpenIncident | undefined => list?.find((inc) => Math.abs(inc.onset - ranked.onset) <= gapMs);
+        const near = (list: readonly OpenIncident[] | undefined): string | undefined => nearest(list)?.id;
         const pair = undecidedPair(ranked.rootCauses);
+        // The other way round, a cluster decisive on its root joins an open incident that names the same root first,
+        // undecided: which of the two opened first is the order of the clusters, not the failure (decision 040). The
+        // incident then holds alerts that blame its root decisively, and later clusters may join it as that root's.
+        const joinedOnRoot = (root: string | undefined): string | undefined => {
+          if (root === undefined) return undefined;
+          const inc = nearest(openIncidents().byFirst.get(root));
+          if (inc !== undefined) addOpenIncident(openIncidents().byRoot, root, inc);
+          return inc?.id;
+        };
         const same =
           (named === undefined ? undefined : near(openIncidents().byRoot.get(named))) ??
           (pair === undefined ? undefined : near(openIncidents().bySuspects.get(pair))) ??
+          joinedOnRoot(decisiveRoot(ranked.rootCauses)) ??
           victimOf(
             alerts,
             ranked.rootCauses,

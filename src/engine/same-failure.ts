@@ -34,6 +34,12 @@ export function decisiveRoot(rootCauses: readonly RootCause[] | undefined): stri
   return next === undefined || top.score - next.score > DECISIVE_MARGIN - 1e-9 ? top.service : undefined;
 }
 
+/** The top root cause when it scores above the next (a tie names nothing), decisive or not. */
+export function firstSuspect(rootCauses: readonly RootCause[] | undefined): string | undefined {
+  const [top, next] = rootCauses ?? [];
+  return top !== undefined && (next === undefined || top.score > next.score) ? top.service : undefined;
+}
+
 /**
  * An undecided ranking's first two suspects, in order, as one key: undefined for a decisive ranking, with fewer than
  * two candidates, or when a third ties the second (then which two come first says nothing). Two rankings with the same

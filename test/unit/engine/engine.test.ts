@@ -211,6 +211,41 @@ describe('engine', () => {
     expect(reports[0]!.services).toEqual(['a', 'a1', 'b']);
   });
 
+  it('joins a cluster decisive on its root to an open incident that names that root first, undecided (decision 040)', () => {
+    // The other way round: `b` fails first, on the cache and, a little less, on its queue, so its incident names the
+    // cache first by less than the margin. 25 minutes later the cache fails for `a`, whose ranking blames it decisively.
+    const deltas = (queueErrors: number) =>
+      everyMinute((m) => [
+        calls('b', 'cache', m, 100, m >= -2 ? 40 : 0, true),
+        calls('b', 'queue', m, 100, m >= -2 ? queueErrors : 0, true),
+        calls('a1', 'a', m, 100, m >= 23 ? 40 : 0),
+        calls('a', 'cache', m, 100, m >= 23 ? 40 : 0, true),
+      ]);
+    const run = (queueErrors: number) => {
+      const e = new Engine();
+      for (const delta of deltas(queueErrors)) e.applyTraceDelta(delta);
+      e.applyAlerts([alert('b', 'HighErrorRate', 0)]);
+      const [first] = e.analyze(T0 + 5 * MIN);
+      e.applyAlerts([alert('a', 'HighErrorRate', 25), alert('a1', 'HighErrorRate', 26)]);
+      return { first: first!, reports: e.analyze(T0 + 30 * MIN) };
+    };
+    const undecided = run(16);
+    expect(undecided.first.rootCauses.slice(0, 2).map((c) => c.service)).toEqual(['cache', 'queue']);
+    expect(decisiveRoot(undecided.first.rootCauses)).toBeUndefined();
+    expect(undecided.reports.map((r) => r.id)).toEqual([undecided.first.id]);
+    expect(undecided.reports[0]!.services).toEqual(['a', 'a1', 'b']);
+    expect(undecided.reports[0]!.rootCauses[0]!.service).toBe('cache');
+    // The same in one final analysis (a replay), whichever cluster opens first.
+    const replayed = new Engine();
+    for (const delta of deltas(16)) replayed.applyTraceDelta(delta);
+    replayed.applyAlerts([alert('b', 'HighErrorRate', 0), alert('a', 'HighErrorRate', 25), alert('a1', 'HighErrorRate', 26)]);
+    expect(replayed.analyze(T0 + 30 * MIN, { final: true }).map((r) => r.services)).toEqual([['a', 'a1', 'b']]);
+    // When b's incident names its queue first, a's cache is not its root: two incidents.
+    const queueFirst = run(60);
+    expect(queueFirst.first.rootCauses[0]!.service).toBe('queue');
+    expect(queueFirst.reports).toHaveLength(2);
+  });
+
   it('joins clusters whose undecided rankings suspect the same two services in the same order, and only those', () => {
     // `a` and `b` each call two databases that topology cannot tell apart; both fail for `a` from minute -2 and for `b`
     // from minute 23, and `b`'s calls to y-db fail a little more (`yExtra`). Each cluster ranks the twins within the
