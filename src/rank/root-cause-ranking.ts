@@ -41,7 +41,7 @@ import { alertedWithOrAfter, callsInto, firstFailureAlerts, gatherFacts, onlySlo
 import { failingOnlyForNewCode, type CallerVersionBlame } from './new-code-blame.js';
 import { failingCallers, failureShownBeside } from './silent-dependency.js';
 import { failureReach } from './failure-reach.js';
-import { edgeSlowdownShare, onlySlowedShare, slowdownAccountedFor, slowdownReach } from './slowdown-share.js';
+import { asEdgeCalls, edgeSlowdownShare, onlySlowedShare, slowdownAccountedFor, slowdownReach } from './slowdown-share.js';
 import { CHANGE_AFTER_ONSET_MS, changeStrength, deployStrength, firstServedAfter, latestChangesNear } from './deploy-strength.js';
 
 const MINUTE = 60_000;
@@ -181,7 +181,9 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
         const ownDoing = broken?.caller === f.service ? broken.share : 0;
         // A candidate that only slows is as much a victim of calls that only slowed as they account for its own measured
         // slowdown, however mildly they slowed: the milliseconds add up (decision 039).
-        const accounted = failure > 0 && measured && (slowsOnly ??= onlySlows(f)) ? slowdownAccountedFor(measured, ownSlowdown) : null;
+        // Along an edge with too few calls to tell, the callee's calls from every caller stand in (the addendum).
+        const slowed = failure > 0 && calls && (slowsOnly ??= onlySlows(f)) ? (measured ?? asEdgeCalls(c.trace?.incoming, calls)) : null;
+        const accounted = slowed ? slowdownAccountedFor(slowed, ownSlowdown) : null;
         const severity = accounted ?? (measured ? Math.min(failure, callAnomaly(measured)) * onlySlowedShare(measured, f.trace?.incoming ?? null) : failure);
         const propagated = severity * (1 - ownDoing);
         if (propagated > worstCallee) {

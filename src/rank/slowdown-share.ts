@@ -28,6 +28,15 @@ export function onlySlowedShare(calls: CallChange | null | undefined, callerInco
 }
 
 /**
+ * An edge whose calls are too few to tell, read as its callee's calls from every caller (`calleeIncoming`) at the edge's
+ * own count: a callee that slows, slows for all its callers, as the ranking's path weights read it too (pooledAnomaly).
+ * Null when the edge carried no calls or nothing is known of the callee's.
+ */
+export function asEdgeCalls(calleeIncoming: CallChange | null | undefined, edge: CallChange): CallChange | null {
+  return calleeIncoming && edge.callsNow > 0 ? { ...calleeIncoming, callsNow: edge.callsNow } : null;
+}
+
+/**
  * How much of a caller's own slowdown its calls along one edge account for, 0..1, when both are measured and slowed
  * (the calls clearly and only: their errors did not rise); null otherwise. `callerOwn` is how long the caller takes to
  * answer: what its callers wait for, or its own spans where nothing traced calls it.

@@ -295,6 +295,21 @@ describe('ranking root causes', () => {
     const slowItself = rank(600);
     expect(slowItself[0]!.service).toBe('web');
     expect(Math.abs(score(slowItself, 'web') - score(unmeasured, 'web'))).toBeLessThan(0.05);
+    // Three calls along web → api cannot tell by themselves; api's calls from batch, as slow, stand in for them.
+    const fewCalls = rankRootCauses({
+      ...input({
+        alerts: [alert('web', 'HighLatency', 0)],
+        changes: [deploy('api', -3)],
+        traceSignals: signalsFrom(
+          [{ caller: 'web', callee: 'api', stats: stats(3, 0, 100) }, { caller: 'batch', callee: 'api', stats: stats(100, 0, 100) }],
+          [{ caller: 'web', callee: 'api', stats: stats(3, 0, 50) }, { caller: 'batch', callee: 'api', stats: stats(100, 0, 50) }],
+          { web: { now: { calls: 100, errors: 0, latencySumMs: 100 * 145, originErrors: 0 }, base: { calls: 100, errors: 0, latencySumMs: 100 * 90, originErrors: 0 } } },
+        ),
+      }),
+      graph: buildDependencyGraph([edge('web', 'api'), edge('batch', 'api')]),
+    });
+    expect(fewCalls[0]!.service).toBe('api');
+    expect(fewCalls.find((r) => r.service === 'web')!.evidence[0]!.detail).toBe('web: its dependency api is anomalous too, so it may be a victim');
     // web alerts on errors: calls that only slowed explain none of them (decision 027), however much of its slowdown.
     const failing = rank(55, 'HighErrorRate');
     expect(failing[0]!.service).toBe('web');
