@@ -75,8 +75,9 @@ const OWN_EVIDENCE: ReadonlySet<string> = new Set(['traces', 'error-origin', 'sa
  * and within `gapMs` of it; further down, such a root counts only when the cluster's services call it directly and
  * the calls show it failing the way the cluster's alerts watch (`failsThroughCalls`, decision 038). Such alerts are
  * the failing root's callers showing it late, from a corner of the graph whose sampled calls say little: the root's
- * incident has heard from the rest of the failure, the cluster alone only from itself. `rootCauses` is the cluster's own ranking; `openByRoot` the open incidents by their decisive root;
- * `deployStrength` how strongly a service's deploy counts as the cluster's cause (unknown: every deploy counts).
+ * incident has heard from the rest of the failure, the cluster alone only from itself. `rootCauses` is the cluster's
+ * own ranking; `openByRoot` the open incidents by their decisive root; `deployStrength` how strongly a service's
+ * deploy counts as the cluster's cause (unknown: every deploy counts).
  */
 export function victimOf(
   alerts: readonly Alert[],

@@ -161,7 +161,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     let worstCalleeName = '';
     /** How much longer the candidate takes to answer: as its callers see it, or its own spans where nothing traced calls it. */
     const ownSlowdown = f.trace?.incoming ?? f.trace?.own ?? null;
-    let slowsOnly: boolean | undefined; // asked only of a candidate with a slowed callee
+    let slowsOnly: boolean | undefined; // asked only of a candidate with calls into a failing callee
     let calleeLatency = 0;
     if (input.graph.hasNode(f.service))
       input.graph.forEachOutNeighbor(f.service, (callee) => {
