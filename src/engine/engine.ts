@@ -541,7 +541,7 @@ export class Engine {
             openIncidents().byRoot,
             gapMs,
             (service) => deployStrengthNear(changes, service, ranked.onset, this.options.ranking.changeLookbackMs),
-            failingThroughCalls(graph, alerts, ranked.signals),
+            failingThroughCalls(graph, alerts, ranked.signals, (since) => this.signalsSince(graph, since, ranked.window.to, now)),
           );
         if (same !== undefined) this.openedRankings.delete(same); // it gains these alerts: rank it again
         return same;
@@ -627,6 +627,14 @@ export class Engine {
     return inc.members.map((m) => this.instances.get(m)).filter((a): a is Alert => a !== undefined);
   }
 
+  /**
+   * Trace signals from a ranking window that opens at `onset` (its baseline before it) until `to`: how calls went since
+   * an open incident began, against the calls before it (decision 041).
+   */
+  private signalsSince(graph: DependencyGraph, onset: number, to: number, now: number): TraceSignalLookup {
+    return this.traceSignals(graph, this.rankingWindow(onset, now, to));
+  }
+
   /** Trace signals over a ranking window, shared by every ranking of this analysis that reads the same window. */
   private traceSignals(graph: DependencyGraph, window: { baselineFrom: number; from: number; to: number }): TraceSignalLookup {
     if (this.windowSignals?.graph !== graph) this.windowSignals = { graph, byWindow: new Map() };
@@ -676,7 +684,7 @@ export class Engine {
       },
       o.ranking,
     );
-    return { onset, services, similarIncidents, rootCauses, history, signals };
+    return { onset, services, similarIncidents, rootCauses, history, signals, window };
   }
 
   /** What the history is searched by: the alerts, their services, and the dependencies that look anomalous in traces (a silent database). */
@@ -778,6 +786,8 @@ interface Ranked {
   history: HistoryMatch[];
   /** The trace signals over the ranking's window. */
   signals: TraceSignalLookup;
+  /** The ranking's window: its baseline, then from a little before the onset until `to`. */
+  window: { baselineFrom: number; from: number; to: number };
 }
 
 /** What an unsettled explanation was computed from (see windowUnchangedSince). */

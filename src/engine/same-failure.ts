@@ -69,11 +69,12 @@ const OWN_EVIDENCE: ReadonlySet<string> = new Set(['traces', 'error-origin', 'sa
 /**
  * The open incident a cluster about to open is a victim of (decision 013), or undefined. A victim cluster reports only
  * errors or slowness (no saturation, process down, traffic or future warning); the service its ranking blames first
- * has nothing against it but those alerts (no failing calls, no error origin, no saturation, version split or history,
- * and no deploy that `deployStrength` counts for at least half a cause: the addendum); and
- * among its top VICTIM_RANKS candidates is the decisive root of an open incident that began at or before the cluster
- * and within `gapMs` of it; further down, such a root counts only when the cluster's services call it directly and
- * the calls show it failing the way the cluster's alerts watch (`failsThroughCalls`, decision 038). Such alerts are
+ * has nothing against it but those alerts (no failing calls, no error origin, no saturation or version split, and no
+ * deploy that `deployStrength` counts for at least half a cause: the addendum); and among its top VICTIM_RANKS
+ * candidates is the decisive root of an open incident that began at or before the cluster and within `gapMs` of it;
+ * further down, such a root counts only when the cluster's services call it directly and the calls show it failing the
+ * way the cluster's alerts watch (`failsThroughCalls`, decision 038). A history match of the first suspect keeps the
+ * cluster apart, unless such calls show an open incident's root failing, at any rank (decision 042). Such alerts are
  * the failing root's callers showing it late, from a corner of the graph whose sampled calls say little: the root's
  * incident has heard from the rest of the failure, the cluster alone only from itself. `rootCauses` is the cluster's
  * own ranking; `openByRoot` the open incidents by their decisive root; `deployStrength` how strongly a service's
@@ -86,27 +87,31 @@ export function victimOf(
   openByRoot: ReadonlyMap<string, readonly OpenIncident[]>,
   gapMs: number,
   deployStrength: (service: string) => number = () => 1,
-  failsThroughCalls: (service: string) => boolean = () => false,
+  failsThroughCalls: (service: string, open: OpenIncident) => boolean = () => false,
 ): string | undefined {
   const [top] = rootCauses;
   if (top === undefined) return undefined;
+  /** Whether the first suspect's only evidence beyond its alerts is a past incident's (decision 042). */
+  let onlyPast = false;
   for (const e of top.evidence) {
     if (!OWN_EVIDENCE.has(e.kind)) continue;
-    if (e.kind !== 'deploy' || deployStrength(top.service) >= STRONG_DEPLOY) return undefined;
+    if (e.kind === 'history') onlyPast = true;
+    else if (e.kind !== 'deploy' || deployStrength(top.service) >= STRONG_DEPLOY) return undefined;
   }
   for (const a of alerts) if (a.service !== '' && (alertSignal(a) !== 'failure' || isSaturation(a))) return undefined;
   const openOf = (service: string): OpenIncident | undefined => openByRoot.get(service)?.find((inc) => inc.onset <= onset && onset - inc.onset <= gapMs);
-  for (const candidate of rootCauses.slice(1, VICTIM_RANKS)) {
+  // What failed before at the first suspect yields only to calls failing now into an open incident's root, at any rank.
+  const ranks = onlyPast ? 1 : VICTIM_RANKS;
+  for (const candidate of rootCauses.slice(1, ranks)) {
     const open = openOf(candidate.service);
     if (open) return open.id;
   }
   // Further down, only a dependency the cluster's own services call, whose calls show it failing the way the cluster's
   // alerts watch (decision 038): a failure travels up every call to a failing service, whatever the cluster's ranking
   // made of its few calls.
-  for (const candidate of rootCauses.slice(VICTIM_RANKS)) {
-    if (!failsThroughCalls(candidate.service)) continue;
+  for (const candidate of rootCauses.slice(ranks)) {
     const open = openOf(candidate.service);
-    if (open) return open.id;
+    if (open !== undefined && failsThroughCalls(candidate.service, open)) return open.id;
   }
   return undefined;
 }
@@ -115,13 +120,21 @@ export function victimOf(
  * Whether the alerts' own services call `service` directly (by the dependency graph) and the calls into it (from every
  * caller, over the alerts' ranking window: `signals`) show it failing the way the alerts watch: failing for error
  * alerts, slowing for latency alerts, either for the rest. A dependency that fails fast explains no caller's slowness
- * (decision 027).
+ * (decision 027). Asked of the root of an `open` incident, the calls may also show it since that incident began, against
+ * the calls before it (`signalsSince` its onset, decision 041): a symptom that alerts minutes into a failure has the
+ * failure's own minutes in its window's baseline, and against them the failing calls look as they have for a while.
  */
-export function failingThroughCalls(graph: DependencyGraph, alerts: readonly Alert[], signals: TraceSignalLookup): (service: string) => boolean {
-  return (service) =>
+export function failingThroughCalls(
+  graph: DependencyGraph,
+  alerts: readonly Alert[],
+  signals: TraceSignalLookup,
+  signalsSince?: (onset: number) => TraceSignalLookup,
+): (service: string, open?: OpenIncident) => boolean {
+  return (service, open) =>
     graph.hasNode(service) &&
     alerts.some((a) => a.service !== '' && graph.hasNode(a.service) && graph.hasDirectedEdge(a.service, service)) &&
-    callsFailAsWatched(alerts, signals.get(service)?.incoming ?? null);
+    (callsFailAsWatched(alerts, signals.get(service)?.incoming ?? null) ||
+      (open !== undefined && signalsSince !== undefined && callsFailAsWatched(alerts, signalsSince(open.onset).get(service)?.incoming ?? null)));
 }
 
 /** Whether calls went bad (BAD_CALLS) the way the alerts watch: errors, latency, or either when they watch both or neither. */

@@ -414,11 +414,96 @@ describe('engine', () => {
     const ranking = [cause('v', 0.5, 'alerts'), cause('w', 0.35, 'topology', 'history'), cause('x', 0.3, 'topology'), cause('cache', 0.2, 'topology', 'traces')];
     const cacheFailing = (s: string) => s === 'cache';
     expect(victimOf(symptoms, ranking, at, open, gap, () => 1, cacheFailing)).toBe('inc-cache');
+    // It is asked with the incident whose root the candidate is (decision 041 reads the calls since it began).
+    expect(victimOf(symptoms, ranking, at, open, gap, () => 1, (s, inc) => s === 'cache' && inc.id === 'inc-cache' && inc.onset === T0)).toBe('inc-cache');
     // Merely reachable, or its calls not failing: no victim.
     expect(victimOf(symptoms, ranking, at, open, gap, () => 1, () => false)).toBeUndefined();
     // The first suspect with evidence of its own still keeps the cluster apart.
     expect(victimOf(symptoms, [cause('v', 0.5, 'alerts', 'error-origin'), ...ranking.slice(1)], at, open, gap, () => 1, cacheFailing)).toBeUndefined();
     expect(victimOf(symptoms, ranking, T0 + 31 * MIN, open, gap, () => 1, cacheFailing)).toBeUndefined(); // past the group gap
+  });
+
+  it('reads the calls into an open incident\'s root since that incident began, against the calls before it (decision 041)', () => {
+    // The cache fails for `a` (and so `a1`) from minute -2, and for `v`, which calls it directly beside three healthy
+    // dependencies. `v` alerts 25 minutes in: its window's baseline (the 30 minutes before it) is mostly the failure's
+    // own minutes, so against it the calls into the cache look as they have for a while, and ranked alone `v` puts the
+    // cache fifth, on the topology floor. Since the cache's incident began, against the calls before it, they fail.
+    const run = (late: Alert, direct = true): IncidentReport[] => {
+      const e = new Engine();
+      for (let m = -40; m < 40; m++) {
+        const failing = m >= -2;
+        e.applyTraceDelta({
+          edges: [
+            calls('a1', 'a', m, 100, failing ? 40 : 0),
+            calls('a', 'cache', m, 100, failing ? 40 : 0, true),
+            ...(direct ? [calls('v', 'cache', m, 4, failing ? 2 : 0, true)] : [calls('v', 'w', m, 4, 0), calls('w', 'cache', m, 4, failing ? 2 : 0, true)]),
+            calls('v', 'b1', m, 3, 0),
+            calls('v', 'b2', m, 3, 0),
+            calls('v', 'b3', m, 3, 0),
+          ],
+          services: [],
+        });
+      }
+      e.applyAlerts([alert('a', 'HighErrorRate', 0), alert('a1', 'HighErrorRate', 1)]);
+      const [first] = e.analyze(T0 + 3 * MIN);
+      expect(decisiveRoot(first!.rootCauses)).toBe('cache');
+      e.applyAlerts([late]);
+      return e.analyze(T0 + 32 * MIN);
+    };
+    const joined = run(alert('v', 'HighErrorRate', 25));
+    expect(joined.map((r) => r.services)).toEqual([['a', 'a1', 'v']]);
+    expect(joined[0]!.rootCauses[0]!.service).toBe('cache');
+    // A latency alert: the cache's calls fail, but no slower than before, and explain no slowness.
+    expect(run(alert('v', 'HighRequestLatency', 25)).map((r) => r.services).sort()).toEqual([['a', 'a1'], ['v']]);
+    // Through `w`, two calls away: `v` does not call the cache itself.
+    expect(run(alert('v', 'HighErrorRate', 25), false).map((r) => r.services).sort()).toEqual([['a', 'a1'], ['v']]);
+  });
+
+  it('asks how calls went since an open incident began only of that incident\'s root', () => {
+    const graph = buildDependencyGraph([{ caller: 'v', callee: 'w', stats: { calls: 5 }, calleeUninstrumented: false, calleeKind: 'service' as const, lastSeen: T0 }]);
+    const signal = (errorRateBase: number, errorAnomaly: number) => ({
+      incoming: { callsNow: 20, errorRateNow: 0.4, errorRateBase, meanLatencyNow: 10, meanLatencyBase: 10, errorAnomaly, latencyAnomaly: 0 },
+      callers: [],
+      originErrorRateNow: 0,
+      originErrorRateBase: null,
+      originAnomaly: 0,
+      versionSplit: null,
+      versions: null,
+    });
+    const asOfWindow = new Map([['w', signal(0.4, 0)]]); // the failure's own minutes in the baseline
+    const sinceOnset = new Map([['w', signal(0, 0.8)]]);
+    const asked: number[] = [];
+    const fails = failingThroughCalls(graph, [alert('v', 'HighErrorRate', 25)], asOfWindow, (onset) => {
+      asked.push(onset);
+      return sinceOnset;
+    });
+    expect(fails('w')).toBe(false);
+    expect(asked).toEqual([]);
+    expect(fails('w', { id: 'inc-w', onset: T0 - 2 * MIN })).toBe(true);
+    expect(asked).toEqual([T0 - 2 * MIN]);
+    expect(failingThroughCalls(graph, [alert('v', 'HighRequestLatency', 25)], asOfWindow, () => sinceOnset)('w', { id: 'inc-w', onset: T0 })).toBe(false);
+  });
+
+  it('lets a history match of the first suspect keep a cluster apart, unless its calls into an open root fail (decision 042)', () => {
+    const cause = (service: string, score: number, ...kinds: string[]) => ({ service, score, evidence: kinds.map((kind) => ({ kind, detail: '' })) });
+    const open = new Map([['cache', [{ id: 'inc-cache', onset: T0 }]]]);
+    const symptoms = [alert('v', 'HighErrorRate', 4)];
+    const at = T0 + 4 * MIN;
+    const gap = 30 * MIN;
+    const cacheFailing = (s: string) => s === 'cache';
+    const remembered = cause('v', 0.59, 'alerts', 'history');
+    for (const ranking of [
+      [remembered, cause('cache', 0.3, 'topology', 'traces')],
+      [remembered, cause('w', 0.3, 'topology'), cause('cache', 0.21, 'topology', 'traces')],
+      [remembered, cause('w', 0.3, 'topology'), cause('x', 0.25, 'topology'), cause('y', 0.22, 'topology'), cause('cache', 0.21, 'traces')],
+    ]) {
+      expect(victimOf(symptoms, ranking, at, open, gap, () => 1, cacheFailing)).toBe('inc-cache');
+      // Its place in the ranking alone does not outweigh the past: the calls into it must fail.
+      expect(victimOf(symptoms, ranking, at, open, gap, () => 1, () => false)).toBeUndefined();
+    }
+    // Evidence of now against the first suspect still keeps the cluster apart.
+    const failingItself = [cause('v', 0.6, 'alerts', 'history', 'error-origin'), cause('cache', 0.3, 'traces')];
+    expect(victimOf(symptoms, failingItself, at, open, gap, () => 1, cacheFailing)).toBeUndefined();
   });
 
   it('reads calls as failing the way the alerts watch: errors, slowness, or either', () => {
@@ -444,7 +529,7 @@ describe('engine', () => {
     const failing = { callsNow: 20, errorRateNow: 0.4, errorRateBase: 0, meanLatencyNow: 10, meanLatencyBase: 10, errorAnomaly: 0.8, latencyAnomaly: 0 };
     const signals = new Map(['w', 'cache', 'v', 'u'].map((s) => [s, { incoming: failing, callers: [], originErrorRateNow: 0, originErrorRateBase: null, originAnomaly: 0, versionSplit: null, versions: null }]));
     const fails = failingThroughCalls(graph, [alert('v', 'HighErrorRate', 0), alert('u', 'HighErrorRate', 1)], signals);
-    expect(['w', 'cache', 'v', 'u', 'unknown'].map(fails)).toEqual([true, true, false, false, false]);
+    expect(['w', 'cache', 'v', 'u', 'unknown'].map((service) => fails(service))).toEqual([true, true, false, false, false]);
     expect(failingThroughCalls(graph, [alert('v', 'HighErrorRate', 0)], signals)('cache')).toBe(false); // two calls away
     expect(failingThroughCalls(graph, [alert('v', 'HighRequestLatency', 0)], signals)('w')).toBe(false); // fails fast, v is slow
     expect(failingThroughCalls(graph, [alert('v', 'HighErrorRate', 0)], new Map())('w')).toBe(false); // no calls to tell
