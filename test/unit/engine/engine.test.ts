@@ -27,6 +27,16 @@ function topology(errorsToDb: number, minute: number): TraceDelta {
   };
 }
 
+/** A root cause as victimOf reads it: its service, score and the kinds of its evidence. */
+function cause(service: string, score: number, ...kinds: string[]) {
+  return { service, score, evidence: kinds.map((kind) => ({ kind, detail: '' })) };
+}
+
+/** victimOf's tests: an open incident blaming `cache` since T0, a cluster beginning four minutes in, the group gap. */
+const open = new Map([['cache', [{ id: 'inc-cache', onset: T0 }]]]);
+const at = T0 + 4 * MIN;
+const gap = 30 * MIN;
+
 describe('engine', () => {
   it('counts failure alerts of other incidents near the onset only when no calls were seen around it (decision 020)', () => {
     // checkout and cart both call orders-db, which raises nothing. The clustering is set to join nothing, so
@@ -379,11 +389,7 @@ describe('engine', () => {
   });
 
   it('finds a victim only among the top three candidates of symptom alerts whose first suspect has nothing against it', () => {
-    const cause = (service: string, score: number, ...kinds: string[]) => ({ service, score, evidence: kinds.map((kind) => ({ kind, detail: '' })) });
-    const open = new Map([['cache', [{ id: 'inc-cache', onset: T0 }]]]);
     const symptoms = [alert('v', 'HighErrorRate', 4), alert('v', 'HighRequestLatency', 5)];
-    const at = T0 + 4 * MIN;
-    const gap = 30 * MIN;
     const ranking = [cause('v', 0.6, 'alerts'), cause('w', 0.3, 'topology'), cause('cache', 0.2, 'topology')];
     expect(victimOf(symptoms, ranking, at, open, gap)).toBe('inc-cache');
     expect(victimOf(symptoms, [...ranking.slice(0, 2), cause('x', 0.25), ranking[2]!], at, open, gap)).toBeUndefined(); // fourth
@@ -406,11 +412,7 @@ describe('engine', () => {
   });
 
   it('finds a victim further down only in a dependency the cluster calls whose calls show it failing (decision 038)', () => {
-    const cause = (service: string, score: number, ...kinds: string[]) => ({ service, score, evidence: kinds.map((kind) => ({ kind, detail: '' })) });
-    const open = new Map([['cache', [{ id: 'inc-cache', onset: T0 }]]]);
     const symptoms = [alert('v', 'HighErrorRate', 4)];
-    const at = T0 + 4 * MIN;
-    const gap = 30 * MIN;
     const ranking = [cause('v', 0.5, 'alerts'), cause('w', 0.35, 'topology', 'history'), cause('x', 0.3, 'topology'), cause('cache', 0.2, 'topology', 'traces')];
     const cacheFailing = (s: string) => s === 'cache';
     expect(victimOf(symptoms, ranking, at, open, gap, () => 1, cacheFailing)).toBe('inc-cache');
@@ -485,11 +487,7 @@ describe('engine', () => {
   });
 
   it('lets a history match of the first suspect keep a cluster apart, unless its calls into an open root fail (decision 042)', () => {
-    const cause = (service: string, score: number, ...kinds: string[]) => ({ service, score, evidence: kinds.map((kind) => ({ kind, detail: '' })) });
-    const open = new Map([['cache', [{ id: 'inc-cache', onset: T0 }]]]);
     const symptoms = [alert('v', 'HighErrorRate', 4)];
-    const at = T0 + 4 * MIN;
-    const gap = 30 * MIN;
     const cacheFailing = (s: string) => s === 'cache';
     const remembered = cause('v', 0.59, 'alerts', 'history');
     for (const ranking of [
