@@ -430,7 +430,7 @@ describe('engine', () => {
     // dependencies. `v` alerts 25 minutes in: its window's baseline (the 30 minutes before it) is mostly the failure's
     // own minutes, so against it the calls into the cache look as they have for a while, and ranked alone `v` puts the
     // cache fifth, on the topology floor. Since the cache's incident began, against the calls before it, they fail.
-    const run = (late: Alert, direct = true): IncidentReport[] => {
+    const traced = (direct = true): Engine => {
       const e = new Engine();
       for (let m = -40; m < 40; m++) {
         const failing = m >= -2;
@@ -446,12 +446,22 @@ describe('engine', () => {
           services: [],
         });
       }
+      return e;
+    };
+    const run = (late: Alert, direct = true): IncidentReport[] => {
+      const e = traced(direct);
       e.applyAlerts([alert('a', 'HighErrorRate', 0), alert('a1', 'HighErrorRate', 1)]);
       const [first] = e.analyze(T0 + 3 * MIN);
       expect(decisiveRoot(first!.rootCauses)).toBe('cache');
       e.applyAlerts([late]);
       return e.analyze(T0 + 32 * MIN);
     };
+    const alone = traced();
+    alone.applyAlerts([alert('v', 'HighErrorRate', 25)]);
+    const [own] = alone.analyze(T0 + 32 * MIN);
+    expect(own!.rootCauses.map((c) => c.service).indexOf('cache')).toBe(4);
+    expect(own!.rootCauses[4]!.evidence.map((e) => e.kind)).toEqual(['topology']);
+
     const joined = run(alert('v', 'HighErrorRate', 25));
     expect(joined.map((r) => r.services)).toEqual([['a', 'a1', 'v']]);
     expect(joined[0]!.rootCauses[0]!.service).toBe('cache');
