@@ -20,7 +20,9 @@ export interface ServiceTraceSignal {
   callers: string[];
   /**
    * How the service's own spans (server and root spans: how long it takes to answer) changed; what a service nothing
-   * traced calls (the entry, a scheduled job) has instead of `incoming`. Absent where a test builds signals by hand.
+   * traced calls (the entry, a scheduled job) has instead of `incoming`, so only such a service gets it (null where
+   * `incoming` is measured: one object fewer for every other service of every window). Absent where a test builds
+   * signals by hand.
    */
   own?: CallChange | null;
   /** The service's own failing work (errors that did not come from its callees). */
@@ -268,7 +270,7 @@ function signalOf(f: ServiceWindowFacts): ServiceTraceSignal {
   return {
     incoming,
     callers: [...new Set(f.incomingNow.map((e) => e.caller))].sort(),
-    own: own ? compareCalls(own, ownBase) : null,
+    own: incoming === null && own ? compareCalls(own, ownBase) : null,
     originErrorRateNow,
     originErrorRateBase,
     originAnomaly,
