@@ -1,5 +1,5 @@
 // Whether alerts about to open an incident, or to join one, are the failure an open incident is already about, by the
-// root causes the open incidents and the alerts rank (decisions 008, 013 and 038). Pure.
+// root causes the open incidents and the alerts rank (decisions 008, 013, 038 and 040–042). Pure.
 import type { Alert } from '../model/alert.js';
 import { alertSignal, alertSymptom, isSaturation } from '../model/alert-signal.js';
 import type { RootCause } from '../model/incident.js';
