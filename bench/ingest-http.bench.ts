@@ -199,6 +199,14 @@ async function serverMemory(server: Child): Promise<{ rss: number; heapUsed: num
  * CPU (µs) Alertmanager has used so far, from /proc (utime + stime in clock ticks of 10 ms), or undefined
  * when its process is not found. Its per-alert CPU does not depend on how busy the machine is, unlike its rate.
  */
+/** The rounds of one system in which every request was acknowledged; an error naming the system when none was. */
+function acknowledgedRounds(figures: readonly RoundFigures[], system: RoundFigures['system'], url: string): RoundFigures[] {
+  const rounds = figures.filter((f) => f.system === system);
+  const clean = rounds.filter((f) => f.failures === 0);
+  if (clean.length === 0) throw new Error(`${system} at ${url} failed requests in every round (${rounds.map((f) => f.failures).join(', ')} failed): no rate to compare`);
+  return clean;
+}
+
 function alertmanagerCpuUs(): number | undefined {
   try {
     const pid = execFileSync('pgrep', ['-o', '-f', 'prometheus-alertmanager'], { encoding: 'utf8' }).trim();
@@ -344,8 +352,10 @@ export async function runIngestHttpBench(options: IngestHttpBenchOptions = {}): 
       log(`rcabot round ${r}: ack ${rc.ackAlertsPerSec}/s, sustained ${rc.sustainedAlertsPerSec}/s, p99 ${rc.p99Ms} ms, server ${rc.serverCpuUsPerAlert} µs/alert, redis ${rc.redisCpuUsPerAlert} µs/alert, generator ${rc.generatorCpuUsPerAlert} µs/alert, ${rc.alertsPerJob} alerts/job`);
       figures.push(am, rc);
     }
-    const ams = figures.filter((f) => f.system === 'alertmanager');
-    const rcs = figures.filter((f) => f.system === 'rcabot');
+    // A round with failed requests measured errors, not ingest: a reference that refused its alerts (not yet
+    // listening, say) would otherwise report a rate a hundred times its own.
+    const ams = acknowledgedRounds(figures, 'alertmanager', amUrl);
+    const rcs = acknowledgedRounds(figures, 'rcabot', rcabotUrl);
     const bestAm = ams.reduce((a, b) => (b.ackAlertsPerSec > a.ackAlertsPerSec ? b : a));
     const bestRc = rcs.reduce((a, b) => (b.sustainedAlertsPerSec! > a.sustainedAlertsPerSec! ? b : a));
     const result: IngestHttpBenchResult = {
