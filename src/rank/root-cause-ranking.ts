@@ -163,10 +163,13 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = DE
     const ownSlowdown = f.trace?.incoming ?? f.trace?.own ?? null;
     let slowsOnly: boolean | undefined; // asked only of a candidate with calls into a failing callee
     let calleeLatency = 0;
+    // Callees' slowdowns are read only to tell how much of the candidate's own they account for (selfSlow, below).
+    const slowedItself = (f.trace?.incoming?.latencyAnomaly ?? 0) > 0;
     if (input.graph.hasNode(f.service))
       input.graph.forEachOutNeighbor(f.service, (callee) => {
         const c = facts.get(callee);
-        const latency = input.traceSignals.get(callee)?.incoming?.latencyAnomaly ?? 0;
+        if (!c && !slowedItself) return;
+        const latency = slowedItself ? (input.traceSignals.get(callee)?.incoming?.latencyAnomaly ?? 0) : 0;
         if (!c && latency === 0) return;
         const calls = input.traceSignals.edge?.(f.service, callee);
         const measured = callsTell(calls) ? calls : null;
