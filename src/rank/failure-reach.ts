@@ -20,6 +20,8 @@ const SILENT_HOP_FACTOR = 0.8;
 /** A call edge as a path up through it reads it (failureReach): how fully it passes a failure on, 0..1 (HEALTHY_CALLS_COUPLING and up). */
 interface CallerLink {
   caller: string;
+  /** The caller's index in the ranking's scratch arrays (PathScratch). */
+  id: number;
   coupling: number;
   /** Its calls cannot tell, and a call of the caller to another dependency that went bad explains the caller's failure. */
   explainedAway: boolean;
@@ -28,12 +30,55 @@ interface CallerLink {
 export interface FailureReach {
   /** Whether paths are judged by the calls along them (else by the topology and the alerts on the way). */
   judgedByCalls: boolean;
-  /** How strongly a failure at `candidate` can reach the anomalous service `from`, 0..1. */
+  /** How strongly a failure at `candidate` can reach the anomalous service `from`, 0..1 (0 for a `from` not among them). */
   strength(from: string, candidate: string): number;
   /** Whether that path is weak because `from`'s failure (or one on the way) shows on calls to another dependency. */
   failsElsewhere(from: string, candidate: string): boolean;
   /** Whether calls of `caller` that traces judge go bad enough to account for its failure in full (decision 016). */
   explainedBelow(caller: string): boolean;
+}
+
+/**
+ * What a path search keeps per service, indexed by a number each ranking gives the services it meets: the strongest
+ * path found so far and the one found in the current layer, each valid where its stamp is the search's (or the
+ * layer's), and whether that path was explained away. Shared by every search, so that searching upward from each of a
+ * ranking's candidates allocates no map per layer (a replay ranks a thousand times, each over dozens of candidates).
+ */
+const scratch = {
+  best: new Float64Array(256),
+  bestStamp: new Int32Array(256),
+  bestElsewhere: new Uint8Array(256),
+  layer: new Float64Array(256),
+  layerStamp: new Int32Array(256),
+  layerElsewhere: new Uint8Array(256),
+  stamp: 0,
+};
+
+function ensureScratch(size: number): void {
+  if (scratch.best.length >= size) return;
+  let n = scratch.best.length;
+  while (n < size) n *= 2;
+  const grow = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+    const b = make(n);
+    b.set(a);
+    return b;
+  };
+  scratch.best = grow(scratch.best, (k) => new Float64Array(k));
+  scratch.bestStamp = grow(scratch.bestStamp, (k) => new Int32Array(k));
+  scratch.bestElsewhere = grow(scratch.bestElsewhere, (k) => new Uint8Array(k));
+  scratch.layer = grow(scratch.layer, (k) => new Float64Array(k));
+  scratch.layerStamp = grow(scratch.layerStamp, (k) => new Int32Array(k));
+  scratch.layerElsewhere = grow(scratch.layerElsewhere, (k) => new Uint8Array(k));
+}
+
+/** A stamp no earlier search or layer used (stamps are never cleared: the arrays are reset only when they run out). */
+function nextStamp(): number {
+  if (scratch.stamp === 0x7fffffff) {
+    scratch.bestStamp.fill(0);
+    scratch.layerStamp.fill(0);
+    scratch.stamp = 0;
+  }
+  return ++scratch.stamp;
 }
 
 /**
@@ -63,6 +108,17 @@ export function failureReach(
   // Every path from an anomalous service down to a candidate runs through what lies below that service (itself included).
   const below = new Set<string>();
   for (const a of anomalous) for (const d of downstreamOf(input.graph, a.service, maxDepth).keys()) below.add(d);
+  /** Each service the searches meet, numbered for the scratch arrays. */
+  const ids = new Map<string, number>();
+  const names: string[] = [];
+  const idOf = (service: string): number => {
+    let id = ids.get(service);
+    if (id === undefined) {
+      ids.set(service, (id = names.length));
+      names.push(service);
+    }
+    return id;
+  };
   const seen = (calls: CallChange | null): number | null => (callsTell(calls) ? callAnomaly(calls) : null);
   /** How bad the calls along the edge went (null: they cannot tell), its callee's calls from every caller filling in. */
   const edgeAnomaly = (caller: string, callee: string): number | null => {
@@ -94,7 +150,7 @@ export function failureReach(
     // caller fails through the caller, so no more of it than of the caller (decision 023).
     const slowedShare = anomaly !== null ? onlySlowedShare(signals.edge!(caller, callee), (facts.get(caller)?.trace ?? signals.get(caller))?.incoming ?? null) : 1;
     const share = (anomaly !== null ? badShare(anomaly) : 1 - badShare(clearestFailureBelow(caller))) * slowedShare;
-    return { caller, coupling: HEALTHY_CALLS_COUPLING + (1 - HEALTHY_CALLS_COUPLING) * share, explainedAway: anomaly === null && share < 1 };
+    return { caller, id: idOf(caller), coupling: HEALTHY_CALLS_COUPLING + (1 - HEALTHY_CALLS_COUPLING) * share, explainedAway: anomaly === null && share < 1 };
   };
   /**
    * Per callee, its callers that lie below an anomalous service (the only ones a path up can pass), in the graph's
@@ -107,49 +163,82 @@ export function failureReach(
       const found: CallerLink[] = [];
       if (input.graph.hasNode(callee)) {
         input.graph.forEachInNeighbor(callee, (caller) => {
-          if (below.has(caller)) found.push(judgedByCalls ? link(caller, callee) : { caller, coupling: 1, explainedAway: false });
+          if (below.has(caller)) found.push(judgedByCalls ? link(caller, callee) : { caller, id: idOf(caller), coupling: 1, explainedAway: false });
         });
       }
       linksInto.set(callee, (links = found));
     }
     return links;
   };
-  /** Per candidate: the strongest path from each service above it, and the services whose path was explained away. */
-  const memo = new Map<string, { strengths: Map<string, number>; elsewhere: Set<string> }>();
-  const pathsTo = (candidate: string): { strengths: Map<string, number>; elsewhere: Set<string> } => {
+  /** Per candidate: the strongest path from each anomalous service above it (by its place in `anomalous`), and whether it was explained away. */
+  const memo = new Map<string, { strengths: Float64Array; elsewhere: Uint8Array }>();
+  const pathsTo = (candidate: string): { strengths: Float64Array; elsewhere: Uint8Array } => {
     let paths = memo.get(candidate);
     if (!paths) {
-      const strengths = new Map([[candidate, 1]]);
-      const elsewhere = new Set<string>();
-      let level = new Map([[candidate, 1]]);
-      for (let depth = 1; depth <= maxDepth && level.size > 0; depth++) {
-        const next = new Map<string, number>();
-        const nextElsewhere = new Set<string>();
-        for (const [callee, strength] of level) {
-          for (const { caller, coupling, explainedAway } of callersBelow(callee)) {
-            const s = strength * (judgedByCalls ? coupling : passesThrough(callee, candidate));
-            if (s > (strengths.get(caller) ?? 0) && s > (next.get(caller) ?? 0)) {
-              next.set(caller, s);
-              if (elsewhere.has(callee) || explainedAway) nextElsewhere.add(caller);
-              else nextElsewhere.delete(caller);
+      const start = idOf(candidate);
+      const search = nextStamp();
+      ensureScratch(names.length);
+      scratch.best[start] = 1;
+      scratch.bestStamp[start] = search;
+      scratch.bestElsewhere[start] = 0;
+      let level = [start];
+      for (let depth = 1; depth <= maxDepth && level.length > 0; depth++) {
+        const layer = nextStamp();
+        /** The callers this layer reached, in the order first reached (the order the next layer searches from). */
+        const next: number[] = [];
+        for (const callee of level) {
+          const strength = scratch.best[callee]!;
+          const calleeElsewhere = scratch.bestElsewhere[callee] === 1;
+          const calleeName = names[callee]!;
+          for (const { id, coupling, explainedAway } of callersBelow(calleeName)) {
+            // callersBelow may have met services no earlier search did.
+            ensureScratch(names.length);
+            const s = strength * (judgedByCalls ? coupling : passesThrough(calleeName, candidate));
+            const known = scratch.bestStamp[id] === search ? scratch.best[id]! : 0;
+            const inLayer = scratch.layerStamp[id] === layer;
+            if (s > known && s > (inLayer ? scratch.layer[id]! : 0)) {
+              if (!inLayer) {
+                scratch.layerStamp[id] = layer;
+                next.push(id);
+              }
+              scratch.layer[id] = s;
+              scratch.layerElsewhere[id] = calleeElsewhere || explainedAway ? 1 : 0;
             }
           }
         }
-        for (const [node, strength] of next) {
-          strengths.set(node, strength);
-          if (nextElsewhere.has(node)) elsewhere.add(node);
-          else elsewhere.delete(node);
+        for (const id of next) {
+          scratch.best[id] = scratch.layer[id]!;
+          scratch.bestStamp[id] = search;
+          scratch.bestElsewhere[id] = scratch.layerElsewhere[id]!;
         }
         level = next;
+      }
+      const strengths = new Float64Array(anomalous.length);
+      const elsewhere = new Uint8Array(anomalous.length);
+      for (let i = 0; i < anomalous.length; i++) {
+        const id = ids.get(anomalous[i]!.service);
+        if (id === undefined || scratch.bestStamp[id] !== search) continue;
+        strengths[i] = scratch.best[id]!;
+        elsewhere[i] = scratch.bestElsewhere[id]!;
       }
       memo.set(candidate, (paths = { strengths, elsewhere }));
     }
     return paths;
   };
+  const anomalousIndex = new Map<string, number>();
+  anomalous.forEach((a, i) => {
+    if (!anomalousIndex.has(a.service)) anomalousIndex.set(a.service, i);
+  });
   return {
     judgedByCalls,
-    strength: (from, candidate) => pathsTo(candidate).strengths.get(from) ?? 0,
-    failsElsewhere: (from, candidate) => pathsTo(candidate).elsewhere.has(from),
+    strength: (from, candidate) => {
+      const i = anomalousIndex.get(from);
+      return i === undefined ? 0 : pathsTo(candidate).strengths[i]!;
+    },
+    failsElsewhere: (from, candidate) => {
+      const i = anomalousIndex.get(from);
+      return i !== undefined && pathsTo(candidate).elsewhere[i] === 1;
+    },
     explainedBelow: (caller) => judgedByCalls && badShare(clearestFailureBelow(caller)) >= 1,
   };
 }
