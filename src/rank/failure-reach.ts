@@ -51,10 +51,17 @@ const scratch = {
   layer: new Float64Array(256),
   layerStamp: new Int32Array(256),
   layerElsewhere: new Uint8Array(256),
+  /** The layers of one search, one after another (pathsTo). */
+  queue: new Int32Array(1024),
   stamp: 0,
 };
 
-function ensureScratch(size: number): void {
+function ensureScratch(size: number, queued: number): void {
+  if (scratch.queue.length < queued) {
+    const queue = new Int32Array(Math.max(queued, 2 * scratch.queue.length));
+    queue.set(scratch.queue);
+    scratch.queue = queue;
+  }
   if (scratch.best.length >= size) return;
   let n = scratch.best.length;
   while (n < size) n *= 2;
@@ -177,41 +184,47 @@ export function failureReach(
     if (!paths) {
       const start = idOf(candidate);
       const search = nextStamp();
-      ensureScratch(names.length);
+      ensureScratch(names.length, 1);
       scratch.best[start] = 1;
       scratch.bestStamp[start] = search;
       scratch.bestElsewhere[start] = 0;
-      let level = [start];
-      for (let depth = 1; depth <= maxDepth && level.length > 0; depth++) {
+      // Each layer's services in the order first reached (the order the next layer searches from), one after another
+      // in the shared queue: this layer's are queue[from, to), the next one's are appended after them.
+      let from = 0;
+      let to = 1;
+      scratch.queue[0] = start;
+      for (let depth = 1; depth <= maxDepth && to > from; depth++) {
         const layer = nextStamp();
-        /** The callers this layer reached, in the order first reached (the order the next layer searches from). */
-        const next: number[] = [];
-        for (const callee of level) {
+        let end = to;
+        for (let q = from; q < to; q++) {
+          const callee = scratch.queue[q]!;
           const strength = scratch.best[callee]!;
           const calleeElsewhere = scratch.bestElsewhere[callee] === 1;
           const calleeName = names[callee]!;
           for (const { id, coupling, explainedAway } of callersBelow(calleeName)) {
             // callersBelow may have met services no earlier search did.
-            ensureScratch(names.length);
+            ensureScratch(names.length, end + 1);
             const s = strength * (judgedByCalls ? coupling : passesThrough(calleeName, candidate));
             const known = scratch.bestStamp[id] === search ? scratch.best[id]! : 0;
             const inLayer = scratch.layerStamp[id] === layer;
             if (s > known && s > (inLayer ? scratch.layer[id]! : 0)) {
               if (!inLayer) {
                 scratch.layerStamp[id] = layer;
-                next.push(id);
+                scratch.queue[end++] = id;
               }
               scratch.layer[id] = s;
               scratch.layerElsewhere[id] = calleeElsewhere || explainedAway ? 1 : 0;
             }
           }
         }
-        for (const id of next) {
+        for (let q = to; q < end; q++) {
+          const id = scratch.queue[q]!;
           scratch.best[id] = scratch.layer[id]!;
           scratch.bestStamp[id] = search;
           scratch.bestElsewhere[id] = scratch.layerElsewhere[id]!;
         }
-        level = next;
+        from = to;
+        to = end;
       }
       const strengths = new Float64Array(anomalous.length);
       const elsewhere = new Uint8Array(anomalous.length);
