@@ -20,7 +20,7 @@ const SILENT_HOP_FACTOR = 0.8;
 /** A call edge as a path up through it reads it (failureReach): how fully it passes a failure on, 0..1 (HEALTHY_CALLS_COUPLING and up). */
 interface CallerLink {
   caller: string;
-  /** The caller's index in the ranking's scratch arrays (PathScratch). */
+  /** The caller's index in the scratch arrays the searches share (`scratch`). */
   id: number;
   coupling: number;
   /** Its calls cannot tell, and a call of the caller to another dependency that went bad explains the caller's failure. */
@@ -78,14 +78,19 @@ function ensureScratch(size: number, queued: number): void {
   scratch.layerElsewhere = grow(scratch.layerElsewhere, (k) => new Uint8Array(k));
 }
 
-/** A stamp no earlier search or layer used (stamps are never cleared: the arrays are reset only when they run out). */
-function nextStamp(): number {
-  if (scratch.stamp === 0x7fffffff) {
+/**
+ * The first of `count` stamps no earlier search used, for one search and its layers (stamps are never cleared: the
+ * arrays are reset when the stamps run out, between two searches, never within one).
+ */
+function stampsFor(count: number): number {
+  if (scratch.stamp > 0x7fffffff - count) {
     scratch.bestStamp.fill(0);
     scratch.layerStamp.fill(0);
     scratch.stamp = 0;
   }
-  return ++scratch.stamp;
+  const first = scratch.stamp + 1;
+  scratch.stamp += count;
+  return first;
 }
 
 /**
@@ -183,7 +188,8 @@ export function failureReach(
     let paths = memo.get(candidate);
     if (!paths) {
       const start = idOf(candidate);
-      const search = nextStamp();
+      // One stamp for the search, one more for each of its layers.
+      const search = stampsFor(maxDepth + 1);
       ensureScratch(names.length, 1);
       scratch.best[start] = 1;
       scratch.bestStamp[start] = search;
@@ -194,7 +200,7 @@ export function failureReach(
       let to = 1;
       scratch.queue[0] = start;
       for (let depth = 1; depth <= maxDepth && to > from; depth++) {
-        const layer = nextStamp();
+        const layer = search + depth;
         let end = to;
         for (let q = from; q < to; q++) {
           const callee = scratch.queue[q]!;
