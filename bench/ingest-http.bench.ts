@@ -237,9 +237,25 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const mb = (bytes: number) => round(bytes / 2 ** 20);
 
+/**
+ * Waits for Alertmanager to say it is ready (`/-/ready`), for up to `timeoutMs`: one started just before the bench
+ * answers every request with a connection error for its first second or two. Throws, naming the URL, if it never is.
+ */
+async function awaitReady(base: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ready = await fetch(`${base}/-/ready`).then((r) => r.ok, () => false);
+    if (ready) return;
+    if (Date.now() > deadline) throw new Error(`Alertmanager at ${base} is not ready after ${timeoutMs / 1000} s: start it first (see docs/benchmarks.md)`);
+    await sleep(200);
+  }
+}
+
 export async function runIngestHttpBench(options: IngestHttpBenchOptions = {}): Promise<IngestHttpBenchResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const amUrl = `${options.alertmanagerUrl ?? 'http://127.0.0.1:9193'}/api/v2/alerts`;
+  const amBase = options.alertmanagerUrl ?? 'http://127.0.0.1:9193';
+  await awaitReady(amBase, 15_000);
+  const amUrl = `${amBase}/api/v2/alerts`;
   const redisUrl = options.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const total = options.alerts ?? 200_000;
   const batchSize = options.batchSize ?? 50;
