@@ -195,10 +195,6 @@ async function serverMemory(server: Child): Promise<{ rss: number; heapUsed: num
   return answer;
 }
 
-/**
- * CPU (µs) Alertmanager has used so far, from /proc (utime + stime in clock ticks of 10 ms), or undefined
- * when its process is not found. Its per-alert CPU does not depend on how busy the machine is, unlike its rate.
- */
 /** The rounds of one system in which every request was acknowledged; an error naming the system when none was. */
 function acknowledgedRounds(figures: readonly RoundFigures[], system: RoundFigures['system'], url: string): RoundFigures[] {
   const rounds = figures.filter((f) => f.system === system);
@@ -207,6 +203,10 @@ function acknowledgedRounds(figures: readonly RoundFigures[], system: RoundFigur
   return clean;
 }
 
+/**
+ * CPU (µs) Alertmanager has used so far, from /proc (utime + stime in clock ticks of 10 ms), or undefined
+ * when its process is not found. Its per-alert CPU does not depend on how busy the machine is, unlike its rate.
+ */
 function alertmanagerCpuUs(): number | undefined {
   try {
     const pid = execFileSync('pgrep', ['-o', '-f', 'prometheus-alertmanager'], { encoding: 'utf8' }).trim();
