@@ -56,6 +56,7 @@ const scratch = {
   stamp: 0,
 };
 
+/** Grows the scratch arrays, keeping what they hold, to number `size` services and queue `queued` of them. */
 function ensureScratch(size: number, queued: number): void {
   if (scratch.queue.length < queued) {
     const queue = new Int32Array(Math.max(queued, 2 * scratch.queue.length));
