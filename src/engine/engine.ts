@@ -4,7 +4,7 @@ import type { Alert } from '../model/alert.js';
 import { alertSignal, isSaturation, type AlertSignal } from '../model/alert-signal.js';
 import type { Change } from '../model/change.js';
 import type { IncidentReport, RemediationSuggestion, RootCause } from '../model/incident.js';
-import { TRACE_BUCKET_MS, type TraceDelta } from '../model/trace-aggregate.js';
+import { TRACE_BUCKET_MS, type CallTotals, type TraceDelta } from '../model/trace-aggregate.js';
 import type { HistoricalIncident } from '../model/history.js';
 import { TraceAggregates } from '../traces/trace-store.js';
 import { HistoryIndex } from '../history/similarity-index.js';
@@ -15,12 +15,26 @@ import { rateCouplingFor, traceCouplingFor } from '../correlate/trace-coupling.j
 import { rankRootCauses } from '../rank/root-cause-ranking.js';
 import { DEFAULT_RANKING_OPTIONS, type HistoryMatch, type RankingOptions } from '../rank/ranking-input.js';
 import { deployStrengthNear } from '../rank/deploy-strength.js';
-import { callAnomaly, lazyTraceSignals, type TraceSignalLookup } from '../rank/trace-signals.js';
+import { callAnomaly, lazyTraceSignals, type TraceSignalLookup, type TraceWindowSource } from '../rank/trace-signals.js';
 import { IncidentTracker, instanceKey, type SameFailure, type TrackedIncident } from './incident-tracker.js';
 import { addOpenIncident, decisiveRoot, failingThroughCalls, firstSuspect, isAnotherFailure, undecidedPair, victimOf, type OpenIncident } from './same-failure.js';
 import { TraceChangeLog } from './trace-change-log.js';
 
 const MINUTE = 60_000;
+
+/**
+ * Trace signals per ranking window, for one analysis (its graph), and the edges' baselines those windows share (by the
+ * baseline's range, then caller, then callee).
+ */
+interface WindowSignals {
+  graph: DependencyGraph;
+  byWindow: Map<string, TraceSignalLookup>;
+  baselines: Map<string, Map<string, Map<string, CallTotals | null>>>;
+}
+
+function newWindowSignals(graph: DependencyGraph): WindowSignals {
+  return { graph, byWindow: new Map(), baselines: new Map() };
+}
 /**
  * An alert that fires again this soon after its last episode ended continues that episode (applyAlerts): Alertmanager's
  * default group_interval, so that at most one round of notifications saw it resolved.
@@ -172,7 +186,7 @@ export class Engine {
    * Trace signals per ranking window, for one analysis (its graph): rankings whose onsets fall in the same minute read
    * the same windows (rankingWindow), and a replay's final analysis ranks a thousand clusters over some thirty.
    */
-  private windowSignals: { graph: DependencyGraph; byWindow: Map<string, TraceSignalLookup> } | null = null;
+  private windowSignals: WindowSignals | null = null;
   /** The alerts the current analysis clusters (see failingNear). */
   private analysisAlerts: readonly Alert[] = [];
   readonly changes = new Map<string, Change>();
@@ -356,7 +370,7 @@ export class Engine {
       final || Math.min(...cluster.map((a) => this.firstSeen.get(instanceKey(a)) ?? a.startsAt)) <= now - o.settleMs;
     const changes = [...this.changes.values()]; // once per analysis, shared by every ranking
     this.openedRankings.clear();
-    this.windowSignals = { graph, byWindow: new Map() };
+    this.windowSignals = newWindowSignals(graph);
     const clusters = clusterAlerts(active, graph, o.cluster, couplingFor, this.relationMemo(graph, now), rateCoupling);
     this.held = this.tracker.assign(clusters, settled, this.sameFailure(graph, changes, now));
     this.tracker.refreshStatus(
@@ -637,7 +651,7 @@ export class Engine {
 
   /** Trace signals over a ranking window, shared by every ranking of this analysis that reads the same window. */
   private traceSignals(graph: DependencyGraph, window: { baselineFrom: number; from: number; to: number }): TraceSignalLookup {
-    if (this.windowSignals?.graph !== graph) this.windowSignals = { graph, byWindow: new Map() };
+    if (this.windowSignals?.graph !== graph) this.windowSignals = newWindowSignals(graph);
     const key = `${window.baselineFrom}\u0000${window.from}\u0000${window.to}`;
     let signals = this.windowSignals.byWindow.get(key);
     if (signals === undefined) {
@@ -645,7 +659,7 @@ export class Engine {
         {
           callers: (service) => (graph.hasNode(service) ? graph.inNeighbors(service) : []),
           edge: (caller, callee, from, to) => this.traces.edgeStats(caller, callee, from, to),
-          edgeBaseline: (caller, callee, from, to) => this.traces.edgeBaselineStats(caller, callee, from, to),
+          edgeBaseline: this.sharedBaselines(this.windowSignals, window),
           service: (service, from, to) => this.traces.serviceStats(service, from, to),
           serviceVersions: (service, from, to) => this.traces.serviceVersions(service, from, to),
           edgeVersions: (caller, callee, from, to) => this.traces.edgeVersions(caller, callee, from, to),
@@ -655,6 +669,26 @@ export class Engine {
       this.windowSignals.byWindow.set(key, signals);
     }
     return signals;
+  }
+
+  /**
+   * An edge's baseline as the windows of an analysis that open at the same minute read it: they share the baseline
+   * before that minute, whatever their ends (an incident re-ranked after a cluster joined it reads a longer window than
+   * the cluster's), so each edge's baseline is read once for all of them.
+   */
+  private sharedBaselines(shared: WindowSignals, window: { baselineFrom: number; from: number }): NonNullable<TraceWindowSource['edgeBaseline']> {
+    const key = `${window.baselineFrom}\u0000${window.from}`;
+    let byCaller = shared.baselines.get(key);
+    if (byCaller === undefined) shared.baselines.set(key, (byCaller = new Map()));
+    const memo = byCaller;
+    return (caller, callee, from, to) => {
+      if (from !== window.baselineFrom || to !== window.from) return this.traces.edgeBaselineStats(caller, callee, from, to);
+      let byCallee = memo.get(caller);
+      if (byCallee === undefined) memo.set(caller, (byCallee = new Map()));
+      let stats = byCallee.get(callee);
+      if (stats === undefined) byCallee.set(callee, (stats = this.traces.edgeBaselineStats(caller, callee, from, to)));
+      return stats;
+    };
   }
 
   /** Ranks the root causes of a set of alerts (an incident's, or a cluster's about to open one), with its history matches. */
