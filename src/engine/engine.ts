@@ -35,6 +35,7 @@ interface WindowSignals {
 function newWindowSignals(graph: DependencyGraph): WindowSignals {
   return { graph, byWindow: new Map(), baselines: new Map() };
 }
+
 /**
  * An alert that fires again this soon after its last episode ended continues that episode (applyAlerts): Alertmanager's
  * default group_interval, so that at most one round of notifications saw it resolved.
